@@ -1,0 +1,141 @@
+/**
+ * A fixed set of worker threads that run kernels over one shared WebAssembly.Memory.
+ *
+ * A parallel call stays synchronous: the main thread writes the kernel's index and
+ * arguments into a shared control block, wakes the workers, computes its own share, then
+ * waits on an atomic counter. Each thread gets a disjoint [start, end) slice of the
+ * kernel's split dimension, so no two threads write the same bytes (STYLE.md §6).
+ */
+import { Worker } from 'node:worker_threads';
+
+export class KernelError extends Error {
+  override name = 'KernelError';
+}
+
+const MAX_ARGS = 32;
+const MAX_THREADS = 64;
+// Control block layout, in Int32 slots: [generation, pending, fnIndex, argCount, failed].
+const CTL_INTS = 16;
+const ARGS_OFFSET = CTL_INTS * 4;
+const RANGES_OFFSET = ARGS_OFFSET + MAX_ARGS * 8;
+const SCRATCH_OFFSET = RANGES_OFFSET + MAX_THREADS * 2 * 4;
+const CONTROL_BYTES = SCRATCH_OFFSET + MAX_THREADS * 4;
+
+// Workers spin briefly before sleeping: a wake-up through Atomics.notify costs tens of
+// microseconds, longer than many of the kernels a training step runs back to back.
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, names, index } = workerData;
+const instance = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('abort'); }, seed: () => 0 } });
+const ctl = new Int32Array(control, 0, ${CTL_INTS});
+const args = new Float64Array(control, ${ARGS_OFFSET}, ${MAX_ARGS});
+const ranges = new Int32Array(control, ${RANGES_OFFSET}, ${MAX_THREADS * 2});
+const scratch = new Int32Array(control, ${SCRATCH_OFFSET}, ${MAX_THREADS});
+const fns = names.map((n) => instance.exports[n]);
+let gen = 0;
+for (;;) {
+  let spins = 0;
+  while (Atomics.load(ctl, 0) === gen && spins < 20000) spins++;
+  Atomics.wait(ctl, 0, gen);
+  gen = Atomics.load(ctl, 0);
+  const fn = ctl[2];
+  if (fn < 0) break;
+  const start = ranges[2 * index], end = ranges[2 * index + 1];
+  if (start < end) {
+    try {
+      const n = ctl[3];
+      const a = new Array(n + 3);
+      for (let i = 0; i < n; i++) a[i] = args[i];
+      a[n] = start; a[n + 1] = end; a[n + 2] = scratch[index];
+      fns[fn].apply(null, a);
+    } catch (e) {
+      Atomics.store(ctl, 4, 1);
+    }
+  }
+  if (Atomics.sub(ctl, 1, 1) === 1) Atomics.notify(ctl, 1);
+}
+`;
+
+export class ThreadPool {
+  private readonly workers: Worker[] = [];
+  private readonly ctl: Int32Array;
+  private readonly args: Float64Array;
+  private readonly ranges: Int32Array;
+  private readonly scratchPtrs: Int32Array;
+  private readonly fnIndex = new Map<string, number>();
+  private generation = 0;
+
+  constructor(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    private readonly exports: Record<string, unknown>,
+    readonly threads: number,
+  ) {
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+      throw new RangeError(`threads: expected an integer in [1, ${MAX_THREADS}], got ${threads}`);
+    }
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    this.ctl = new Int32Array(control, 0, CTL_INTS);
+    this.args = new Float64Array(control, ARGS_OFFSET, MAX_ARGS);
+    this.ranges = new Int32Array(control, RANGES_OFFSET, MAX_THREADS * 2);
+    this.scratchPtrs = new Int32Array(control, SCRATCH_OFFSET, MAX_THREADS);
+    const names = Object.keys(exports).filter((k) => typeof exports[k] === 'function');
+    names.forEach((n, i) => this.fnIndex.set(n, i));
+    for (let index = 1; index < threads; index++) {
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, names, index } });
+      w.unref();
+      this.workers.push(w);
+    }
+  }
+
+  /**
+   * Runs `name(...args, start, end, scratchPtr)` over [0, total) split into per-thread
+   * slices whose bounds are multiples of `grain`. Work under `minPerThread` units per
+   * thread runs on the calling thread alone, where waking workers would cost more.
+   */
+  run(name: string, args: readonly number[], total: number, opts: { grain?: number; minPerThread?: number; scratchPtrs?: readonly number[] } = {}): void {
+    const fn = this.exports[name] as ((...a: number[]) => void) | undefined;
+    const index = this.fnIndex.get(name);
+    if (fn === undefined || index === undefined) throw new KernelError(`pool: no kernel named ${name}`);
+    if (args.length > MAX_ARGS) throw new KernelError(`pool: ${name} takes ${args.length} arguments, at most ${MAX_ARGS} fit`);
+    const grain = opts.grain ?? 1;
+    const units = Math.ceil(total / grain);
+    const useful = Math.max(1, Math.min(this.threads, Math.floor(units / Math.max(1, Math.ceil((opts.minPerThread ?? 1) / grain)))));
+    const scratch = opts.scratchPtrs ?? [];
+    if (useful <= 1 || total <= 0) {
+      if (total > 0) fn(...args, 0, total, scratch[0] ?? 0);
+      return;
+    }
+    const per = Math.ceil(units / useful) * grain;
+    for (let t = 0; t < this.threads; t++) {
+      const start = Math.min(total, t * per);
+      const end = t < useful ? Math.min(total, start + per) : start;
+      this.ranges[2 * t] = start;
+      this.ranges[2 * t + 1] = end;
+      this.scratchPtrs[t] = scratch[t] ?? 0;
+    }
+    for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
+    const ctl = this.ctl;
+    ctl[2] = index;
+    ctl[3] = args.length;
+    ctl[4] = 0;
+    Atomics.store(ctl, 1, this.threads - 1);
+    Atomics.store(ctl, 0, ++this.generation);
+    Atomics.notify(ctl, 0);
+    fn(...args, this.ranges[0]!, this.ranges[1]!, scratch[0] ?? 0);
+    let spins = 0;
+    while (Atomics.load(ctl, 1) !== 0) {
+      if (++spins > 20000) {
+        const pending = Atomics.load(ctl, 1);
+        if (pending !== 0) Atomics.wait(ctl, 1, pending, 50);
+      }
+    }
+    if (ctl[4] !== 0) throw new KernelError(`pool: kernel ${name} trapped in a worker thread`);
+  }
+
+  /** Stops the workers; the pool cannot be used afterwards. */
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Loads the kernel module once per process over one shared memory, with its heap and
+ * thread pool. Everything above `src/kernels` reaches WASM through `wasm()`.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Heap } from './heap.js';
+import { ThreadPool } from './pool.js';
+
+const INITIAL_PAGES = 256;
+const MAXIMUM_PAGES = 32768; // must match asconfig.json
+const RESERVED_BYTES = 1 << 16;
+
+/** The compiled kernels, typed loosely: each binding file declares the signatures it uses. */
+export type KernelExports = Record<string, (...args: number[]) => number>;
+
+export interface WasmRuntime {
+  readonly memory: WebAssembly.Memory;
+  readonly kernels: KernelExports;
+  readonly heap: Heap;
+  readonly pool: ThreadPool;
+}
+
+let current: WasmRuntime | undefined;
+let requestedThreads: number | undefined;
+
+function findWasm(): string {
+  const override = process.env['PRUNEQUANT_WASM'];
+  if (override !== undefined && override !== '') return override;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'build', 'kernels.wasm');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error('prunequant: build/kernels.wasm not found; run `npm run build:wasm` (npm install runs it)');
+}
+
+function defaultThreads(): number {
+  const env = process.env['PRUNEQUANT_THREADS'];
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`PRUNEQUANT_THREADS: expected a positive integer, got '${env}'`);
+    return n;
+  }
+  return availableParallelism();
+}
+
+/**
+ * Sets the number of threads kernels use (default: the number of cores, or
+ * PRUNEQUANT_THREADS). Call before the first computation; a later call that changes the
+ * count restarts the pool.
+ *
+ * @example setThreads(1); // bit-reproducible single-threaded training
+ */
+export function setThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads: expected a positive integer, got ${threads}`);
+  requestedThreads = threads;
+  if (current !== undefined && current.pool.threads !== threads) {
+    void current.pool.terminate();
+    current = { ...current, pool: new ThreadPool(moduleOf(current), current.memory, current.kernels, threads) };
+  }
+}
+
+const modules = new WeakMap<WasmRuntime, WebAssembly.Module>();
+function moduleOf(rt: WasmRuntime): WebAssembly.Module {
+  return modules.get(rt)!;
+}
+
+/** The process-wide kernel runtime, created on first use. */
+export function wasm(): WasmRuntime {
+  if (current !== undefined) return current;
+  const module = new WebAssembly.Module(readFileSync(findWasm()));
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+  const instance = new WebAssembly.Instance(module, {
+    env: { memory, abort: () => { throw new Error('prunequant kernel aborted'); }, seed: () => 0 },
+  });
+  const kernels = instance.exports as unknown as KernelExports;
+  const base = Math.max(RESERVED_BYTES, kernels['heap_base']!());
+  const rt: WasmRuntime = {
+    memory,
+    kernels,
+    heap: new Heap(memory, base),
+    pool: new ThreadPool(module, memory, instance.exports as Record<string, unknown>, requestedThreads ?? defaultThreads()),
+  };
+  modules.set(rt, module);
+  current = rt;
+  return rt;
+}
+
+/** Threads the pool runs with. */
+export function threadCount(): number {
+  return wasm().pool.threads;
+}
