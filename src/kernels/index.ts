@@ -2,3 +2,6 @@ export { wasm, setThreads, threadCount } from './runtime.js';
 export type { WasmRuntime, KernelExports } from './runtime.js';
 export { KernelError } from './pool.js';
 export { Heap } from './heap.js';
+export { call, parallel, threadScratch, writeDescriptor } from './dispatch.js';
+export type { ParallelOptions } from './dispatch.js';
+export { UnaryOp, BinaryOp } from './op-codes.js';

@@ -1,0 +1,128 @@
+// Grouped 2-D convolution over NCHW images as im2col + GEMM, one image at a time.
+// Threads split the batch: each handles images [start, end) with its own scratch, laid out
+//   [ col: kg*oh*ow floats | GEMM packing scratch | (bwd_filter only) dW partial oc*kg, dB partial oc ]
+// so the weight gradient is summed per thread and the TypeScript side adds the partials.
+import { f32_gemm, f32_gemm_scratch_bytes } from '../f32-gemm/index';
+import { f32_im2col, f32_col2im } from '../im2col/index';
+
+@inline function align64(bytes: usize): usize {
+  return (bytes + 63) & ~(<usize>63);
+}
+
+// A 1x1, stride-1, unpadded conv reads the image itself as its column matrix.
+@inline function isPointwise(kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32): bool {
+  return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
+}
+
+/** Bytes of per-thread scratch the three conv kernels need (bwd_filter adds its partials). */
+export function f32_conv2d_scratch_bytes(c: i32, oc: i32, oh: i32, ow: i32, kh: i32, kw: i32, groups: i32, withPartials: i32): i32 {
+  const kg = (c / groups) * kh * kw;
+  let bytes = align64(<usize>kg * oh * ow * 4) + align64(<usize>f32_gemm_scratch_bytes());
+  if (withPartials) bytes += align64(<usize>(oc * kg + oc) * 4);
+  return <i32>bytes;
+}
+
+export function f32_conv2d_fwd(
+  xPtr: usize, wPtr: usize, biasPtr: usize, yPtr: usize,
+  n: i32, c: i32, h: i32, w: i32, oc: i32, oh: i32, ow: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, groups: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  const cg = c / groups, ocg = oc / groups, kg = cg * kh * kw, ohw = oh * ow;
+  const colPtr = scratchPtr;
+  const gemmPtr = scratchPtr + align64(<usize>kg * ohw * 4);
+  const pointwise = isPointwise(kh, kw, sh, sw, ph, pw);
+  for (let img = start; img < end; img++) {
+    for (let g = 0; g < groups; g++) {
+      const xg = xPtr + ((<usize>img * c + g * cg) * h * w << 2);
+      const yg = yPtr + ((<usize>img * oc + g * ocg) * ohw << 2);
+      let col = colPtr;
+      if (pointwise) col = xg;
+      else f32_im2col(xg, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, colPtr);
+      f32_gemm(0, 0, ocg, ohw, kg, 1.0, wPtr + (<usize>g * ocg * kg << 2), kg, col, ohw, 0.0, yg, ohw, gemmPtr);
+    }
+    if (biasPtr != 0) {
+      for (let o = 0; o < oc; o++) {
+        const b = load<f32>(biasPtr + (<usize>o << 2));
+        const bv = f32x4.splat(b);
+        const row = yPtr + ((<usize>img * oc + o) * ohw << 2);
+        let j = 0;
+        for (; j + 4 <= ohw; j += 4) {
+          const p = row + (<usize>j << 2);
+          v128.store(p, f32x4.add(v128.load(p), bv));
+        }
+        for (; j < ohw; j++) {
+          const p = row + (<usize>j << 2);
+          store<f32>(p, load<f32>(p) + b);
+        }
+      }
+    }
+  }
+}
+
+/** dx for images [start, end): dcol = W_g^T dy_g, then col2im. Overwrites dx. */
+export function f32_conv2d_bwd_data(
+  dyPtr: usize, wPtr: usize, dxPtr: usize,
+  n: i32, c: i32, h: i32, w: i32, oc: i32, oh: i32, ow: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, groups: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  const cg = c / groups, ocg = oc / groups, kg = cg * kh * kw, ohw = oh * ow;
+  const colPtr = scratchPtr;
+  const gemmPtr = scratchPtr + align64(<usize>kg * ohw * 4);
+  const pointwise = isPointwise(kh, kw, sh, sw, ph, pw);
+  for (let img = start; img < end; img++) {
+    for (let g = 0; g < groups; g++) {
+      const dxg = dxPtr + ((<usize>img * c + g * cg) * h * w << 2);
+      const dyg = dyPtr + ((<usize>img * oc + g * ocg) * ohw << 2);
+      const wg = wPtr + (<usize>g * ocg * kg << 2);
+      if (pointwise) {
+        f32_gemm(1, 0, kg, ohw, ocg, 1.0, wg, kg, dyg, ohw, 0.0, dxg, ohw, gemmPtr);
+      } else {
+        f32_gemm(1, 0, kg, ohw, ocg, 1.0, wg, kg, dyg, ohw, 0.0, colPtr, ohw, gemmPtr);
+        memory.fill(dxg, 0, <usize>cg * h * w << 2);
+        f32_col2im(colPtr, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, dxg);
+      }
+    }
+  }
+}
+
+/**
+ * Adds this thread's images' dW (and dB when withBias) into the partials in its scratch;
+ * the caller zeroes the partials first and sums them over threads afterwards.
+ */
+export function f32_conv2d_bwd_filter(
+  xPtr: usize, dyPtr: usize, withBias: i32,
+  n: i32, c: i32, h: i32, w: i32, oc: i32, oh: i32, ow: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, groups: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  const cg = c / groups, ocg = oc / groups, kg = cg * kh * kw, ohw = oh * ow;
+  const colPtr = scratchPtr;
+  const gemmPtr = colPtr + align64(<usize>kg * ohw * 4);
+  const dwPtr = gemmPtr + align64(<usize>f32_gemm_scratch_bytes());
+  const dbPtr = dwPtr + (<usize>oc * kg << 2);
+  const pointwise = isPointwise(kh, kw, sh, sw, ph, pw);
+  for (let img = start; img < end; img++) {
+    for (let g = 0; g < groups; g++) {
+      const xg = xPtr + ((<usize>img * c + g * cg) * h * w << 2);
+      const dyg = dyPtr + ((<usize>img * oc + g * ocg) * ohw << 2);
+      let col = colPtr;
+      if (pointwise) col = xg;
+      else f32_im2col(xg, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, colPtr);
+      f32_gemm(0, 1, ocg, kg, ohw, 1.0, dyg, ohw, col, ohw, 1.0, dwPtr + (<usize>g * ocg * kg << 2), kg, gemmPtr);
+    }
+    if (withBias) {
+      for (let o = 0; o < oc; o++) {
+        const row = dyPtr + ((<usize>img * oc + o) * ohw << 2);
+        let acc = f32x4.splat(0);
+        let j = 0;
+        for (; j + 4 <= ohw; j += 4) acc = f32x4.add(acc, v128.load(row + (<usize>j << 2)));
+        let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+        for (; j < ohw; j++) s += load<f32>(row + (<usize>j << 2));
+        const p = dbPtr + (<usize>o << 2);
+        store<f32>(p, load<f32>(p) + s);
+      }
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export * from './f32-conv2d-im2col';

@@ -1,0 +1,7 @@
+// The f32 GEMM family's front door: the blocked GEMM, its parallel forms, the scalar
+// oracle, and the micro-kernel pair and packers the tests exercise directly.
+export { f32_gemm, f32_gemm_rows, f32_gemm_cols, f32_gemm_scratch_bytes } from './f32-gemm-blocked';
+export { f32_gemm__scalar } from './f32-gemm-scalar';
+export { f32_gemm_5x8__simd128 } from './f32-gemm-5x8-simd128';
+export { f32_gemm_5x8__scalar } from './f32-gemm-5x8-scalar';
+export { f32_gemm_pack_a_5, f32_gemm_pack_b_8 } from './f32-gemm-pack';

@@ -1,0 +1,36 @@
+/** Pieces every command shares: dataset loading with the model's normalisation, threads, output. */
+import { setThreads } from '../kernels/index.js';
+import { DATASET_NAMES, isDatasetName, loadDataset, normalize, type Dataset, type DatasetSplit } from '../data/index.js';
+import { UsageError, type OptionSpec } from './args.js';
+
+export const COMMON_OPTIONS: Record<string, OptionSpec> = {
+  json: { type: 'boolean', default: false, help: 'print the final result as one JSON object on the last line of stdout' },
+  threads: { type: 'number', help: 'kernel threads (default: number of cores)' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+};
+
+/** Per-dataset standardisation, stored in checkpoints so eval applies the same. */
+export const DATASET_NORMALIZATION: Record<string, { mean: number; std: number }> = {
+  mnist: { mean: 0.1307, std: 0.3081 },
+  'fashion-mnist': { mean: 0.286, std: 0.353 },
+};
+
+export function applyThreads(threads: unknown): void {
+  if (threads === undefined) return;
+  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads must be a positive integer, got ${String(threads)}`);
+  setThreads(threads);
+}
+
+export function loadNormalized(name: string, limit?: number): DatasetSplit & { normalization: { mean: number; std: number } } {
+  if (!isDatasetName(name)) throw new UsageError(`unknown dataset '${name}'; known datasets: ${DATASET_NAMES.join(', ')}`);
+  const split = loadDataset(name, limit !== undefined ? { limit } : {});
+  const normalization = DATASET_NORMALIZATION[name]!;
+  const norm = (d: Dataset) => normalize(d, normalization);
+  return { train: norm(split.train), test: norm(split.test), normalization };
+}
+
+/** Prints `result` as the last stdout line when --json, else a readable summary. */
+export function finish(json: boolean, result: Record<string, unknown>, summary: string): void {
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else process.stdout.write(`${summary}\n`);
+}

@@ -1,0 +1,19 @@
+/** ONNX protobuf in and out: our own wire-format codec and the onnx.proto subset we use. */
+export type {
+  OnnxModel, OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo, OnnxDim, OnnxAttribute,
+  OnnxAttributeType, OnnxOpsetImport,
+} from './types.js';
+export {
+  ONNX_DATA_TYPE_CODES, dataTypeFromCode, dataTypeOfArray, tensorStorage,
+  type OnnxDataType, type OnnxTensorData,
+} from './data-types.js';
+export { FormatError } from './errors.js';
+export { decodeOnnxModel } from './decode-onnx-model.js';
+export { encodeOnnxModel } from './encode-onnx-model.js';
+export { decodeTensorProto, encodeTensorProto } from './tensor-proto.js';
+export {
+  attr, makeNode, makeTensor, makeValueInfo, makeGraph, makeModel, toAttribute,
+  type AttributeInput, type NodeOptions, type GraphParts, type ModelOptions,
+} from './builder.js';
+export { GraphBuilder, graphBuilder } from './graph-builder.js';
+export { ProtoReader, ProtoWriter, int64Halves } from './protobuf.js';

@@ -1,0 +1,49 @@
+/**
+ * Optimizers update params in place from their `.grad`, through the fused update kernels.
+ * A param's mask is passed to the kernel, which writes exactly 0 to the masked weight and
+ * to its optimizer state, so pruned weights stay pruned through every step.
+ */
+import { Tensor, keep } from '../../tensor/index.js';
+import type { Param } from '../param.js';
+
+export interface Optimizer {
+  /** Applies one update with learning rate `lr` to every param that has a gradient. */
+  step(lr: number): void;
+  /** Optimizer state for checkpoints, by param index. */
+  state(): { name: string; steps: number; tensors: Record<string, Float32Array> };
+  loadState(state: { steps: number; tensors: Record<string, Float32Array> }): void;
+  dispose(): void;
+}
+
+/** Per-param state tensors, created on first use, kept out of memory scopes. */
+export class SlotStore {
+  private readonly slots = new Map<string, Tensor>();
+  get(param: number, slot: string, shape: readonly number[]): Tensor {
+    const key = `${param}.${slot}`;
+    let t = this.slots.get(key);
+    if (t === undefined) {
+      t = keep(Tensor.zeros(shape));
+      this.slots.set(key, t);
+    }
+    return t;
+  }
+  entries(): [string, Tensor][] {
+    return [...this.slots.entries()];
+  }
+  load(tensors: Record<string, Float32Array>, params: readonly Param[]): void {
+    for (const [key, data] of Object.entries(tensors)) {
+      const [index, slot] = key.split('.') as [string, string];
+      const p = params[Number(index)];
+      if (p === undefined) throw new Error(`optimizer state: slot ${key} names param ${index}, the model has ${params.length}`);
+      this.get(Number(index), slot, p.shape).view().set(data);
+    }
+  }
+  dispose(): void {
+    for (const t of this.slots.values()) t.dispose();
+    this.slots.clear();
+  }
+}
+
+export function checkLr(lr: number, where: string): void {
+  if (!(Number.isFinite(lr) && lr >= 0)) throw new RangeError(`${where}: learning rate must be a finite number >= 0, got ${lr}`);
+}

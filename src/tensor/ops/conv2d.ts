@@ -1,0 +1,92 @@
+/**
+ * 2-D convolution over NCHW input, with stride, padding, dilation and groups. Grouped
+ * and dense convs run as im2col + GEMM per image; depthwise convs (one input channel per
+ * group) use the direct depthwise kernels, where im2col would only add copies.
+ */
+import { call, parallel, threadScratch, wasm } from '../../kernels/index.js';
+import { record } from '../autograd.js';
+import { assertShape } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { pair, windowGeometry, type Padding } from './conv-geometry.js';
+
+export interface Conv2dOptions {
+  stride?: number | readonly [number, number];
+  padding?: Padding;
+  dilation?: number | readonly [number, number];
+  groups?: number;
+  /** Names the layer in error messages. */
+  name?: string;
+}
+
+/**
+ * y = conv2d(x, w) + b, x: [n, c, h, w], w: [oc, c / groups, kh, kw], b: [oc] or null.
+ * @example const y = conv2d(x, w, b, { stride: 2, padding: 'same' });
+ */
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const where = `conv2d${opts.name ? ` (${opts.name})` : ''}`;
+  assertShape(x.rank === 4, () => `${where}: input must be NCHW (rank 4), got [${x.shape.join(', ')}]`);
+  assertShape(w.rank === 4, () => `${where}: weight must be [oc, c/groups, kh, kw], got [${w.shape.join(', ')}]`);
+  const [n, c, h, wd] = x.shape as [number, number, number, number];
+  const [oc, cg, kh, kw] = w.shape as [number, number, number, number];
+  const groups = opts.groups ?? 1;
+  assertShape(Number.isInteger(groups) && groups >= 1 && c % groups === 0 && oc % groups === 0, () =>
+    `${where}: groups ${groups} must divide input channels ${c} and output channels ${oc}`);
+  assertShape(cg * groups === c, () => `${where}: input has ${c} channels, weight expects ${cg * groups} (${cg} per group x ${groups} groups)`);
+  assertShape(b === null || b.size === oc, () => `${where}: bias has ${b!.size} values, weight has ${oc} output channels`);
+  const stride = pair(opts.stride ?? 1), dilation = pair(opts.dilation ?? 1);
+  const g = windowGeometry(where, h, wd, kh, kw, stride, dilation, opts.padding ?? 0);
+  const y = Tensor.empty([n, oc, g.oh, g.ow]);
+  const dims = [n, c, h, wd, oc, g.oh, g.ow, kh, kw, stride[0], stride[1], g.ph, g.pw, dilation[0], dilation[1]];
+  const depthwise = cg === 1 && groups === c;
+  if (depthwise) {
+    const dwDims = [n, c, h, wd, oc / c, kh, kw, stride[0], stride[1], g.ph, g.pw, dilation[0], dilation[1], g.oh, g.ow];
+    parallel('f32_dwconv2d_fwd', [x.ptr, w.ptr, b?.ptr ?? 0, y.ptr, ...dwDims], n * c, { minPerThread: 4 });
+    const inputs = b === null ? [x, w] : [x, w, b];
+    return record(y, 'DepthwiseConv2d', inputs, (dy) => {
+      const dx = x.requiresGrad ? Tensor.empty(x.shape) : null;
+      if (dx) parallel('f32_dwconv2d_bwd_data', [dy.ptr, w.ptr, dx.ptr, ...dwDims], n * c, { minPerThread: 4 });
+      const dw = w.requiresGrad ? Tensor.empty(w.shape) : null;
+      const db = b !== null && b.requiresGrad ? Tensor.empty(b.shape) : null;
+      if (dw || db) {
+        const dwTmp = dw ?? Tensor.empty(w.shape);
+        parallel('f32_dwconv2d_bwd_filter', [x.ptr, dy.ptr, dwTmp.ptr, db?.ptr ?? 0, ...dwDims], c, { minPerThread: 1 });
+        if (!dw) dwTmp.dispose();
+      }
+      return [dx, dw, db];
+    });
+  }
+  const fwdScratch = call('f32_conv2d_scratch_bytes', c, oc, g.oh, g.ow, kh, kw, groups, 0);
+  parallel('f32_conv2d_fwd', [x.ptr, w.ptr, b?.ptr ?? 0, y.ptr, ...dims, groups], n, { scratchBytes: fwdScratch });
+  const inputs = b === null ? [x, w] : [x, w, b];
+  return record(y, 'Conv2d', inputs, (dy) => {
+    let dx: Tensor | null = null;
+    if (x.requiresGrad) {
+      dx = Tensor.empty(x.shape);
+      parallel('f32_conv2d_bwd_data', [dy.ptr, w.ptr, dx.ptr, ...dims, groups], n, { scratchBytes: fwdScratch });
+    }
+    const wantBias = b !== null && b.requiresGrad;
+    if (!w.requiresGrad && !wantBias) return [dx, null, null];
+    return [dx, ...filterGrad(x, dy, dims, groups, oc, cg * kh * kw, wantBias)];
+  });
+}
+
+/** dW and dB: each thread sums its images into partials in its scratch; we add them up. */
+function filterGrad(x: Tensor, dy: Tensor, dims: number[], groups: number, oc: number, kg: number, wantBias: boolean): [Tensor, Tensor | null] {
+  const [n, c, , , , oh, ow, kh, kw] = dims as [number, number, number, number, number, number, number, number, number];
+  const bytes = call('f32_conv2d_scratch_bytes', c, oc, oh, ow, kh, kw, groups, 1);
+  const partialOffset = call('f32_conv2d_scratch_bytes', c, oc, oh, ow, kh, kw, groups, 0);
+  const partialFloats = oc * kg + oc;
+  const ptrs = threadScratch(bytes);
+  const heap = wasm().heap;
+  for (const p of ptrs) heap.f32(p + partialOffset, partialFloats).fill(0);
+  parallel('f32_conv2d_bwd_filter', [x.ptr, dy.ptr, wantBias ? 1 : 0, ...dims, groups], n, { scratchBytes: bytes });
+  const dw = Tensor.zeros([oc, c / groups, kh, kw]);
+  const db = wantBias ? Tensor.zeros([oc]) : null;
+  const dwv = dw.view(), dbv = db?.view();
+  for (const p of ptrs) {
+    const part = heap.f32(p + partialOffset, partialFloats);
+    for (let i = 0; i < oc * kg; i++) dwv[i]! += part[i]!;
+    if (dbv) for (let i = 0; i < oc; i++) dbv[i]! += part[oc * kg + i]!;
+  }
+  return [dw, db];
+}
