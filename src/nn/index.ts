@@ -1,7 +1,7 @@
 export { Layer, expectInputs } from './layer.js';
 export type { LayerConfig, ForwardContext } from './layer.js';
 export { Param, Mask } from './param.js';
-export type { ParamRole } from './param.js';
+export type { ParamRole, ParamTransform } from './param.js';
 export { Model, INPUT } from './model.js';
 export type { ModelConfig, ModelNode } from './model.js';
 export { Conv2d } from './layers/conv2d.js';

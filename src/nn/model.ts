@@ -15,6 +15,8 @@ export interface ModelNode {
   layer: Layer;
   /** Names of earlier nodes, or INPUT. */
   inputs: string[];
+  /** Applied to the node's output before later nodes read it (activation fake quantization, observers). */
+  outputHook?: ((y: Tensor) => Tensor) | undefined;
 }
 
 export interface ModelConfig {
@@ -58,6 +60,13 @@ export class Model {
     return { name: this.name, inputShape: this.inputShape, nodes: this.nodes.map((n) => ({ name: n.name, layer: n.layer.config(), inputs: n.inputs })) };
   }
 
+  /** Installs (or with null removes) a hook on a node's output. */
+  setOutputHook(name: string, hook: ((y: Tensor) => Tensor) | null): void {
+    const node = this.byName.get(name);
+    if (node === undefined) throw new Error(`model ${this.name}: no node named '${name}'`);
+    node.outputHook = hook ?? undefined;
+  }
+
   node(name: string): ModelNode | undefined {
     return this.byName.get(name);
   }
@@ -73,6 +82,7 @@ export class Model {
     let out = x;
     for (const node of this.nodes) {
       out = node.layer.forward(node.inputs.map((i) => values.get(i)!), full);
+      if (node.outputHook) out = node.outputHook(out);
       values.set(node.name, out);
     }
     return out;

@@ -31,8 +31,13 @@ export class Mask {
   }
 }
 
+/** Maps a param's stored value to the tensor the forward pass uses (fake quantization in QAT). */
+export type ParamTransform = (value: Tensor) => Tensor;
+
 export class Param {
   mask: Mask | null = null;
+  /** When set, layers compute with transform(value) instead of value; gradients flow through it. */
+  transform: ParamTransform | null = null;
 
   constructor(readonly value: Tensor, readonly role: ParamRole) {
     keep(value);
@@ -45,6 +50,11 @@ export class Param {
 
   get size(): number {
     return this.value.size;
+  }
+
+  /** The tensor layers compute with: the value, or its transform when one is installed. */
+  forwardValue(): Tensor {
+    return this.transform ? this.transform(this.value) : this.value;
   }
 
   /** Overwrites the values in place (checkpoint load, compression). */

@@ -28,7 +28,7 @@ export class BatchNorm2d extends Layer {
 
   forward(inputs: readonly Tensor[], ctx: ForwardContext): Tensor {
     expectInputs(this, inputs, 1);
-    return batchNorm(inputs[0]!, this.gamma.value, this.beta.value, this.runningMean, this.runningVar, {
+    return batchNorm(inputs[0]!, this.gamma.forwardValue(), this.beta.forwardValue(), this.runningMean, this.runningVar, {
       training: ctx.training && !this.frozen, momentum: this.cfg.momentum, eps: this.cfg.eps, name: this.name,
     });
   }

@@ -39,7 +39,7 @@ export class Conv2d extends Layer {
   forward(inputs: readonly Tensor[]): Tensor {
     expectInputs(this, inputs, 1);
     const { stride, padding, dilation, groups } = this.cfg;
-    return conv2d(inputs[0]!, this.weight.value, this.bias?.value ?? null, { stride, padding, dilation, groups, name: this.name });
+    return conv2d(inputs[0]!, this.weight.forwardValue(), this.bias?.forwardValue() ?? null, { stride, padding, dilation, groups, name: this.name });
   }
 
   override params(): Record<string, Param> {

@@ -31,7 +31,7 @@ export class Linear extends Layer {
     if (x.rank !== 2 || x.shape[1] !== this.cfg.inFeatures) {
       throw new Error(`Linear (${this.name || 'unnamed'}): input [${x.shape.join(', ')}] does not have ${this.cfg.inFeatures} features; flatten first or fix inFeatures`);
     }
-    return linear(x, this.weight.value, this.bias?.value ?? null);
+    return linear(x, this.weight.forwardValue(), this.bias?.forwardValue() ?? null);
   }
 
   override params(): Record<string, Param> {

@@ -1,6 +1,6 @@
 /** Elementwise binary ops with NumPy broadcasting; gradients sum back over broadcast dims. */
 import { parallel, writeDescriptor } from '../../kernels/index.js';
-import { BinaryOp } from '../../kernels/op-codes.js';
+import { BinaryOp } from '../../kernels/index.js';
 import { record } from '../autograd.js';
 import { broadcastShapes, broadcastStrides, collapseDims } from '../broadcast.js';
 import { Tensor, type Shape } from '../tensor.js';

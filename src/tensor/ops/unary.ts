@@ -1,6 +1,6 @@
 /** Elementwise activations and maths, one generic op over the kernels' unary op codes. */
 import { parallel } from '../../kernels/index.js';
-import { UnaryOp } from '../../kernels/op-codes.js';
+import { UnaryOp } from '../../kernels/index.js';
 import { record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 
