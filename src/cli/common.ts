@@ -21,6 +21,17 @@ export function applyThreads(threads: unknown): void {
   setThreads(threads);
 }
 
+/**
+ * The raw split plus the dataset's normalisation, for `batchSource(ds, { normalization })`,
+ * which standardises per batch and so never holds a second copy of the images.
+ */
+export function loadSplit(name: string, limit?: number): DatasetSplit & { normalization: { mean: number; std: number } } {
+  if (!isDatasetName(name)) throw new UsageError(`unknown dataset '${name}'; known datasets: ${DATASET_NAMES.join(', ')}`);
+  const split = loadDataset(name, limit !== undefined ? { limit } : {});
+  return { ...split, normalization: DATASET_NORMALIZATION[name]! };
+}
+
+/** Like loadSplit, but with normalised copies of both splits. */
 export function loadNormalized(name: string, limit?: number): DatasetSplit & { normalization: { mean: number; std: number } } {
   if (!isDatasetName(name)) throw new UsageError(`unknown dataset '${name}'; known datasets: ${DATASET_NAMES.join(', ')}`);
   const split = loadDataset(name, limit !== undefined ? { limit } : {});

@@ -8,15 +8,40 @@ import { batches } from './batches.js';
 import type { Dataset } from './dataset.js';
 import { createRng } from './random.js';
 
-export interface AugmentOptions {
+export interface BatchSourceOptions {
+  /**
+   * Standardise each batch as it is made, (x - mean) / std per channel, instead of
+   * keeping a normalised copy of the whole dataset (which would double its memory).
+   */
+  normalization?: { mean: number | readonly number[]; std: number | readonly number[] };
+
   /** Shift by up to this many pixels (zero fill). */
   maxShift?: number;
   /** Flip horizontally with probability 0.5 (not for digits). */
   flip?: boolean;
 }
 
-/** @example const source = batchSource(split.train, { maxShift: 2 }); */
-export function batchSource(ds: Dataset, augment: AugmentOptions = {}): BatchSource {
+/** @example const source = batchSource(split.train, { maxShift: 2, normalization: { mean: 0.1307, std: 0.3081 } }); */
+export function batchSource(ds: Dataset, augment: BatchSourceOptions = {}): BatchSource {
+  const [c, h, w] = ds.shape;
+  const plane = h * w;
+  const perChannel = (v: number | readonly number[], what: string): number[] => {
+    const list = typeof v === 'number' ? new Array<number>(c).fill(v) : [...v];
+    if (list.length !== c) throw new RangeError(`batchSource('${ds.name}'): ${what} has ${list.length} values for ${c} channels`);
+    return list;
+  };
+  const norm = augment.normalization;
+  const mean = norm ? perChannel(norm.mean, 'mean') : [];
+  const invStd = norm ? perChannel(norm.std, 'std').map((s, ch) => {
+    if (!(s > 0)) throw new RangeError(`batchSource('${ds.name}'): std[${ch}] must be > 0, got ${s}`);
+    return 1 / s;
+  }) : [];
+  const standardise = (images: Float32Array): void => {
+    for (let i = 0; i < images.length; i++) {
+      const ch = Math.floor(i / plane) % c;
+      images[i] = (images[i]! - mean[ch]!) * invStd[ch]!;
+    }
+  };
   return {
     count: ds.count,
     *batches(batchSize: number, shuffleSeed?: number): Iterable<TrainBatch> {
@@ -25,6 +50,8 @@ export function batchSource(ds: Dataset, augment: AugmentOptions = {}): BatchSou
         let batch = b;
         if (shuffleSeed !== undefined && (augment.maxShift ?? 0) > 0) batch = randomShift(batch, augment.maxShift!, rng);
         if (shuffleSeed !== undefined && augment.flip) batch = randomHorizontalFlip(batch, rng);
+        // Batches own their buffers (refilled per batch), so standardising in place is safe.
+        if (norm) standardise(batch.images);
         yield { images: batch.images, labels: batch.labels, shape: batch.shape };
       }
     },

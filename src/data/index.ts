@@ -23,4 +23,4 @@ export {
 } from './normalize.js';
 export { batches, BatchIterator, epochOrder, batchCount, type Batch, type BatchOptions } from './batches.js';
 export { randomShift, randomHorizontalFlip, type ImageBatch } from './augment.js';
-export { batchSource, type AugmentOptions } from './batch-source.js';
+export { batchSource, type BatchSourceOptions } from './batch-source.js';

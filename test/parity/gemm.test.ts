@@ -6,7 +6,10 @@
  */
 import { after, describe, it } from 'node:test';
 import { linear, matmul } from '../../src/tensor/index.js';
-import { random, runOrtNodes, runOrtOp, runOurs, WorstError, type OrtNode, type Values } from './parity.js';
+import { absValues, peakOf, random, runOrtNodes, runOrtOp, runOurs, WorstError, type OrtNode, type Values } from './parity.js';
+
+/** The same feeds on |values|: the product then gives each output's sum of |terms|, the scale of its rounding. */
+const absFeeds = (feeds: Record<string, Values>) => Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, absValues(v)]));
 
 /** [m, n, k]: rows of the result, columns, reduction length. */
 const SIZES: [number, number, number][] = [
@@ -26,9 +29,11 @@ describe('linear matches Gemm(transB=1)', () => {
         const seed = 40 * i + (withBias ? 0 : 20);
         const x = random([m, k], seed), w = random([n, k], seed + 1);
         const b: Values | null = withBias ? random([n], seed + 2) : null;
-        const ort = await runOrtOp('Gemm', b ? { x, w, b } : { x, w }, { transB: 1 });
+        const feeds: Record<string, Values> = b ? { x, w, b } : { x, w };
+        const ort = await runOrtOp('Gemm', feeds, { transB: 1 });
+        const terms = await runOrtOp('Gemm', absFeeds(feeds), { transB: 1 });
         const ours = runOurs([x, w, b], (xt, wt, bt) => linear(xt!, wt!, bt));
-        worstLinear.check(what, ours, ort);
+        worstLinear.check(what, ours, ort, { scale: peakOf(terms.data) });
       });
     }
   });
@@ -47,8 +52,9 @@ describe('matmul with transposes matches Transpose + MatMul', () => {
         if (transB) { nodes.push({ op: 'Transpose', inputs: ['b'], attrs: { perm: [1, 0] } }); right = `$${nodes.length - 1}`; }
         nodes.push({ op: 'MatMul', inputs: [left, right] });
         const ort = await runOrtNodes(nodes, { a, b });
+        const terms = await runOrtNodes(nodes, absFeeds({ a, b }));
         const ours = runOurs([a, b], (at, bt) => matmul(at!, bt!, { transA, transB }));
-        worstMatMul.check(what, ours, ort);
+        worstMatMul.check(what, ours, ort, { scale: peakOf(terms.data) });
       });
     }
   });

@@ -13,9 +13,12 @@ import { runOrt } from '../helpers/ort.js';
 export const PARITY_TOL = 1e-4;
 
 /**
- * Errors are relative to max(|ort|, FLOOR_FRACTION * max|ort|). Outputs that are sums of
- * products cancel to near zero in places; there both sides carry absolute rounding error of
- * a few ulps of the summands, which divided by a tiny |ort| would say nothing about the op.
+ * Errors are relative to max(|ort|, FLOOR_FRACTION * scale). The scale defaults to the
+ * largest |ort|. Products and convolutions pass the largest sum of |terms| instead (the
+ * same model on absolute inputs): their outputs cancel to near zero in places, and there
+ * both sides carry rounding error of a few ulps of the summands, which grows with the
+ * reduction length while the output does not. Relative to a tiny |ort| it would say
+ * nothing about the op.
  */
 export const FLOOR_FRACTION = 1e-3;
 
@@ -88,18 +91,25 @@ export function runOurs(inputs: (Values | null)[], fn: (...ts: (Tensor | null)[]
   }));
 }
 
-/** Worst |ours - ort| / max(|ort|, floor), the floor a fraction of the largest |ort|. */
-export function parityError(ours: Float32Array, ort: Float32Array): number {
+export function peakOf(values: ArrayLike<number>): number {
   let peak = 0;
-  for (const v of ort) peak = Math.max(peak, Math.abs(v));
-  return maxRelError(ours, ort, Math.max(peak * FLOOR_FRACTION, 1e-30));
+  for (let i = 0; i < values.length; i++) peak = Math.max(peak, Math.abs(values[i]!));
+  return peak;
+}
+
+/** The same values, made non-negative: feeds for the run that measures a sum's scale. */
+export function absValues(v: Values): Values {
+  return { data: v.data.map(Math.abs), dims: v.dims };
+}
+
+/** Worst |ours - ort| / max(|ort|, FLOOR_FRACTION * scale); scale defaults to max |ort|. */
+export function parityError(ours: Float32Array, ort: Float32Array, scale = peakOf(ort)): number {
+  return maxRelError(ours, ort, Math.max(scale * FLOOR_FRACTION, 1e-30));
 }
 
 /** Where the worst element is and both values, for a failure message. */
-function worstElement(ours: Float32Array, ort: Float32Array): string {
-  let peak = 0;
-  for (const v of ort) peak = Math.max(peak, Math.abs(v));
-  const floor = Math.max(peak * FLOOR_FRACTION, 1e-30);
+function worstElement(ours: Float32Array, ort: Float32Array, scale: number): string {
+  const floor = Math.max(scale * FLOOR_FRACTION, 1e-30);
   let at = 0, worst = -1;
   for (let i = 0; i < ort.length; i++) {
     const e = Math.abs(ours[i]! - ort[i]!) / Math.max(Math.abs(ort[i]!), floor);
@@ -108,22 +118,35 @@ function worstElement(ours: Float32Array, ort: Float32Array): string {
   return `element ${at}: ours ${ours[at]}, onnxruntime ${ort[at]}`;
 }
 
+export interface CheckOptions {
+  /** What the floor is a fraction of; default max |ort|. */
+  scale?: number;
+  tol?: number;
+}
+
 /** Collects the worst error of a family across its cases, and which case it came from. */
 export class WorstError {
   value = 0;
   where = '(no cases)';
+  /** Worst error with the floor at FLOOR_FRACTION * max |ort| whatever the scale: reported, not asserted. */
+  valueOfPeak = 0;
+  cases = 0;
   constructor(readonly family: string) {}
 
   /** Asserts shape and tolerance for one case and remembers its error. */
-  check(what: string, ours: Values, ort: Values, tol = PARITY_TOL): number {
+  check(what: string, ours: Values, ort: Values, { scale, tol = PARITY_TOL }: CheckOptions = {}): number {
     assert.deepEqual(ours.dims, ort.dims, `${this.family} ${what}: our shape [${ours.dims}], onnxruntime's [${ort.dims}]`);
-    const err = parityError(ours.data, ort.data);
+    const s = scale ?? peakOf(ort.data);
+    const err = parityError(ours.data, ort.data, s);
+    this.cases++;
     if (err > this.value || this.where === '(no cases)') { this.value = err; this.where = what; }
-    assert.ok(err <= tol, `${this.family} ${what}: relative error ${err.toExponential(2)} > ${tol} at ${worstElement(ours.data, ort.data)}`);
+    this.valueOfPeak = Math.max(this.valueOfPeak, parityError(ours.data, ort.data));
+    assert.ok(err <= tol, `${this.family} ${what}: relative error ${err.toExponential(2)} > ${tol} at ${worstElement(ours.data, ort.data, s)}`);
     return err;
   }
 
   summary(): string {
-    return `${this.family}: max relative error ${this.value.toExponential(2)} (${this.where})`;
+    return `${this.family}: ${this.cases} cases, max relative error ${this.value.toExponential(2)} (${this.where}); ` +
+      `with the floor at ${FLOOR_FRACTION} x max |output|: ${this.valueOfPeak.toExponential(2)}`;
   }
 }

@@ -1,7 +1,7 @@
 import { batchSource } from '../../data/index.js';
 import { evaluate, loadCheckpoint } from '../../nn/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
-import { COMMON_OPTIONS, applyThreads, finish, loadNormalized } from '../common.js';
+import { COMMON_OPTIONS, applyThreads, finish, loadSplit } from '../common.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   dataset: { type: 'string', help: 'mnist or fashion-mnist (default: the one the model was trained on)' },
@@ -22,8 +22,10 @@ export async function evalCommand(argv: readonly string[]): Promise<void> {
   const { model, meta } = loadCheckpoint(path);
   const recipe = (meta['recipe'] ?? {}) as { dataset?: string };
   const dataset = (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist';
-  const data = loadNormalized(dataset, o['limit'] as number | undefined);
-  const r = evaluate(model, batchSource(data.test), o['batch-size'] as number);
+  const data = loadSplit(dataset, o['limit'] as number | undefined);
+  // The checkpoint's own normalisation wins: a model must see inputs scaled as in training.
+  const normalization = (meta['normalization'] as { mean: number; std: number } | undefined) ?? data.normalization;
+  const r = evaluate(model, batchSource(data.test, { normalization }), o['batch-size'] as number);
   const seconds = (performance.now() - started) / 1000;
   const result = { command: 'eval', model: path, dataset, accuracy: r.accuracy, loss: r.loss, count: r.count, params: model.paramCount(), seconds };
   finish(o['json'] === true, result, `${path} on ${dataset} test (${r.count} images): accuracy ${(100 * r.accuracy).toFixed(2)}%, loss ${r.loss.toFixed(4)}`);

@@ -3,7 +3,7 @@ import { threadCount } from '../../kernels/index.js';
 import { batchSource } from '../../data/index.js';
 import { Adam, Sgd, createModel, fit, modelNames, saveCheckpoint, writeFileAtomic, type Optimizer, type ScheduleConfig } from '../../nn/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
-import { COMMON_OPTIONS, applyThreads, finish, loadNormalized } from '../common.js';
+import { COMMON_OPTIONS, applyThreads, finish, loadSplit } from '../common.js';
 import { ProgressBar } from '../progress.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
@@ -33,7 +33,7 @@ export async function train(argv: readonly string[]): Promise<void> {
   if (o['help']) return void process.stdout.write(`${trainUsage}\n`);
   applyThreads(o['threads']);
   const json = o['json'] === true;
-  const data = loadNormalized(String(o['dataset']), o['limit'] as number | undefined);
+  const data = loadSplit(String(o['dataset']), o['limit'] as number | undefined);
   const [c, h, w] = data.train.shape;
   const seed = o['seed'] as number;
   const model = createModel(String(o['model']), { inputShape: [c, h, w], classes: data.train.classes, seed });
@@ -50,9 +50,9 @@ export async function train(argv: readonly string[]): Promise<void> {
   const bar = new ProgressBar(!json && process.stderr.isTTY === true);
   const epochs = o['epochs'] as number;
   const recipe = { model: model.name, dataset: String(o['dataset']), epochs, lr: o['lr'], batchSize: o['batch-size'], optimizer: kind, momentum: o['momentum'], weightDecay: wd, seed, schedule };
-  const history = await fit(model, batchSource(data.train, { maxShift: o['shift'] as number }), optimizer, {
+  const history = await fit(model, batchSource(data.train, { maxShift: o['shift'] as number, normalization: data.normalization }), optimizer, {
     epochs, batchSize: o['batch-size'] as number, lr: o['lr'] as number, schedule, seed,
-    labelSmoothing: o['label-smoothing'] as number, test: batchSource(data.test),
+    labelSmoothing: o['label-smoothing'] as number, test: batchSource(data.test, { normalization: data.normalization }),
     callbacks: {
       onBatchEnd: ({ epoch, step, steps, loss }) => bar.update(`epoch ${epoch + 1}/${epochs}`, step + 1, steps, `loss ${loss.toFixed(4)}`),
       onEpochEnd: (r) => {

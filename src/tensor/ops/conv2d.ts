@@ -37,7 +37,8 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
   const g = windowGeometry(where, h, wd, kh, kw, stride, dilation, opts.padding ?? 0);
   const y = Tensor.empty([n, oc, g.oh, g.ow]);
   const dims = [n, c, h, wd, oc, g.oh, g.ow, kh, kw, stride[0], stride[1], g.ph, g.pw, dilation[0], dilation[1]];
-  const depthwise = cg === 1 && groups === c;
+  // A single-channel input (groups 1, c 1) also has cg 1, but im2col + GEMM serves it far better.
+  const depthwise = cg === 1 && groups === c && groups > 1;
   if (depthwise) {
     const dwDims = [n, c, h, wd, oc / c, kh, kw, stride[0], stride[1], g.ph, g.pw, dilation[0], dilation[1], g.oh, g.ow];
     parallel('f32_dwconv2d_fwd', [x.ptr, w.ptr, b?.ptr ?? 0, y.ptr, ...dwDims], n * c, { minPerThread: 4 });
