@@ -9,6 +9,7 @@ Prints one JSON line. Measures only; asserts nothing.
 """
 import json
 import resource
+import statistics
 import sys
 import time
 
@@ -70,17 +71,21 @@ def main() -> None:
     for i in range(WARMUP_STEPS):
         step(i)
     steps = 0
-    start = time.perf_counter()
+    step_ms = []
+    start = last = time.perf_counter()
     while True:
         step(steps)
         steps += 1
-        elapsed = time.perf_counter() - start
+        now = time.perf_counter()
+        step_ms.append((now - last) * 1000)
+        last = now
+        elapsed = now - start
         if elapsed >= seconds:
             break
     print(json.dumps({
         'runtime': 'pytorch', 'version': torch.__version__, 'model': name,
         'threads': torch.get_num_threads(), 'batch': batch, 'steps': steps, 'seconds': elapsed,
-        'imagesPerSecond': steps * batch / elapsed,
+        'imagesPerSecond': steps * batch / elapsed, 'medianStepMs': statistics.median(step_ms),
         'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }))
 

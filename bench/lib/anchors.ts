@@ -14,6 +14,8 @@ export interface TrainMeasurement {
   steps: number;
   seconds: number;
   imagesPerSecond: number;
+  /** Median of the timed steps' durations: less swayed by other load than the mean. */
+  medianStepMs?: number;
   peakRssBytes: number;
   warmupSteps?: number;
   rssAfterDataBytes?: number;

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { loadDataset, normalize, batchSource, MNIST_MEAN, MNIST_STD } from '../../src/data/index.js';
 import { threadCount } from '../../src/kernels/index.js';
 import { Sgd, createModel, fit, type Batch, type BatchSource } from '../../src/nn/index.js';
-import { peakRssBytes } from './measure.js';
+import { median, peakRssBytes } from './measure.js';
 
 const WARMUP_STEPS = 3;
 // A tenth of MNIST's training split: plenty of distinct batches, and the float32 copy of
@@ -28,7 +28,8 @@ const optimizer = new Sgd(model.params(), { momentum: 0.9 });
 
 // Repeats epochs of the real source until the timed budget is spent; `fit` sees one long
 // epoch. Timing runs from the end of the last warm-up step to the end of the last step.
-let stepsDone = 0, timedStart = 0, timedEnd = 0, timedSteps = 0;
+let stepsDone = 0, timedStart = 0, timedEnd = 0, timedSteps = 0, lastEnd = 0;
+const stepMs: number[] = [];
 const looping: BatchSource = {
   count: Number.MAX_SAFE_INTEGER,
   *batches(size: number): Iterable<Batch> {
@@ -49,7 +50,8 @@ await fit(model, looping, optimizer, {
       stepsDone++;
       const now = performance.now();
       if (stepsDone === WARMUP_STEPS) timedStart = now;
-      else if (stepsDone > WARMUP_STEPS) { timedEnd = now; timedSteps++; }
+      else if (stepsDone > WARMUP_STEPS) { timedEnd = now; timedSteps++; stepMs.push(now - lastEnd); }
+      lastEnd = now;
     },
   },
 });
@@ -58,6 +60,6 @@ const elapsed = (timedEnd - timedStart) / 1000;
 process.stdout.write(`${JSON.stringify({
   runtime: 'prunequant', model: modelName, threads: threadCount(), batch: batchSize,
   steps: timedSteps, seconds: elapsed, imagesPerSecond: (timedSteps * batchSize) / elapsed,
-  peakRssBytes: peakRssBytes(), rssBeforeDataBytes: rssBeforeData, rssAfterDataBytes: rssAfterData,
+  medianStepMs: median(stepMs), peakRssBytes: peakRssBytes(), rssBeforeDataBytes: rssBeforeData, rssAfterDataBytes: rssAfterData,
 })}\n`);
 process.exit(0); // the kernel thread pool keeps the event loop alive

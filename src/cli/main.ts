@@ -2,10 +2,14 @@
 import { UsageError } from './args.js';
 import { evalCommand, evalUsage } from './commands/eval.js';
 import { train, trainUsage } from './commands/train.js';
+import { prune, pruneUsage } from './commands/prune.js';
+import { sensitivity, sensitivityUsage } from './commands/sensitivity.js';
 
 const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; usage: string }> = {
   train: { run: train, usage: trainUsage },
   eval: { run: evalCommand, usage: evalUsage },
+  prune: { run: prune, usage: pruneUsage },
+  sensitivity: { run: sensitivity, usage: sensitivityUsage },
 };
 
 const USAGE = `usage: prunequant <command> [options]\n\ncommands:\n${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(8)} ${c.usage.split('\n')[0]}`).join('\n')}\n\nRun 'prunequant <command> --help' for its options.`;

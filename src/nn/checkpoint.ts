@@ -119,7 +119,8 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
   const fail = (offset: number, what: string): never => {
     throw new CheckpointError(`${path} @ byte ${offset}: ${what}`);
   };
-  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC) fail(0, `not a prunequant checkpoint (magic is not ${MAGIC})`);
+  if (new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC) fail(0, `not a prunequant checkpoint (magic is not ${MAGIC})`);
+  if (bytes.length < 12) fail(bytes.length, `file ends inside the 12-byte preamble (truncated)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(4, true);
   if (version !== VERSION) fail(4, `checkpoint version ${version}, this reader knows ${VERSION}`);
@@ -133,6 +134,11 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
   }
   const start = Math.ceil((12 + headerLen) / 4) * 4;
   const payload = bytes.subarray(start);
+  // Name the first blob that runs past the end: a truncated file says where it was cut.
+  for (const e of header.blobs ?? []) {
+    const end = e.offset + e.length * (e.dtype === 'f32' ? 4 : 1);
+    if (end > payload.length) fail(start + payload.length, `file ends here (truncated): blob ${e.name} spans bytes ${start + e.offset}..${start + end}`);
+  }
   if (crc32(payload) !== header.crc32) fail(start, 'checksum mismatch: the file is truncated or corrupt');
   const model = Model.fromConfig(header.model);
   const blob = (name: string): BlobEntry | undefined => header.blobs.find((b) => b.name === name);

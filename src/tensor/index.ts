@@ -24,3 +24,4 @@ export type { CrossEntropyOptions } from './ops/losses.js';
 export { dropout } from './ops/dropout.js';
 export type { UniformSource } from './ops/dropout.js';
 export { Rng, createRng, deriveSeed } from './random.js';
+export * from './ops/fake-quant.js';

@@ -44,7 +44,8 @@ export function expectLeafGradcheck(
         x.view()[idx] = orig - eps;
         const down = lossAt();
         x.view()[idx] = orig;
-        const numeric = (up - down) / (2 * eps), analytic = g[idx]!;
+        const numeric = (up - down) / (2 * eps);
+        const analytic: number = g[idx]!;
         if (!(Math.abs(numeric - analytic) <= atol + rtol * Math.max(Math.abs(numeric), Math.abs(analytic)))) {
           assert.fail(`${name} [${x.shape.join(', ')}] entry ${idx}: analytic ${analytic}, numeric ${numeric}`);
         }

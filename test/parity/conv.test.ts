@@ -134,14 +134,15 @@ describe('Conv matches onnxruntime', () => {
   const cases = sweep(20240611, SWEEP_SIZE);
 
   it('the sweep covers every value of every axis', () => {
+    // Spatial sizes may be widened to fit a window, so only the other axes are checked.
     for (const [axis, values] of Object.entries(AXES)) {
+      if (axis === 'spatial') continue;
       for (const v of values as unknown[]) {
-        const seen = cases.some((c) => JSON.stringify(c[axis as keyof ConvCase]) === JSON.stringify(v) ||
-          (axis === 'spatial' && JSON.stringify(v) === JSON.stringify(c.spatial)));
-        // Spatial sizes may be widened to fit a window; the others are never changed.
-        if (axis !== 'spatial') assert.ok(seen, `no sweep case has ${axis} = ${JSON.stringify(v)}`);
+        const seen = cases.some((c) => JSON.stringify(c[axis as keyof ConvCase]) === JSON.stringify(v));
+        assert.ok(seen, `no sweep case has ${axis} = ${JSON.stringify(v)}`);
       }
     }
+    assert.ok(cases.length >= 60, `the sweep has ${cases.length} cases`);
   });
 
   cases.forEach((c, i) => it(`sweep ${i}: ${describeCase(c)}`, () => checkCase(c, 1000 + 10 * i)));

@@ -146,7 +146,8 @@ export class WorstError {
   }
 
   summary(): string {
-    return `${this.family}: ${this.cases} cases, max relative error ${this.value.toExponential(2)} (${this.where}); ` +
+    const where = this.value > 0 ? ` (${this.where})` : '';
+    return `${this.family}: ${this.cases} cases, max relative error ${this.value.toExponential(2)}${where}; ` +
       `with the floor at ${FLOOR_FRACTION} x max |output|: ${this.valueOfPeak.toExponential(2)}`;
   }
 }

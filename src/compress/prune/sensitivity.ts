@@ -6,7 +6,7 @@
  */
 import { evaluate, type BatchSource, type Model } from '../../nn/index.js';
 import { checkSparsity } from './percentile.js';
-import { pruneModel } from './prune-model.js';
+import { pruneWithAllocation } from './prune-model.js';
 import { prunableLayers, type SelectOptions } from './select.js';
 import { captureState, restoreParams } from './state.js';
 
@@ -58,9 +58,8 @@ export function layerSensitivity(model: Model, data: BatchSource, opts: Sensitiv
       const points: SensitivityPoint[] = [{ sparsity: 0, achieved: layer.param.mask?.sparsity() ?? 0, accuracy: baseline }];
       for (const s of levels) {
         if (s === 0) continue;
-        // Pruning by exact path: the glob has no wildcards, so it matches this param alone.
-        const r = pruneModel(model, { sparsity: s, scope: 'layer', exclude: layers.filter((l) => l !== layer).map((l) => l.name), ...(opts.minSize !== undefined ? {} : {}) });
-        const point = { sparsity: s, achieved: r.layers.find((l) => l.name === layer.name)!.sparsity, accuracy: evaluate(model, data, opts.batchSize).accuracy };
+        const r = pruneWithAllocation(model, { [layer.name]: s });
+        const point = { sparsity: s, achieved: r.layers[0]!.sparsity, accuracy: evaluate(model, data, opts.batchSize).accuracy };
         points.push(point);
         opts.onPoint?.(layer.name, point);
         restoreParams(model, saved, [layer.name]);

@@ -25,6 +25,7 @@ export class Adam implements Optimizer {
       if (!(v >= 0 && v < 1)) throw new RangeError(`Adam: ${k} must be in [0, 1), got ${v}`);
     }
     if (!(eps > 0)) throw new RangeError(`Adam: eps must be > 0, got ${eps}`);
+    if (!(opts.weightDecay === undefined || opts.weightDecay >= 0)) throw new RangeError(`Adam: weightDecay must be >= 0, got ${opts.weightDecay}`);
   }
 
   step(lr: number): void {

@@ -45,7 +45,8 @@ export class GraphBuilder {
   conv(x: Ref, outChannels: number, kernel: number, opts: { stride?: number; padding?: Padding; groups?: number; bias?: boolean } = {}): Ref {
     const [c, h, w] = x.shape;
     const stride = opts.stride ?? 1, padding = opts.padding ?? 0;
-    const g = windowGeometry('conv', h, w, kernel, kernel, [stride, stride], [1, 1], padding);
+    // Named as the node will be, so a too-small input names the layer that no longer fits.
+    const g = windowGeometry(`conv2d (conv${this.counter})`, h, w, kernel, kernel, [stride, stride], [1, 1], padding);
     const layer = new Conv2d({ inChannels: c, outChannels, kernel, stride, padding, groups: opts.groups ?? 1, bias: opts.bias ?? true, seed: this.seed * 7919 + this.counter });
     return this.add('conv', layer, [x], [outChannels, g.oh, g.ow]);
   }
@@ -60,7 +61,7 @@ export class GraphBuilder {
 
   pool(x: Ref, kind: 'MaxPool2d' | 'AvgPool2d', kernel: number, stride = kernel): Ref {
     const [c, h, w] = x.shape;
-    const g = windowGeometry('pool', h, w, kernel, kernel, [stride, stride], [1, 1], 0);
+    const g = windowGeometry(`${kind} (${kind === 'MaxPool2d' ? 'maxpool' : 'avgpool'}${this.counter})`, h, w, kernel, kernel, [stride, stride], [1, 1], 0);
     return this.add(kind === 'MaxPool2d' ? 'maxpool' : 'avgpool', new Pool2d(kind, { kernel, stride }), [x], [c, g.oh, g.ow]);
   }
 

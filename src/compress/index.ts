@@ -1,0 +1,2 @@
+/** Compression: pruning and quantization, the front door for higher layers. */
+export * from './prune/index.js';
