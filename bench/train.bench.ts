@@ -5,6 +5,7 @@
 // summary table; measures only, asserts nothing (STYLE.md §11).
 //
 //   npm run bench:train [-- --seconds 6] [-- --models lenet5] [-- --no-tfjs] [-- --tfjs-cnn-batch 64]
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { findTorchPython, runOurs, runTfjs, runTorch, type TrainMeasurement } from './lib/anchors.js';
 import { formatRate, mebibytes, ratio } from './lib/measure.js';
@@ -33,8 +34,9 @@ const rate = (model: string, runtime: string, threads: number) => results.get(ke
 
 function describe(m: TrainMeasurement): string {
   const warm = m.warmupSteps === 0 ? ', no warm-up' : '';
+  const median = m.medianStepMs !== undefined && m.steps > 2 ? `, median step ${m.medianStepMs.toFixed(1)} ms = ${formatRate((m.batch * 1000) / m.medianStepMs)} img/s` : '';
   return `train ${m.model} ${m.runtime}${m.version ? ` ${m.version}` : ''} threads=${m.threads} batch=${m.batch}: ` +
-    `${formatRate(m.imagesPerSecond)} img/s (${m.steps} steps in ${m.seconds.toFixed(1)} s${warm})`;
+    `${formatRate(m.imagesPerSecond)} img/s (${m.steps} steps in ${m.seconds.toFixed(1)} s${median}${warm})`;
 }
 
 function record(what: string, r: { ok: boolean; value?: TrainMeasurement; error?: string }): TrainMeasurement | undefined {
@@ -45,6 +47,12 @@ function record(what: string, r: { ok: boolean; value?: TrainMeasurement; error?
   results.set(key(r.value.model, r.value.runtime, r.value.threads), r.value);
   return r.value;
 }
+
+// Every figure here is wall-clock on a shared machine: other load shows up as lower
+// throughput and, worst, as poor thread scaling, so the load is printed with the results.
+const loadLine = (when: string) =>
+  `load average ${when}: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min) on ${availableParallelism()} cores`;
+console.log(loadLine('at start'));
 
 const torch = opts['no-torch'] ? { reason: '--no-torch given' } : findTorchPython();
 if (torch.python === undefined) console.log(`PyTorch skipped: ${torch.reason}`);
@@ -74,6 +82,7 @@ for (const model of models) {
   }
 }
 
+console.log(loadLine('at end'));
 console.log('\nsummary (img/s at batch 64 unless noted; ratios are ours / theirs)');
 const rows = [['model', 'ours 1t', 'ours 2t', '2t/1t', 'PyTorch 1t', 'PyTorch 2t', 'ours/PyTorch 2t', 'TF.js', 'ours 2t/TF.js', 'peak RSS ours 2t']];
 for (const model of models) {

@@ -51,10 +51,10 @@ describe('CLI bad input', () => {
     assert.match(r.stderr, /--lr expects a number, got 'fast'/);
   });
 
-  it('unknown model names it and lists the known models, non-zero exit', async () => {
+  it('unknown model names the option and lists the known models, exit 2', async () => {
     const r = await run(['train', '--model', 'nope', ...quick, '--out', join(dir, 'm')]);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, new RegExp(`unknown model 'nope'; known models: ${modelNames.join(', ')}`));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`unknown --model 'nope'; known models: ${modelNames.join(', ')}`));
     assert.equal(r.stderr.trim().split('\n').length, 1, 'one line, no stack trace');
   });
 

@@ -20,7 +20,7 @@ import { bnFactors, findConvBnPairs, foldBatchNorm } from './bn-fold.js';
 import { QuantizationError } from './errors.js';
 import { checkBits, weightSpec, type Granularity } from './quant-spec.js';
 import type { QuantizedModel } from './quantized-model.js';
-import { quantizeWithParams, dequantize, type QuantizedTensor } from './quantized-tensor.js';
+import { chooseParams, quantizeWithParams, dequantize, type QuantizedTensor } from './quantized-tensor.js';
 import type { RangeOptions } from './range.js';
 import { quantizableWeights } from './weight-ptq.js';
 import { WeightFakeQuant } from './weight-fake-quant.js';
@@ -92,7 +92,7 @@ export class QatSession {
   freeze(): void {
     if (this.frozen) return;
     this.frozen = true;
-    if (this.activations && this.activations.points.every((_, i) => i >= 0)) {
+    if (this.activations) {
       try {
         this.activations.freeze();
       } catch (e) {
@@ -121,8 +121,13 @@ export class QatSession {
     const spec = weightSpec(this.opts.bits, this.opts.symmetric ?? true);
     const params = new Map(model.namedParams());
     const weights = new Map<string, QuantizedTensor>();
-    for (const [name, p] of chosen) {
+    for (const [name, chosenParams] of chosen) {
       const param = params.get(name)!;
+      // A conv trained without BN-aware quantization (foldBn: false) changed when folded;
+      // its folded weights get post-training ranges.
+      const p = this.weights.get(name)!.opts.bnFactors || !folded.some((f) => `${f.conv}.weight` === name)
+        ? chosenParams
+        : chooseParams(param.value.view(), param.shape, spec, this.opts.granularity ?? 'channel', this.opts.range ?? {}, `QAT ${name}`);
       const q = quantizeWithParams(param.value.view(), param.shape, spec, p.axis, p.scales, p.zeroPoints);
       param.assign(dequantize(q));
       weights.set(name, q);
