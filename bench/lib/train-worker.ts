@@ -1,6 +1,6 @@
 // One training-throughput measurement of prunequant, in its own process because the kernel
 // thread count is fixed per process. Usage:
-//   PRUNEQUANT_THREADS=2 node --import tsx bench/lib/train-worker.ts <model> [seconds] [batch]
+//   PRUNEQUANT_THREADS=2 node --import tsx bench/lib/train-worker.ts <model> [seconds] [batch] [trainSamples]
 // Trains with the real loop (`fit`: forward, softmax cross-entropy, backward, SGD momentum
 // 0.9 at lr 0.01) on real MNIST, and prints one JSON line: images/s over the timed steps and
 // the process's peak RSS. Measures only; asserts nothing (STYLE.md §11).
@@ -11,15 +11,14 @@ import { Sgd, createModel, fit, type Batch, type BatchSource } from '../../src/n
 import { median, peakRssBytes } from './measure.js';
 
 const WARMUP_STEPS = 3;
-// A tenth of MNIST's training split: plenty of distinct batches, and the float32 copy of
-// the whole split (188 MB) would otherwise dominate the peak-RSS figure.
-const TRAIN_SAMPLES = 6400;
-
-const [modelName = 'lenet5', secondsArg = '6', batchArg = '64'] = process.argv.slice(2);
-const seconds = Number(secondsArg), batchSize = Number(batchArg);
+// By default a tenth of MNIST's training split: plenty of distinct batches, while the
+// float32 copies of the whole split (188 MB each, raw and normalised) would otherwise
+// dominate the peak-RSS figure, which is meant to show what training itself costs.
+const [modelName = 'lenet5', secondsArg = '6', batchArg = '64', samplesArg = '6400'] = process.argv.slice(2);
+const seconds = Number(secondsArg), batchSize = Number(batchArg), trainSamples = Number(samplesArg);
 
 const rssBeforeData = peakRssBytes();
-const { train } = loadDataset('mnist', { trainLimit: TRAIN_SAMPLES, testLimit: 1 });
+const { train } = loadDataset('mnist', { trainLimit: trainSamples, testLimit: 1 });
 const source = batchSource(normalize(train, { mean: MNIST_MEAN, std: MNIST_STD }));
 const rssAfterData = peakRssBytes();
 
@@ -58,7 +57,7 @@ await fit(model, looping, optimizer, {
 
 const elapsed = (timedEnd - timedStart) / 1000;
 process.stdout.write(`${JSON.stringify({
-  runtime: 'prunequant', model: modelName, threads: threadCount(), batch: batchSize,
+  runtime: 'prunequant', model: modelName, threads: threadCount(), batch: batchSize, trainSamples,
   steps: timedSteps, seconds: elapsed, imagesPerSecond: (timedSteps * batchSize) / elapsed,
   medianStepMs: median(stepMs), peakRssBytes: peakRssBytes(), rssBeforeDataBytes: rssBeforeData, rssAfterDataBytes: rssAfterData,
 })}\n`);

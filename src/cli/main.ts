@@ -2,12 +2,14 @@
 import { UsageError } from './args.js';
 import { evalCommand, evalUsage } from './commands/eval.js';
 import { train, trainUsage } from './commands/train.js';
+import { quantizeCommand, quantizeUsage } from './commands/quantize.js';
 import { prune, pruneUsage } from './commands/prune.js';
 import { sensitivity, sensitivityUsage } from './commands/sensitivity.js';
 
 const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; usage: string }> = {
   train: { run: train, usage: trainUsage },
   eval: { run: evalCommand, usage: evalUsage },
+  quantize: { run: quantizeCommand, usage: quantizeUsage },
   prune: { run: prune, usage: pruneUsage },
   sensitivity: { run: sensitivity, usage: sensitivityUsage },
 };

@@ -37,6 +37,10 @@ for (;;) {
   let spins = 0;
   while (Atomics.load(ctl, 0) === gen && spins < 20000) spins++;
   Atomics.wait(ctl, 0, gen);
+  // A notify can arrive late (the main thread preempted between publishing a job and
+  // notifying): the worker may already have run that job, so a wake-up without a new
+  // generation must not run it again, or 'pending' goes negative and run() never returns.
+  if (Atomics.load(ctl, 0) === gen) continue;
   gen = Atomics.load(ctl, 0);
   const fn = ctl[2];
   if (fn < 0) break;

@@ -97,6 +97,9 @@ describe('prunequant prune', () => {
     assert.match((await run(['prune', '--sparsity', '0.5'])).stderr, /missing MODEL/);
     assert.match((await run(['prune', ckpt])).stderr, /give --sparsity S/);
     assert.match((await run(['prune', ckpt, '--sparsity', '0.5', '--scope', 'net'])).stderr, /--scope must be global or layer, got 'net'/);
+    const step = await run(['prune', ckpt, '--adaptive', '--min-step', '20']);
+    assert.equal(step.code, 2);
+    assert.match(step.stderr, /minStep must be in \(0, step = 10\], got 20/);
   });
 });
 

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import {
   QuantizationError, codeRange, dequantize, quantizationSse, quantizeTensor, minMaxRange, percentileRange, mseRange, type QuantizedTensor,
 } from '../../src/compress/quantize/index.js';
+import { createModel } from '../../src/nn/index.js';
+import { postTrainingQuantize } from '../../src/compress/quantize/index.js';
 import { randomFloats } from '../helpers/assert.js';
 
 /**
@@ -100,11 +102,16 @@ describe('uniform quantizer error bounds', () => {
     assert.deepEqual(Array.from(dequantize(single)), [-0.25, 0, 3]);
   });
 
-  it('NaN or Inf is an error naming the tensor and element; bits outside [2, 16] are rejected', () => {
+  it('NaN or Inf is an error naming the tensor (or layer) and element; bits outside [2, 16] are rejected', () => {
     const x = Float32Array.of(0.1, 0.2, 0.3, NaN);
     assert.throws(() => quantizeTensor(x, [2, 2], { bits: 4, name: 'conv0.weight' }), (e: Error) =>
       e instanceof QuantizationError && /conv0\.weight/.test(e.message) && /element 3 is NaN/.test(e.message));
     assert.throws(() => quantizeTensor([1, -Infinity], [2], { bits: 4, name: 'fc7.weight' }), /fc7\.weight: element 1 is -Infinity/);
+    const model = createModel('lenet5', { seed: 1 });
+    const w = model.namedParams().find(([n]) => n === 'fc9.weight')![1];
+    w.value.view()[5] = Infinity;
+    assert.throws(() => postTrainingQuantize(model, { weights: { bits: 8 } }), /lenet5\/fc9\.weight: element 5 is Infinity/);
+    model.dispose();
     for (const bits of [1, 17, 0, 4.5, NaN]) {
       assert.throws(() => quantizeTensor([1, 2], [2], { bits, name: 'w' }), (e: Error) =>
         e instanceof QuantizationError && /bits must be an integer in \[2, 16\]/.test(e.message) && e.message.includes(String(bits)));

@@ -19,7 +19,7 @@ async function ortQuantize(x: Float32Array, shape: number[], scales: Float32Arra
   const pshape = axis === null ? [] : [scales.length];
   const s = g.initializer('scale', pshape, scales);
   const z = g.initializer('zp', pshape, zps, type);
-  const attrs = axis === null ? {} : { axis };
+  const attrs: Record<string, number> = axis === null ? {} : { axis };
   const [q] = g.node('QuantizeLinear', [input, s, z], attrs);
   const [dq] = g.node('DequantizeLinear', [q!, s, z], attrs);
   g.output(q!, shape, type).output(dq!, shape);

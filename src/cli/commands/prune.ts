@@ -5,7 +5,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import {
-  GradualPruner, adaptivePrune, checkSparsity, fineTune, maskStats, percentileToSparsity, prunableLayers, pruneModel,
+  GradualPruner, adaptivePrune, checkControllerOptions, checkSparsity, fineTune, maskStats, percentileToSparsity, prunableLayers, pruneModel,
   type FineTuneRecipe, type PruneResult, type PruneScope, type SelectOptions,
 } from '../../compress/index.js';
 import { batchSource, isDatasetName, DATASET_NAMES, loadDataset, normalize, type Dataset } from '../../data/index.js';
@@ -75,6 +75,15 @@ function fineTuneRecipe(o: Record<string, unknown>, recipe: Recipe): FineTuneRec
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+/** Runs a library check and reports its RangeError as a usage mistake (exit code 2). */
+export function asUsage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    throw e instanceof RangeError ? new UsageError(e.message) : e;
+  }
+}
+
 async function gradual(model: Model, train: BatchSource, test: BatchSource, sel: SelectOptions, scope: PruneScope, sparsity: number, r: FineTuneRecipe, every: number) {
   if (r.epochs < 1) throw new UsageError('prune: --gradual prunes during fine-tuning, so it needs --finetune-epochs >= 1');
   if (!(Number.isInteger(every) && every >= 1)) throw new UsageError(`prune: --prune-every must be a positive integer, got ${every}`);
@@ -102,13 +111,10 @@ export async function prune(argv: readonly string[]): Promise<void> {
   if (adaptive && (sparsity !== undefined || o['gradual'] === true)) throw new UsageError('prune: --adaptive searches the level itself; drop --sparsity / --gradual');
   if (!adaptive) {
     if (sparsity === undefined) throw new UsageError('prune: give --sparsity S (S in [0, 1)) or --adaptive');
-    try {
-      checkSparsity(sparsity, 'prune --sparsity');
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    asUsage(() => checkSparsity(sparsity, 'prune --sparsity'));
   } else {
-    percentileToSparsity(o['start'] as number, 'prune --start');
+    asUsage(() => percentileToSparsity(o['start'] as number, 'prune --start'));
+    asUsage(() => checkControllerOptions({ baseline: 0, tolerance: o['tolerance'] as number, start: o['start'] as number, step: o['step'] as number, minStep: o['min-step'] as number }));
   }
   const sel = selectOptions('prune', o);
   const path = positionals[0];

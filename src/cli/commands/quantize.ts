@@ -6,7 +6,7 @@ import {
   type ActivationDtype, type ObserverKind, type QuantizedModel, type RangeMethod,
 } from '../../compress/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
-import { COMMON_OPTIONS, applyThreads, finish, loadNormalized } from '../common.js';
+import { COMMON_OPTIONS, applyThreads, finish, loadSplit } from '../common.js';
 import { ProgressBar } from '../progress.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
@@ -86,11 +86,14 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
   const { model, meta } = loadCheckpoint(path);
   const recipe = (meta['recipe'] ?? {}) as Recipe;
   const dataset = (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist';
-  const data = loadNormalized(dataset, o['limit'] as number | undefined);
+  const data = loadSplit(dataset, o['limit'] as number | undefined);
+  // The checkpoint's own normalisation wins, as in eval: the model must see inputs scaled as in training.
+  const normalization = (meta['normalization'] as { mean: number; std: number } | undefined) ?? data.normalization;
+  const trainSource = batchSource(data.train, { normalization });
   if ((act !== 'none' || mode === 'qat') && data.train.count === 0) {
     throw new UsageError(`quantize: ${mode === 'qat' ? 'QAT' : 'activation calibration'} needs training samples, but the ${dataset} train split is empty`);
   }
-  const test = batchSource(data.test);
+  const test = batchSource(data.test, { normalization });
   const log = (s: string) => { if (!json) process.stderr.write(`${s}\n`); };
   const before = evaluate(model, test);
   log(`fp32: accuracy ${(100 * before.accuracy).toFixed(2)}%`);
@@ -103,7 +106,7 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
   if (mode === 'ptq') {
     q = postTrainingQuantize(model, {
       weights: { bits, symmetric, granularity, ...range },
-      ...(act !== 'none' ? { activations: { dtype: act as ActivationDtype, observer, percentile: range.percentile, source: batchSource(data.train), batches: calibrationBatches, seed } } : {}),
+      ...(act !== 'none' ? { activations: { dtype: act as ActivationDtype, observer, percentile: range.percentile, source: trainSource, batches: calibrationBatches, seed } } : {}),
     });
   } else {
     const epochs = (o['epochs'] as number | undefined) ?? recipe.epochs ?? 1;
@@ -118,7 +121,7 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
     });
     const optimizer = new Sgd([...model.params(), ...qat.trainableParams()], { momentum: recipe.momentum ?? 0.9 });
     const bar = new ProgressBar(!json && process.stderr.isTTY === true);
-    const history = await fit(model, batchSource(data.train), optimizer, {
+    const history = await fit(model, trainSource, optimizer, {
       epochs, batchSize, lr, seed, test, afterStep: () => qat.afterStep(),
       callbacks: {
         onBatchEnd: ({ epoch, step, steps, loss }) => bar.update(`QAT epoch ${epoch + 1}/${epochs}`, step + 1, steps, `loss ${loss.toFixed(4)}`),

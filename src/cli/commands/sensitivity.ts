@@ -8,7 +8,7 @@ import { allocateSparsity, layerSensitivity, percentileToSparsity, pruneWithAllo
 import { evaluate, writeFileAtomic } from '../../nn/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, applyThreads, finish } from '../common.js';
-import { loadForCompression, selectOptions } from './prune.js';
+import { asUsage, loadForCompression, selectOptions } from './prune.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   levels: { type: 'string', default: '50,70,80,90,95,98,99', help: 'comma-separated percentiles in [0, 100)' },
@@ -28,11 +28,7 @@ function parseLevels(raw: string): number[] {
   if (parts.length === 0) throw new UsageError('sensitivity: --levels is empty');
   return parts.map((p, i) => {
     const n = Number(p);
-    try {
-      return percentileToSparsity(Number.isFinite(n) && p !== '' ? n : NaN, `sensitivity --levels (item ${i + 1}, '${p}')`);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    return asUsage(() => percentileToSparsity(Number.isFinite(n) ? n : NaN, `sensitivity --levels (item ${i + 1}, '${p}')`));
   });
 }
 
@@ -43,13 +39,7 @@ export async function sensitivity(argv: readonly string[]): Promise<void> {
   const json = o['json'] === true;
   const levels = parseLevels(String(o['levels']));
   const target = o['target'] as number | undefined;
-  if (target !== undefined) {
-    try {
-      checkSparsity(target, 'sensitivity --target');
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  }
+  if (target !== undefined) asUsage(() => checkSparsity(target, 'sensitivity --target'));
   const sel = selectOptions('sensitivity', o);
   const path = positionals[0];
   const started = performance.now();

@@ -57,7 +57,7 @@ export function foldBatchNorm(model: Model): FoldResult {
     if (folding.has(n.name)) continue;
     const pair = convOf.get(n.name);
     if (pair) {
-      nodes.push({ name: pair.conv.name, layer: { ...pair.conv.layer.config(), bias: true }, inputs: [...pair.conv.inputs] });
+      nodes.push({ name: pair.conv.name, layer: { ...pair.conv.layer.config(), bias: true }, inputs: pair.conv.inputs.map((i) => renamed.get(i) ?? i) });
       continue;
     }
     nodes.push({ ...n, inputs: n.inputs.map((i) => renamed.get(i) ?? i) });
