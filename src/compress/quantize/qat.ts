@@ -11,8 +11,10 @@
  *   callbacks: { onEpochEnd: (r) => qat.onEpochEnd(r.epoch) } });
  * const { model: quantized, weights } = qat.finish();
  *
- * Pruning masks are kept: the optimizer kernels hold masked weights at exact 0, and fake
- * quantization maps 0 to the zero point and back to exactly 0.
+ * Pruning masks are kept, and the zero pattern stays exactly the mask: the optimizer kernels
+ * hold masked weights at exact 0, fake quantization maps 0 to the zero point and back to
+ * exactly 0, and a survivor never takes the zero-point code (in the forward pass and in the
+ * final integers), so quantization adds no zeros of its own.
  */
 import { BatchNorm2d, type Model, type Param } from '../../nn/index.js';
 import { ActivationQuantizer, type ActivationDtype, type ActivationParams } from './activation-quant.js';
@@ -128,7 +130,7 @@ export class QatSession {
       const p = this.weights.get(name)!.opts.bnFactors || !folded.some((f) => `${f.conv}.weight` === name)
         ? chosenParams
         : chooseParams(param.value.view(), param.shape, spec, this.opts.granularity ?? 'channel', this.opts.range ?? {}, `QAT ${name}`);
-      const q = quantizeWithParams(param.value.view(), param.shape, spec, p.axis, p.scales, p.zeroPoints);
+      const q = quantizeWithParams(param.value.view(), param.shape, spec, p.axis, p.scales, p.zeroPoints, param.mask?.view() ?? null);
       param.assign(dequantize(q));
       weights.set(name, q);
     }

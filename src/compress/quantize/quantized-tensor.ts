@@ -3,7 +3,7 @@
  * points. real ≈ (code − zeroPoint) · scale. This is what export and the runtime consume; the
  * fake-quantized floats a model computes with are `dequantize` of it.
  */
-import { quantizeValue } from '../../tensor/index.js';
+import { quantizeSurvivor, quantizeValue } from '../../tensor/index.js';
 import { assertFinite, QuantizationError } from './errors.js';
 import { checkBits, codeRange, paramsFromRange, weightSpec, type Granularity, type QuantSpec } from './quant-spec.js';
 import { estimateRange, type RangeOptions } from './range.js';
@@ -35,6 +35,12 @@ export interface QuantizeOptions extends RangeOptions {
   granularity?: Granularity;
   /** Tensor or layer name for error messages. */
   name?: string;
+  /**
+   * A pruning mask over the elements (1 = survived): survivors never take the zero-point code
+   * unless exactly 0, so the zeros of the codes are exactly the pruned weights (quantizeSurvivor
+   * in src/tensor/ops/fake-quant.ts says which code they get and why). Absent: plain rounding.
+   */
+  survivors?: ArrayLike<number> | null;
 }
 
 export function specOf(opts: Pick<QuantizeOptions, 'bits' | 'symmetric' | 'signed'>): QuantSpec {
@@ -55,21 +61,25 @@ export function channelGeometry(shape: readonly number[], granularity: Granulari
   return { channels, inner: channels === 0 ? 0 : size / channels };
 }
 
-/** Codes for `data` with given scales and zero points (learned ones, for example). */
+/** Codes for `data` with given scales and zero points (learned ones, for example); `survivors` as in QuantizeOptions. */
 export function quantizeWithParams(
   data: ArrayLike<number>, shape: readonly number[], spec: QuantSpec, axis: 0 | null, scales: ArrayLike<number>, zeroPoints: ArrayLike<number>,
+  survivors: ArrayLike<number> | null = null,
 ): QuantizedTensor {
   const { qmin, qmax } = codeRange(spec);
   const { channels, inner } = channelGeometry(shape, axis === 0 ? 'channel' : 'tensor');
   if (scales.length !== channels || zeroPoints.length !== channels) {
     throw new QuantizationError(`quantize: ${scales.length} scales and ${zeroPoints.length} zero points for ${channels} channel(s) of [${shape.join(', ')}]`);
   }
+  if (survivors !== null && survivors.length !== data.length) throw new QuantizationError(`quantize: a mask of ${survivors.length} entries for ${data.length} values of [${shape.join(', ')}]`);
   const values = codeArray(spec, data.length);
   const s32 = Float32Array.from(scales), z32 = Int32Array.from(zeroPoints);
   for (let c = 0; c < channels; c++) {
     const s = s32[c]!, z = z32[c]!;
     if (!(s > 0 && Number.isFinite(s)) || z < qmin || z > qmax) throw new QuantizationError(`quantize: channel ${c} has scale ${s}, zero point ${z}`);
-    for (let i = c * inner; i < (c + 1) * inner; i++) values[i] = quantizeValue(data[i]!, s, z, qmin, qmax);
+    for (let i = c * inner; i < (c + 1) * inner; i++) {
+      values[i] = survivors?.[i] ? quantizeSurvivor(data[i]!, s, z, qmin, qmax) : quantizeValue(data[i]!, s, z, qmin, qmax);
+    }
   }
   return { shape: [...shape], bits: spec.bits, scheme: spec.symmetric ? 'symmetric' : 'asymmetric', signed: spec.signed, axis, qmin, qmax, scales: s32, zeroPoints: z32, values };
 }
@@ -86,7 +96,8 @@ export function quantizeTensor(data: ArrayLike<number>, shape: readonly number[]
   const size = shape.reduce((a, b) => a * b, 1);
   if (size !== data.length) throw new QuantizationError(`${where}: ${data.length} values for shape [${shape.join(', ')}]`);
   const { axis, scales, zeroPoints } = chooseParams(data, shape, spec, opts.granularity ?? 'channel', opts, where);
-  return quantizeWithParams(data, shape, spec, axis, scales, zeroPoints);
+  if (opts.survivors && opts.survivors.length !== data.length) throw new QuantizationError(`${where}: a mask of ${opts.survivors.length} entries for ${data.length} values`);
+  return quantizeWithParams(data, shape, spec, axis, scales, zeroPoints, opts.survivors ?? null);
 }
 
 export interface ChosenParams {

@@ -14,6 +14,10 @@
  * FQ(w · γ/σ) / (γ/σ), so conv-then-BN computes conv(x, FQ(w · γ/σ)) + folded bias: exactly
  * the folded integer conv once BN statistics are frozen (before that, the running statistics
  * approximate the batch statistics BN normalises with). γ/σ is a constant for the gradient.
+ *
+ * A param with a pruning mask passes it to the fake quantizer as `survivors`, read at every
+ * forward (a mask may change between steps): survivors never quantize to zero, so the model
+ * trains with exactly the zero pattern it will be exported with.
  */
 import { Param } from '../../nn/index.js';
 import { Tensor, div, fakeQuantize, fakeQuantizeLsq, keep, mul } from '../../tensor/index.js';
@@ -87,12 +91,14 @@ export class WeightFakeQuant {
     const x = factor ? mul(w, factor) : w;
     const { qmin, qmax } = this.codes;
     const name = this.name;
+    // Copied: a view into WASM memory is not kept across the allocations below.
+    const survivors = this.param.mask?.view().slice() ?? null;
     let q: Tensor;
     if (this.stepSize) {
-      q = fakeQuantizeLsq(x, this.stepSize.value, { zeroPoints: this.zeroPoints, qmin, qmax, axis: this.axis, gradScale: this.gradScale, name });
+      q = fakeQuantizeLsq(x, this.stepSize.value, { zeroPoints: this.zeroPoints, qmin, qmax, axis: this.axis, gradScale: this.gradScale, name, survivors });
     } else {
       const p = chooseParams(x.view(), x.shape, this.opts.spec, this.opts.granularity, this.opts.range, `QAT ${name}`);
-      q = fakeQuantize(x, { scales: p.scales, zeroPoints: p.zeroPoints, qmin, qmax, axis: p.axis, name });
+      q = fakeQuantize(x, { scales: p.scales, zeroPoints: p.zeroPoints, qmin, qmax, axis: p.axis, name, survivors });
     }
     return factor ? div(q, factor) : q;
   }

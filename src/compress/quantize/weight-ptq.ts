@@ -7,7 +7,7 @@
 import type { Model, Param } from '../../nn/index.js';
 import { dequantize, quantizeTensor, type QuantizedTensor, type QuantizeOptions } from './quantized-tensor.js';
 
-export type WeightQuantOptions = Omit<QuantizeOptions, 'name'>;
+export type WeightQuantOptions = Omit<QuantizeOptions, 'name' | 'survivors'>;
 
 /** Weight params of conv and linear layers, by path ('<node>.weight'). */
 export function quantizableWeights(model: Model): [string, Param][] {
@@ -15,14 +15,15 @@ export function quantizableWeights(model: Model): [string, Param][] {
 }
 
 /**
- * Quantizes every weight of `model` in place and returns the integer form of each.
+ * Quantizes every weight of `model` in place and returns the integer form of each. A weight
+ * with a pruning mask keeps exactly the mask's zeros: its survivors never round to code zero.
  * @example const weights = quantizeWeights(model, { bits: 8, granularity: 'channel' });
  */
 export function quantizeWeights(model: Model, opts: WeightQuantOptions): Map<string, QuantizedTensor> {
   const out = new Map<string, QuantizedTensor>();
   // Quantize everything first so that a bad layer leaves the model untouched.
   for (const [name, p] of quantizableWeights(model)) {
-    out.set(name, quantizeTensor(p.value.view(), p.shape, { ...opts, name: `${model.name}/${name}` }));
+    out.set(name, quantizeTensor(p.value.view(), p.shape, { ...opts, name: `${model.name}/${name}`, survivors: p.mask?.view() ?? null }));
   }
   applyQuantizedWeights(model, out);
   return out;

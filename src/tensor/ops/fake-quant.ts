@@ -9,6 +9,12 @@
  * - LSQ (fakeQuantizeLsq, Esser et al. 2019): dx as above, and for the step size
  *   ds = g · Σ dy · ((q − z) − inside · x / s), that is round(v) − v inside and the clipped
  *   code (qmin − z or qmax − z) outside, where g is the gradient scale 1 / sqrt(n · Qp).
+ *
+ * Pruned weights (`survivors` given): a weight that survived pruning never takes the zero-point
+ * code, so the quantized zero pattern is exactly the pruning mask (see nonZeroCode). Both
+ * gradient definitions stay as written above: `inside` still comes from the unrounded code,
+ * so a nudged survivor (|x / s| < 1/2, well inside the range) passes dy through unchanged, and
+ * the LSQ step gradient uses the code actually emitted, ±1 − x / s for a nudged survivor.
  */
 import { record } from '../autograd.js';
 import { assertShape } from '../errors.js';
@@ -33,6 +39,30 @@ export function quantizeValue(x: number, scale: number, zeroPoint: number, qmin:
   return q < qmin ? qmin : q > qmax ? qmax : q;
 }
 
+/**
+ * The code a pruning survivor takes when its own code is the zero point: the neighbour on the
+ * side of its sign (z + 1 for x > 0, z − 1 for x < 0). Why that one: a value whose code is z
+ * has |x / s| ≤ 1/2 (unless it was clipped), so of the non-zero codes the neighbour on its
+ * side is the nearest (error ≤ one step, and the weight keeps its sign); a survivor is a
+ * weight the pruning chose to keep, so it must not become a zero the mask does not have.
+ * When the code range has no room on that side (an asymmetric zero point at qmin or qmax,
+ * with x clipped beyond it), the other neighbour is the only non-zero code left.
+ */
+export function nonZeroCode(x: number, zeroPoint: number, qmin: number, qmax: number): number {
+  const toward = zeroPoint + (x < 0 ? -1 : 1);
+  return toward >= qmin && toward <= qmax ? toward : 2 * zeroPoint - toward;
+}
+
+/**
+ * quantizeValue for a weight that survived pruning: never the zero point, except for an
+ * exact 0. An exact 0 has no sign to choose a side by, and is already a zero of the float
+ * weights; a non-zero code would invent a weight (a whole fallback step in an all-zero channel).
+ */
+export function quantizeSurvivor(x: number, scale: number, zeroPoint: number, qmin: number, qmax: number): number {
+  const q = quantizeValue(x, scale, zeroPoint, qmin, qmax);
+  return q === zeroPoint && x !== 0 ? nonZeroCode(x, zeroPoint, qmin, qmax) : q;
+}
+
 export interface FakeQuantParams {
   /** One positive step size per tensor, or one per slice along `axis`. */
   scales: ArrayLike<number>;
@@ -44,6 +74,11 @@ export interface FakeQuantParams {
   axis?: number | null;
   /** Layer or tensor name for error messages. */
   name?: string;
+  /**
+   * Per element, non-zero where a pruned weight survived (a pruning mask): those never take
+   * the zero-point code unless exactly 0 (quantizeSurvivor). Absent or null: plain rounding.
+   */
+  survivors?: ArrayLike<number> | null;
 }
 
 /** How elements map to parameter slices: element i uses parameter floor(i / inner) % channels. */
@@ -61,8 +96,9 @@ function sliceGeometry(x: Tensor, p: FakeQuantParams, where: string, count: numb
   return { inner, channels };
 }
 
-function checkParams(scales: ArrayLike<number>, p: FakeQuantParams, where: string): void {
+function checkParams(scales: ArrayLike<number>, p: FakeQuantParams, where: string, size: number): void {
   const { qmin, qmax, zeroPoints } = p;
+  if (p.survivors && p.survivors.length !== size) throw new RangeError(`${where}: survivors mask has ${p.survivors.length} entries for ${size} elements`);
   if (!(Number.isInteger(qmin) && Number.isInteger(qmax) && qmin < qmax)) {
     throw new RangeError(`${where}: code range [${qmin}, ${qmax}] must be integers with qmin < qmax`);
   }
@@ -84,6 +120,7 @@ function quantizeDequantize(x: Tensor, scales: ArrayLike<number>, p: FakeQuantPa
   const inside = new Uint8Array(x.size);
   const codes = new Float32Array(x.size);
   const { qmin, qmax, zeroPoints } = p;
+  const keep = p.survivors ?? null;
   for (let start = 0, c = 0; start < x.size; start += inner, c = (c + 1) % channels) {
     const s = Math.fround(scales[c]!), z = zeroPoints[c]!;
     for (let i = start; i < start + inner; i++) {
@@ -92,6 +129,7 @@ function quantizeDequantize(x: Tensor, scales: ArrayLike<number>, p: FakeQuantPa
       let q = roundHalfEven(v) + z;
       if (u >= qmin && u <= qmax) inside[i] = 1;
       q = q < qmin ? qmin : q > qmax ? qmax : q;
+      if (q === z && keep !== null && keep[i] && xv[i] !== 0) q = nonZeroCode(xv[i]!, z, qmin, qmax);
       codes[i] = q - z;
       yv[i] = (q - z) * s;
     }
@@ -106,7 +144,7 @@ function quantizeDequantize(x: Tensor, scales: ArrayLike<number>, p: FakeQuantPa
 export function fakeQuantize(x: Tensor, p: FakeQuantParams): Tensor {
   const where = `fakeQuantize${p.name ? ` (${p.name})` : ''}`;
   const { inner, channels } = sliceGeometry(x, p, where, p.scales.length);
-  checkParams(p.scales, p, where);
+  checkParams(p.scales, p, where, x.size);
   const { y, inside } = quantizeDequantize(x, p.scales, p, inner, channels);
   return record(y, 'FakeQuantize', [x], (dy) => {
     const dx = Tensor.empty(x.shape);
@@ -130,7 +168,7 @@ export function fakeQuantizeLsq(x: Tensor, scale: Tensor, p: LsqParams): Tensor 
   const scales = scale.toArray();
   const full: FakeQuantParams = { ...p, scales };
   const { inner, channels } = sliceGeometry(x, full, where, scale.size);
-  checkParams(scales, full, where);
+  checkParams(scales, full, where, x.size);
   if (!(p.gradScale > 0 && Number.isFinite(p.gradScale))) throw new RangeError(`${where}: gradScale must be finite and > 0, got ${p.gradScale}`);
   const { y, inside, codes } = quantizeDequantize(x, scales, full, inner, channels);
   return record(y, 'FakeQuantizeLsq', [x, scale], (dy) => {
