@@ -1,5 +1,5 @@
 import { conv2d, createRng, type Padding, type Tensor } from '../../tensor/index.js';
-import { uniformFanIn } from '../init.js';
+import { initBias, initWeight, type InitScheme } from '../init.js';
 import { Layer, expectInputs, type LayerConfig } from '../layer.js';
 import { Param } from '../param.js';
 
@@ -13,6 +13,8 @@ export interface Conv2dConfig {
   groups?: number;
   bias?: boolean;
   seed?: number;
+  /** Weight init: 'torch' (default) or 'glorot' (Keras). */
+  init?: InitScheme;
 }
 
 /** @example new Conv2d({ inChannels: 1, outChannels: 32, kernel: 3 }) */
@@ -32,8 +34,9 @@ export class Conv2d extends Layer {
     const [kh, kw] = typeof cfg.kernel === 'number' ? [cfg.kernel, cfg.kernel] : cfg.kernel;
     const fanIn = (inChannels / groups) * kh * kw;
     const rng = createRng(cfg.seed ?? 0);
-    this.weight = new Param(uniformFanIn([outChannels, inChannels / groups, kh, kw], fanIn, rng), 'weight');
-    this.bias = cfg.bias === false ? null : new Param(uniformFanIn([outChannels], fanIn, rng), 'bias');
+    const scheme = cfg.init ?? 'torch';
+    this.weight = new Param(initWeight([outChannels, inChannels / groups, kh, kw], fanIn, (outChannels / groups) * kh * kw, scheme, rng), 'weight');
+    this.bias = cfg.bias === false ? null : new Param(initBias(outChannels, fanIn, scheme, rng), 'bias');
   }
 
   forward(inputs: readonly Tensor[]): Tensor {

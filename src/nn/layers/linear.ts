@@ -1,5 +1,5 @@
 import { createRng, linear, type Tensor } from '../../tensor/index.js';
-import { uniformFanIn } from '../init.js';
+import { initBias, initWeight, type InitScheme } from '../init.js';
 import { Layer, expectInputs, type LayerConfig } from '../layer.js';
 import { Param } from '../param.js';
 
@@ -8,6 +8,8 @@ export interface LinearConfig {
   outFeatures: number;
   bias?: boolean;
   seed?: number;
+  /** Weight init: 'torch' (default) or 'glorot' (Keras). */
+  init?: InitScheme;
 }
 
 /** y = x Wᵀ + b with W [out, in]. @example new Linear({ inFeatures: 9216, outFeatures: 128 }) */
@@ -21,8 +23,9 @@ export class Linear extends Layer {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`Linear: ${k} must be a positive integer, got ${v}`);
     }
     const rng = createRng(cfg.seed ?? 0);
-    this.weight = new Param(uniformFanIn([cfg.outFeatures, cfg.inFeatures], cfg.inFeatures, rng), 'weight');
-    this.bias = cfg.bias === false ? null : new Param(uniformFanIn([cfg.outFeatures], cfg.inFeatures, rng), 'bias');
+    const scheme = cfg.init ?? 'torch';
+    this.weight = new Param(initWeight([cfg.outFeatures, cfg.inFeatures], cfg.inFeatures, cfg.outFeatures, scheme, rng), 'weight');
+    this.bias = cfg.bias === false ? null : new Param(initBias(cfg.outFeatures, cfg.inFeatures, scheme, rng), 'bias');
   }
 
   forward(inputs: readonly Tensor[]): Tensor {

@@ -5,6 +5,7 @@
  */
 import { windowGeometry, type Padding } from '../../tensor/index.js';
 import type { Layer } from '../layer.js';
+import type { InitScheme } from '../init.js';
 import { Activation, type ActivationKind } from '../layers/activation.js';
 import { BatchNorm2d } from '../layers/batchnorm2d.js';
 import { Conv2d } from '../layers/conv2d.js';
@@ -32,7 +33,7 @@ export class GraphBuilder {
   private counter = 0;
   readonly input: Ref;
 
-  constructor(private readonly seed: number, inputShape: Chw) {
+  constructor(private readonly seed: number, inputShape: Chw, private readonly init: InitScheme = 'torch') {
     this.input = { name: INPUT, shape: inputShape };
   }
 
@@ -47,7 +48,7 @@ export class GraphBuilder {
     const stride = opts.stride ?? 1, padding = opts.padding ?? 0;
     // Named as the node will be, so a too-small input names the layer that no longer fits.
     const g = windowGeometry(`conv2d (conv${this.counter})`, h, w, kernel, kernel, [stride, stride], [1, 1], padding);
-    const layer = new Conv2d({ inChannels: c, outChannels, kernel, stride, padding, groups: opts.groups ?? 1, bias: opts.bias ?? true, seed: this.seed * 7919 + this.counter });
+    const layer = new Conv2d({ inChannels: c, outChannels, kernel, stride, padding, groups: opts.groups ?? 1, bias: opts.bias ?? true, seed: this.seed * 7919 + this.counter, init: this.init });
     return this.add('conv', layer, [x], [outChannels, g.oh, g.ow]);
   }
 
@@ -79,7 +80,7 @@ export class GraphBuilder {
 
   linear(x: Ref, outFeatures: number): Ref {
     const inFeatures = x.shape[0] * x.shape[1] * x.shape[2];
-    return this.add('fc', new Linear({ inFeatures, outFeatures, seed: this.seed * 7919 + this.counter }), [x], [outFeatures, 1, 1]);
+    return this.add('fc', new Linear({ inFeatures, outFeatures, seed: this.seed * 7919 + this.counter, init: this.init }), [x], [outFeatures, 1, 1]);
   }
 
   addAll(xs: Ref[]): Ref {
