@@ -137,6 +137,19 @@ export class ThreadPool {
     if (ctl[4] !== 0) throw new KernelError(`pool: kernel ${name} trapped in a worker thread`);
   }
 
+  /**
+   * Wakes the workers without publishing a job, as a notify that arrives late does.
+   * Tests use it to check that such a wake-up never runs the previous job again.
+   */
+  wakeWithoutJob(): void {
+    Atomics.notify(this.ctl, 0);
+  }
+
+  /** Worker slices still running; 0 between jobs (never negative). */
+  get pending(): number {
+    return Atomics.load(this.ctl, 1);
+  }
+
   /** Stops the workers; the pool cannot be used afterwards. */
   async terminate(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
