@@ -53,6 +53,9 @@ function record(what: string, r: { ok: boolean; value?: TrainMeasurement; error?
 const loadLine = (when: string) =>
   `load average ${when}: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min) on ${availableParallelism()} cores`;
 console.log(loadLine('at start'));
+if (loadavg()[0]! > 0.5) {
+  console.log('note: other processes are using the CPUs; 2-thread figures (ours and PyTorch\'s) suffer most');
+}
 
 const torch = opts['no-torch'] ? { reason: '--no-torch given' } : findTorchPython();
 if (torch.python === undefined) console.log(`PyTorch skipped: ${torch.reason}`);

@@ -32,7 +32,11 @@ export function runJsonChild<T>(command: string, args: string[], opts: { env?: N
     timeout: opts.timeoutSeconds * 1000,
     maxBuffer: 16 << 20,
   });
-  const tail = (s: string | null) => (s ?? '').trim().split('\n').slice(-4).join(' | ');
+  // Node prints the error's message above its stack, so prefer the first line naming an error.
+  const tail = (s: string | null) => {
+    const lines = (s ?? '').trim().split('\n');
+    return lines.find((l) => /^\s*\w*Error:/.test(l))?.trim() ?? lines.slice(-4).join(' | ');
+  };
   if (r.error) return { ok: false, error: `${command}: ${r.error.message}` };
   if (r.status !== 0) return { ok: false, error: `${command} exited with ${r.status ?? r.signal}: ${tail(r.stderr)}` };
   const last = r.stdout.trim().split('\n').at(-1) ?? '';

@@ -5,21 +5,22 @@
 // 0.9 at lr 0.01) on real MNIST, and prints one JSON line: images/s over the timed steps and
 // the process's peak RSS. Measures only; asserts nothing (STYLE.md §11).
 import { performance } from 'node:perf_hooks';
-import { loadDataset, normalize, batchSource, MNIST_MEAN, MNIST_STD } from '../../src/data/index.js';
+import { loadDataset, batchSource, MNIST_MEAN, MNIST_STD } from '../../src/data/index.js';
 import { threadCount } from '../../src/kernels/index.js';
 import { Sgd, createModel, fit, type Batch, type BatchSource } from '../../src/nn/index.js';
 import { median, peakRssBytes } from './measure.js';
 
 const WARMUP_STEPS = 3;
 // By default a tenth of MNIST's training split: plenty of distinct batches, while the
-// float32 copies of the whole split (188 MB each, raw and normalised) would otherwise
-// dominate the peak-RSS figure, which is meant to show what training itself costs.
+// float32 copy of the whole split (188 MB) would otherwise dominate the peak-RSS figure,
+// which is meant to show what training itself costs. Pass 60000 to see the full set's.
 const [modelName = 'lenet5', secondsArg = '6', batchArg = '64', samplesArg = '6400'] = process.argv.slice(2);
 const seconds = Number(secondsArg), batchSize = Number(batchArg), trainSamples = Number(samplesArg);
 
 const rssBeforeData = peakRssBytes();
 const { train } = loadDataset('mnist', { trainLimit: trainSamples, testLimit: 1 });
-const source = batchSource(normalize(train, { mean: MNIST_MEAN, std: MNIST_STD }));
+// Standardised per batch, as `prunequant train` does, so that cost is in the figure too.
+const source = batchSource(train, { normalization: { mean: MNIST_MEAN, std: MNIST_STD } });
 const rssAfterData = peakRssBytes();
 
 const model = createModel(modelName, { seed: 0 });

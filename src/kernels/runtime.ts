@@ -58,16 +58,14 @@ function defaultThreads(): number {
 export function setThreads(threads: number): void {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads: expected a positive integer, got ${threads}`);
   requestedThreads = threads;
-  if (current !== undefined && current.pool.threads !== threads) {
+  if (current !== undefined && loadedModule !== undefined && current.pool.threads !== threads) {
     void current.pool.terminate();
-    current = { ...current, pool: new ThreadPool(moduleOf(current), current.memory, current.kernels, threads) };
+    current = { ...current, pool: new ThreadPool(loadedModule, current.memory, current.kernels, threads) };
   }
 }
 
-const modules = new WeakMap<WasmRuntime, WebAssembly.Module>();
-function moduleOf(rt: WasmRuntime): WebAssembly.Module {
-  return modules.get(rt)!;
-}
+// Kept beside `current` so that every pool restart can hand the same module to its workers.
+let loadedModule: WebAssembly.Module | undefined;
 
 /** The process-wide kernel runtime, created on first use. */
 export function wasm(): WasmRuntime {
@@ -85,7 +83,7 @@ export function wasm(): WasmRuntime {
     heap: new Heap(memory, base),
     pool: new ThreadPool(module, memory, instance.exports as Record<string, unknown>, requestedThreads ?? defaultThreads()),
   };
-  modules.set(rt, module);
+  loadedModule = module;
   current = rt;
   return rt;
 }

@@ -41,3 +41,16 @@ test('spurious wake-ups between jobs neither rerun a job nor hang', async () => 
 test('a kernel name that does not exist is a KernelError naming it', () => {
   assert.throws(() => wasm().pool.run('no_such_kernel', [], 10), /no kernel named no_such_kernel/);
 });
+
+test('changing the thread count twice keeps the pool working', () => {
+  for (const t of [1, 2, 1, 2]) {
+    setThreads(t);
+    const rt = wasm();
+    assert.equal(rt.pool.threads, t);
+    const n = 257;
+    const p = rt.heap.alloc(n * 4);
+    rt.pool.run('f32_fill_range', [p, t + 0.5], n, { grain: 4 });
+    assert.ok(rt.heap.f32(p, n).every((v) => v === t + 0.5), `threads ${t}`);
+    rt.heap.free(p);
+  }
+});
