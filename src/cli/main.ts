@@ -5,6 +5,7 @@ import { train, trainUsage } from './commands/train.js';
 import { quantizeCommand, quantizeUsage } from './commands/quantize.js';
 import { prune, pruneUsage } from './commands/prune.js';
 import { sensitivity, sensitivityUsage } from './commands/sensitivity.js';
+import { exportCommand, exportUsage } from './commands/export.js';
 
 const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; usage: string }> = {
   train: { run: train, usage: trainUsage },
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>
   quantize: { run: quantizeCommand, usage: quantizeUsage },
   prune: { run: prune, usage: pruneUsage },
   sensitivity: { run: sensitivity, usage: sensitivityUsage },
+  export: { run: exportCommand, usage: exportUsage },
 };
 
 const USAGE = `usage: prunequant <command> [options]\n\ncommands:\n${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(8)} ${c.usage.split('\n')[0]}`).join('\n')}\n\nRun 'prunequant <command> --help' for its options.`;
@@ -32,7 +34,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (e) {
     const err = e as Error;
-    process.stderr.write(`prunequant ${name}: ${err.message}\n`);
+    // Commands already prefix their own usage errors with their name; say it once.
+    const message = err.message.startsWith(`${name}: `) ? err.message.slice(name.length + 2) : err.message;
+    process.stderr.write(`prunequant ${name}: ${message}\n`);
     if (process.env['PRUNEQUANT_DEBUG']) process.stderr.write(`${err.stack}\n`);
     return e instanceof UsageError ? 2 : 1;
   }

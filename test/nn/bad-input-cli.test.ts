@@ -41,7 +41,7 @@ describe('CLI bad input', () => {
   it('unknown option names it and lists the known ones, exit 2', async () => {
     const r = await run(['train', '--learning-rate', '0.1']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^prunequant train: train: unknown option --learning-rate; known: .*--lr/m);
+    assert.match(r.stderr, /^prunequant train: unknown option --learning-rate; known: .*--lr/m);
   });
 
   it('an option missing its value or with a non-number says which, exit 2', async () => {
