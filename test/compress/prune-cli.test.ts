@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { maskStats } from '../../src/compress/index.js';
 import { batchSource, loadDataset, normalize } from '../../src/data/index.js';
 import { evaluate, loadCheckpoint, saveCheckpoint } from '../../src/nn/index.js';
 import { trainedLenet } from './prune-fixtures.js';
+import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pq-prune-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,20 +21,7 @@ const ckpt = join(dir, 'lenet.pqck');
 const NORM = { mean: 0.1307, std: 0.3081 };
 const WEIGHTS = 150 + 2400 + 48000 + 10080 + 840;
 
-async function run(argv: string[]): Promise<{ code: number; stderr: string; stdout: string; json: Record<string, any> | null }> {
-  let stderr = '', stdout = '';
-  const errWrite = process.stderr.write, outWrite = process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  try {
-    const code = await main(argv);
-    const last = stdout.trim().split('\n').pop() ?? '';
-    return { code, stderr, stdout, json: last.startsWith('{') ? JSON.parse(last) : null };
-  } finally {
-    process.stderr.write = errWrite;
-    process.stdout.write = outWrite;
-  }
-}
+const run = runCli;
 
 before(async () => {
   const { model } = await trainedLenet(1, 1);

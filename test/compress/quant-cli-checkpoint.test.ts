@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { batchSource, loadDataset } from '../../src/data/index.js';
 import { GraphBuilder, Sgd, createModel, evaluate, fit, saveCheckpoint } from '../../src/nn/index.js';
 import { Tensor, noGrad, scope } from '../../src/tensor/index.js';
@@ -16,24 +15,14 @@ import {
   QUANT_META_KEY, loadQuantizedCheckpoint, postTrainingQuantize, quantizationMeta, quantizedSizes, restoreQuantizedModel, saveQuantizedCheckpoint,
 } from '../../src/compress/index.js';
 import { randomDataset } from '../data/synthetic.js';
+import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pq-quant-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const NORM = { mean: 0.1307, std: 0.3081 };
 const LIMIT = '1000';
 
-async function run(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  let stderr = '', stdout = '';
-  const errWrite = process.stderr.write, outWrite = process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  try {
-    return { code: await main(argv), stderr, stdout };
-  } finally {
-    process.stderr.write = errWrite;
-    process.stdout.write = outWrite;
-  }
-}
+const run = runCli;
 
 describe('quantized checkpoints', () => {
   it('save → load keeps codes, scales, activation parameters and outputs; tampered codes are caught', () => {

@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { OnnxExportError, decodeOnnxModel, encodeOnnxModel, exportOnnxModel, type OnnxModel } from '../../src/io/index.js';
 import {
   Activation, Add, BatchNorm2d, Concat, Conv2d, Dropout, Flatten, INPUT, Layer, Linear, Mask, Model, Pool2d,
@@ -20,6 +19,7 @@ import {
 import { Tensor, createRng, noGrad, relu, scope } from '../../src/tensor/index.js';
 import { maxRelError, randomFloats } from '../helpers/assert.js';
 import { runOrt } from '../helpers/ort.js';
+import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pq-export-onnx-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -221,18 +221,7 @@ describe('export: errors', () => {
 });
 
 describe('prunequant export', () => {
-  async function run(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-    let stderr = '', stdout = '';
-    const errWrite = process.stderr.write, outWrite = process.stdout.write;
-    process.stderr.write = ((c: string | Uint8Array) => ((stderr += String(c)), true)) as typeof process.stderr.write;
-    process.stdout.write = ((c: string | Uint8Array) => ((stdout += String(c)), true)) as typeof process.stdout.write;
-    try {
-      return { code: await main(argv), stderr, stdout };
-    } finally {
-      process.stderr.write = errWrite;
-      process.stdout.write = outWrite;
-    }
-  }
+  const run = runCli;
 
   it('writes the file and prints its path and size; onnxruntime runs it with our outputs', async () => {
     const model = createModel('lenet5', { seed: 17 });

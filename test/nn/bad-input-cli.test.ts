@@ -7,27 +7,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { modelNames } from '../../src/nn/index.js';
 import { hidePackages } from './hide-packages.js';
+import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pq-cli-bad-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs main with stdout and stderr captured. */
-async function run(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  let stderr = '', stdout = '';
-  const errWrite = process.stderr.write, outWrite = process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  try {
-    const code = await main(argv);
-    return { code, stderr, stdout };
-  } finally {
-    process.stderr.write = errWrite;
-    process.stdout.write = outWrite;
-  }
-}
+const run = runCli;
 
 const quick = ['--limit', '8', '--epochs', '0'];
 
