@@ -1,8 +1,12 @@
 // f32 GEMM throughput on one thread, for the shapes the conv and linear layers run.
-// Prints one line per shape: the blocked SIMD GEMM's GFLOP/s and the scalar twin's as a
-// ratio. Measures only; asserts nothing (STYLE.md §11).
+// Prints one line per shape: the blocked SIMD GEMM's GFLOP/s, the scalar twin's, and
+// onnxruntime-node's Gemm (same transposes, one intra-op thread) measured in the same run
+// as the anchor. ORT's figure includes its per-run call overhead (tens of microseconds),
+// which dominates the smallest shapes. Measures only; asserts nothing (STYLE.md §11).
 import { performance } from 'node:perf_hooks';
+import * as ort from 'onnxruntime-node';
 import { wasm, setThreads } from '../src/kernels/index.js';
+import { encodeOnnxModel, makeGraph, makeModel, makeNode, makeValueInfo } from '../src/io/index.js';
 
 interface Shape { what: string; tA: 0 | 1; tB: 0 | 1; m: number; n: number; k: number }
 
@@ -38,7 +42,32 @@ function secondsPerCall(fn: () => void, batchSeconds: number): number {
   return best;
 }
 
-function main(): void {
+/** Seconds per onnxruntime-node Gemm run on the same operands, one intra-op thread. */
+async function ortSecondsPerCall(s: Shape, a: Float32Array, b: Float32Array): Promise<number> {
+  const aDims = s.tA ? [s.k, s.m] : [s.m, s.k], bDims = s.tB ? [s.n, s.k] : [s.k, s.n];
+  const graph = makeGraph({
+    nodes: [makeNode('Gemm', ['A', 'B'], ['C'], { transA: s.tA, transB: s.tB })],
+    inputs: [makeValueInfo('A', aDims), makeValueInfo('B', bDims)],
+    outputs: [makeValueInfo('C', [s.m, s.n])],
+  });
+  const session = await ort.InferenceSession.create(encodeOnnxModel(makeModel(graph, { opset: 17 })), {
+    intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', logSeverityLevel: 3,
+  });
+  const feeds = { A: new ort.Tensor('float32', a.slice(), aDims), B: new ort.Tensor('float32', b.slice(), bDims) };
+  await session.run(feeds);
+  let reps = 1, best = Infinity;
+  for (let round = 0; round < 8; round++) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) await session.run(feeds);
+    const dt = (performance.now() - t0) / 1000;
+    best = Math.min(best, dt / reps);
+    if (dt < 0.05) reps *= 2;
+  }
+  await session.release();
+  return best;
+}
+
+async function main(): Promise<void> {
   setThreads(1);
   const { kernels, heap } = wasm();
   const scratchPtr = heap.alloc(kernels.f32_gemm_scratch_bytes!());
@@ -54,15 +83,16 @@ function main(): void {
     const flops = 2 * s.m * s.n * s.k;
     const fast = secondsPerCall(() => gemm(...args), 0.25);
     const slow = secondsPerCall(() => scalar(...args), 0.1);
+    const anchor = await ortSecondsPerCall(s, heap.f32(aPtr, s.m * s.k), heap.f32(bPtr, s.k * s.n));
     const trans = `${s.tA ? 'T' : 'N'}${s.tB ? 'T' : 'N'}`;
     console.log(
       `f32_gemm ${trans} m=${s.m} n=${s.n} k=${s.k} (${s.what}): ${(flops / fast / 1e9).toFixed(2)} GFLOP/s, ` +
       `${(fast * 1e6).toFixed(1)} us; f32_gemm__scalar ${(flops / slow / 1e9).toFixed(2)} GFLOP/s; ` +
-      `speedup ${(slow / fast).toFixed(1)}x`,
+      `speedup ${(slow / fast).toFixed(1)}x; onnxruntime-node Gemm ${(flops / anchor / 1e9).toFixed(2)} GFLOP/s, ours/ORT ${(anchor / fast).toFixed(2)}x`,
     );
     for (const p of [aPtr, bPtr, cPtr]) heap.free(p);
   }
   heap.free(scratchPtr);
 }
 
-main();
+await main();
