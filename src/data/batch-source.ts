@@ -36,10 +36,12 @@ export function batchSource(ds: Dataset, augment: BatchSourceOptions = {}): Batc
     if (!(s > 0)) throw new RangeError(`batchSource('${ds.name}'): std[${ch}] must be > 0, got ${s}`);
     return 1 / s;
   }) : [];
+  // Plane by plane, so the inner loop has no index arithmetic: this runs on the main
+  // thread for every batch, outside the parallel kernels.
   const standardise = (images: Float32Array): void => {
-    for (let i = 0; i < images.length; i++) {
-      const ch = Math.floor(i / plane) % c;
-      images[i] = (images[i]! - mean[ch]!) * invStd[ch]!;
+    for (let base = 0, ch = 0; base < images.length; base += plane, ch = (ch + 1) % c) {
+      const m = mean[ch]!, k = invStd[ch]!;
+      for (let i = base; i < base + plane; i++) images[i] = (images[i]! - m) * k;
     }
   };
   return {

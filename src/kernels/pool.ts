@@ -19,7 +19,10 @@ const CTL_INTS = 16;
 const ARGS_OFFSET = CTL_INTS * 4;
 const RANGES_OFFSET = ARGS_OFFSET + MAX_ARGS * 8;
 const SCRATCH_OFFSET = RANGES_OFFSET + MAX_THREADS * 2 * 4;
-const CONTROL_BYTES = SCRATCH_OFFSET + MAX_THREADS * 4;
+// Per-thread slice state for the current job: 0 unclaimed, 1 taken by its worker, 2 taken
+// by the main thread (stolen).
+const STATE_OFFSET = SCRATCH_OFFSET + MAX_THREADS * 4;
+const CONTROL_BYTES = STATE_OFFSET + MAX_THREADS * 4;
 
 // Workers spin briefly before sleeping: a wake-up through Atomics.notify costs tens of
 // microseconds, longer than many of the kernels a training step runs back to back.
@@ -31,6 +34,7 @@ const ctl = new Int32Array(control, 0, ${CTL_INTS});
 const args = new Float64Array(control, ${ARGS_OFFSET}, ${MAX_ARGS});
 const ranges = new Int32Array(control, ${RANGES_OFFSET}, ${MAX_THREADS * 2});
 const scratch = new Int32Array(control, ${SCRATCH_OFFSET}, ${MAX_THREADS});
+const state = new Int32Array(control, ${STATE_OFFSET}, ${MAX_THREADS});
 const fns = names.map((n) => instance.exports[n]);
 let gen = 0;
 for (;;) {
@@ -44,6 +48,9 @@ for (;;) {
   gen = Atomics.load(ctl, 0);
   const fn = ctl[2];
   if (fn < 0) break;
+  // The main thread may have run this slice already (it steals slices whose worker has
+  // not started); then there is nothing to do and nothing to count.
+  if (Atomics.compareExchange(state, index, 0, 1) !== 0) continue;
   const start = ranges[2 * index], end = ranges[2 * index + 1];
   if (start < end) {
     try {
@@ -66,6 +73,7 @@ export class ThreadPool {
   private readonly args: Float64Array;
   private readonly ranges: Int32Array;
   private readonly scratchPtrs: Int32Array;
+  private readonly state: Int32Array;
   private readonly fnIndex = new Map<string, number>();
   private generation = 0;
 
@@ -83,6 +91,7 @@ export class ThreadPool {
     this.args = new Float64Array(control, ARGS_OFFSET, MAX_ARGS);
     this.ranges = new Int32Array(control, RANGES_OFFSET, MAX_THREADS * 2);
     this.scratchPtrs = new Int32Array(control, SCRATCH_OFFSET, MAX_THREADS);
+    this.state = new Int32Array(control, STATE_OFFSET, MAX_THREADS);
     const names = Object.keys(exports).filter((k) => typeof exports[k] === 'function');
     names.forEach((n, i) => this.fnIndex.set(n, i));
     for (let index = 1; index < threads; index++) {
@@ -117,6 +126,7 @@ export class ThreadPool {
       this.ranges[2 * t] = start;
       this.ranges[2 * t + 1] = end;
       this.scratchPtrs[t] = scratch[t] ?? 0;
+      this.state[t] = 0;
     }
     for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
     const ctl = this.ctl;
@@ -127,6 +137,15 @@ export class ThreadPool {
     Atomics.store(ctl, 0, ++this.generation);
     Atomics.notify(ctl, 0);
     fn(...args, this.ranges[0]!, this.ranges[1]!, scratch[0] ?? 0);
+    // A worker that has not started its slice by now is asleep or descheduled (a busy
+    // core): run the slice here rather than wait for it. The slice keeps its own bounds
+    // and scratch, so results do not depend on which thread ran it.
+    for (let t = 1; t < this.threads; t++) {
+      if (Atomics.compareExchange(this.state, t, 0, 2) !== 0) continue;
+      const start = this.ranges[2 * t]!, end = this.ranges[2 * t + 1]!;
+      if (start < end) fn(...args, start, end, this.scratchPtrs[t]!);
+      Atomics.sub(ctl, 1, 1);
+    }
     let spins = 0;
     while (Atomics.load(ctl, 1) !== 0) {
       if (++spins > 20000) {
@@ -145,7 +164,7 @@ export class ThreadPool {
     Atomics.notify(this.ctl, 0);
   }
 
-  /** Worker slices still running; 0 between jobs (never negative). */
+  /** Worker slices not yet finished; 0 between jobs (never negative). */
   get pending(): number {
     return Atomics.load(this.ctl, 1);
   }
