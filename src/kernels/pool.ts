@@ -46,11 +46,12 @@ for (;;) {
   // generation must not run it again, or 'pending' goes negative and run() never returns.
   if (Atomics.load(ctl, 0) === gen) continue;
   gen = Atomics.load(ctl, 0);
-  const fn = ctl[2];
-  if (fn < 0) break;
   // The main thread may have run this slice already (it steals slices whose worker has
-  // not started); then there is nothing to do and nothing to count.
+  // not started); then there is nothing to do and nothing to count. Everything about the
+  // job is read only after the claim: by then a newer job may have been published, and
+  // the claim is on that job's slice.
   if (Atomics.compareExchange(state, index, 0, 1) !== 0) continue;
+  const fn = ctl[2];
   const start = ranges[2 * index], end = ranges[2 * index + 1];
   if (start < end) {
     try {
@@ -126,7 +127,6 @@ export class ThreadPool {
       this.ranges[2 * t] = start;
       this.ranges[2 * t + 1] = end;
       this.scratchPtrs[t] = scratch[t] ?? 0;
-      this.state[t] = 0;
     }
     for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
     const ctl = this.ctl;
@@ -134,6 +134,9 @@ export class ThreadPool {
     ctl[3] = args.length;
     ctl[4] = 0;
     Atomics.store(ctl, 1, this.threads - 1);
+    // Slices open last: a worker still on its way out of an earlier job may claim one as
+    // soon as it reads 0, so everything the slice needs must already be written.
+    for (let t = 1; t < this.threads; t++) Atomics.store(this.state, t, 0);
     Atomics.store(ctl, 0, ++this.generation);
     Atomics.notify(ctl, 0);
     fn(...args, this.ranges[0]!, this.ranges[1]!, scratch[0] ?? 0);

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setThreads, wasm } from '../../src/kernels/index.js';
+import { UnaryOp, setThreads, wasm } from '../../src/kernels/index.js';
 
 setThreads(2);
 
@@ -53,4 +53,26 @@ test('changing the thread count twice keeps the pool working', () => {
     assert.ok(rt.heap.f32(p, n).every((v) => v === t + 0.5), `threads ${t}`);
     rt.heap.free(p);
   }
+});
+
+test('many back-to-back jobs, some stolen by the caller, all complete with the right values', () => {
+  setThreads(2);
+  const rt = wasm();
+  const n = 2048;
+  const p = rt.heap.alloc(n * 4);
+  const src = rt.heap.alloc(n * 4);
+  rt.heap.f32(src, n).fill(1);
+  for (let i = 0; i < 60000; i++) {
+    // Alternate work sizes, so that some slices are stolen by the caller and some are not,
+    // and alternate kernels, so that a worker running one job's kernel with another job's
+    // arguments shows up as a wrong value or a trap.
+    const total = i % 3 === 0 ? n : 64 + (i % 7) * 8;
+    if (i % 2 === 0) rt.pool.run('f32_fill_range', [p, i], total, { grain: 4 });
+    else rt.pool.run('f32_unary', [UnaryOp.Scale, src, p, i], total, { grain: 4 });
+    const v = rt.heap.f32(p, total);
+    if (v[0] !== i || v[total - 1] !== i) assert.fail(`job ${i} (total ${total}): got ${v[0]} / ${v[total - 1]}`);
+    assert.equal(rt.pool.pending, 0);
+  }
+  rt.heap.free(p);
+  rt.heap.free(src);
 });
