@@ -5,7 +5,7 @@
  */
 import { Tensor, backward, createRng, scope, softmaxCrossEntropy } from '../tensor/index.js';
 import type { BatchSource } from './batch-source.js';
-import { evaluate, type EvalResult } from './evaluate.js';
+import { argmaxRows, evaluate, type EvalResult } from './evaluate.js';
 import type { Model } from './model.js';
 import type { Optimizer } from './optim/optimizer.js';
 import { makeSchedule, type LrSchedule, type ScheduleConfig } from './optim/schedule.js';
@@ -62,14 +62,9 @@ export async function fit(model: Model, train: BatchSource, optimizer: Optimizer
         backward(l);
         optimizer.step(lr);
         for (const p of params) p.zeroGrad();
-        const pred = logits.view();
-        const [n, k] = logits.shape as [number, number];
+        const pred = argmaxRows(logits);
         let h = 0;
-        for (let i = 0; i < n; i++) {
-          let best = 0;
-          for (let j = 1; j < k; j++) if (pred[i * k + j]! > pred[i * k + best]!) best = j;
-          if (best === batch.labels[i]) h++;
-        }
+        for (let i = 0; i < pred.length; i++) if (pred[i] === batch.labels[i]) h++;
         return { loss: l.item(), hits: h };
       });
       opts.afterStep?.();

@@ -58,7 +58,7 @@ export async function train(argv: readonly string[]): Promise<void> {
   const bar = new ProgressBar(!json && process.stderr.isTTY === true);
   const epochs = o['epochs'] as number;
   const recipe = { model: model.name, dataset: String(o['dataset']), epochs, lr: o['lr'], batchSize: o['batch-size'], optimizer: kind, momentum: o['momentum'], weightDecay: wd, seed, schedule };
-  const history = await fit(model, batchSource(data.train, { maxShift: o['shift'] as number, normalization: data.normalization }), optimizer, {
+  await fit(model, batchSource(data.train, { maxShift: o['shift'] as number, normalization: data.normalization }), optimizer, {
     epochs, batchSize: o['batch-size'] as number, lr: o['lr'] as number, schedule, seed,
     startEpoch: previous.length,
     labelSmoothing: o['label-smoothing'] as number, test: batchSource(data.test, { normalization: data.normalization }),
@@ -74,7 +74,6 @@ export async function train(argv: readonly string[]): Promise<void> {
       },
     },
   });
-  void history;
   const last = previous[previous.length - 1];
   const result = {
     command: 'train', model: model.name, dataset: recipe.dataset, params: model.paramCount(), threads: threadCount(),

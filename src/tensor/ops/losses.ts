@@ -1,6 +1,6 @@
 /** Losses: softmax cross-entropy (fused, with label smoothing) and mean squared error. */
 import { parallel } from '../../kernels/index.js';
-import { record } from '../autograd.js';
+import { isGradEnabled, record } from '../autograd.js';
 import { assertShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { mean } from './reduce.js';
@@ -29,11 +29,13 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array, opts: Cr
   const labelT = Tensor.empty([rows]);
   new Int32Array(labelT.view().buffer, labelT.ptr, rows).set(labels);
   const losses = Tensor.empty([rows]);
-  const grad = Tensor.empty(logits.shape);
-  parallel('f32_softmax_xent', [logits.ptr, labelT.ptr, losses.ptr, grad.ptr, rows, cols, smoothing, 1 / rows], rows, { minPerThread: 64 });
+  // The gradient comes out of the same pass; skip it when nothing will read it (evaluation).
+  const grad = isGradEnabled() && logits.requiresGrad ? Tensor.empty(logits.shape) : null;
+  parallel('f32_softmax_xent', [logits.ptr, labelT.ptr, losses.ptr, grad?.ptr ?? 0, rows, cols, smoothing, 1 / rows], rows, { minPerThread: 64 });
   let total = 0;
   for (const v of losses.view()) total += v;
   const loss = Tensor.from([total / rows], []);
+  if (grad === null) return loss;
   return record(loss, 'SoftmaxCrossEntropy', [logits], (dy) => {
     const g = dy.item();
     if (g === 1) return [grad];

@@ -9,13 +9,12 @@ import { Tensor, sizeOf, type Shape } from '../tensor.js';
  */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const unknown = shape.indexOf(-1);
-  let resolved = [...shape];
+  const resolved = [...shape];
   if (unknown >= 0) {
     const known = sizeOf(shape.filter((_, i) => i !== unknown));
     assertShape(known > 0 && x.size % known === 0, () => `reshape: cannot infer -1 in [${shape.join(', ')}] for ${x.size} elements`);
     resolved[unknown] = x.size / known;
   }
-  resolved = resolved.map((d) => d);
   const y = x.reshapeView(resolved);
   return record(y, 'Reshape', [x], (dy) => [dy.reshapeView(x.shape)]);
 }
