@@ -1,6 +1,6 @@
 /** Pieces every command shares: dataset loading with the model's normalisation, threads, output. */
 import { setThreads } from '../kernels/index.js';
-import { DATASET_NAMES, isDatasetName, loadDataset, normalize, type Dataset, type DatasetSplit } from '../data/index.js';
+import { DATASET_NAMES, isDatasetName, loadDataset, type DatasetSplit } from '../data/index.js';
 import { UsageError, type OptionSpec } from './args.js';
 
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
@@ -29,15 +29,6 @@ export function loadSplit(name: string, limit?: number): DatasetSplit & { normal
   if (!isDatasetName(name)) throw new UsageError(`unknown dataset '${name}'; known datasets: ${DATASET_NAMES.join(', ')}`);
   const split = loadDataset(name, limit !== undefined ? { limit } : {});
   return { ...split, normalization: DATASET_NORMALIZATION[name]! };
-}
-
-/** Like loadSplit, but with normalised copies of both splits. */
-export function loadNormalized(name: string, limit?: number): DatasetSplit & { normalization: { mean: number; std: number } } {
-  if (!isDatasetName(name)) throw new UsageError(`unknown dataset '${name}'; known datasets: ${DATASET_NAMES.join(', ')}`);
-  const split = loadDataset(name, limit !== undefined ? { limit } : {});
-  const normalization = DATASET_NORMALIZATION[name]!;
-  const norm = (d: Dataset) => normalize(d, normalization);
-  return { train: norm(split.train), test: norm(split.test), normalization };
 }
 
 /** Prints `result` as the last stdout line when --json, else a readable summary. */

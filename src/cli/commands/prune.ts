@@ -8,10 +8,10 @@ import {
   GradualPruner, adaptivePrune, checkControllerOptions, checkSparsity, fineTune, maskStats, percentileToSparsity, prunableLayers, pruneModel,
   type FineTuneRecipe, type PruneResult, type PruneScope, type SelectOptions,
 } from '../../compress/index.js';
-import { batchSource, isDatasetName, DATASET_NAMES, loadDataset, normalize, type Dataset } from '../../data/index.js';
+import { batchSource } from '../../data/index.js';
 import { evaluate, loadCheckpoint, saveCheckpoint, writeFileAtomic, type BatchSource, type Model, type ScheduleConfig } from '../../nn/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
-import { COMMON_OPTIONS, DATASET_NORMALIZATION, applyThreads, finish } from '../common.js';
+import { COMMON_OPTIONS, applyThreads, finish, loadSplit } from '../common.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   sparsity: { type: 'number', help: 'fraction of weights to prune, in [0, 1) (percentile / 100); not with --adaptive' },
@@ -45,12 +45,12 @@ export function loadForCompression(path: string | undefined, command: string, o:
   const { model, meta } = loadCheckpoint(path);
   const recipe = (meta['recipe'] ?? {}) as Recipe;
   const dataset = (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist';
-  if (!isDatasetName(dataset)) throw new UsageError(`${command}: unknown dataset '${dataset}'; known datasets: ${DATASET_NAMES.join(', ')}`);
-  const limit = o['limit'] as number | undefined;
-  const split = loadDataset(dataset, limit !== undefined ? { limit } : {});
-  const normalization = (meta['normalization'] as { mean: number; std: number } | undefined) ?? DATASET_NORMALIZATION[dataset]!;
-  const norm = (d: Dataset) => normalize(d, normalization);
-  return { model, meta, recipe, dataset, normalization, train: batchSource(norm(split.train)), test: batchSource(norm(split.test)) };
+  const split = loadSplit(dataset, o['limit'] as number | undefined);
+  const normalization = (meta['normalization'] as { mean: number; std: number } | undefined) ?? split.normalization;
+  return {
+    model, meta, recipe, dataset, normalization,
+    train: batchSource(split.train, { normalization }), test: batchSource(split.test, { normalization }),
+  };
 }
 
 export function selectOptions(command: string, o: Record<string, unknown>): SelectOptions {

@@ -17,19 +17,13 @@ export const QUANT_META_KEY = 'quantization';
 const FORMAT = 'prunequant-quant';
 const VERSION = 1;
 
-interface StoredTensor {
-  shape: number[];
-  bits: number;
-  scheme: 'symmetric' | 'asymmetric';
-  signed: boolean;
-  axis: 0 | null;
-  qmin: number;
-  qmax: number;
+/** A QuantizedTensor as JSON: typed arrays become number lists, codes a packed string. */
+type StoredTensor = Omit<QuantizedTensor, 'scales' | 'zeroPoints' | 'values'> & {
   scales: number[];
   zeroPoints: number[];
   /** Codes minus qmin, `bits` each, least significant bit first, base64. */
   codes: string;
-}
+};
 
 export interface QuantizationMeta {
   format: typeof FORMAT;

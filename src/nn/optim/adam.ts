@@ -44,7 +44,7 @@ export class Adam implements Optimizer {
   }
 
   state() {
-    return { name: this.opts.decoupled ? 'adamw' : 'adam', steps: this.steps, tensors: Object.fromEntries(this.slots.entries().map(([k, x]) => [k, x.toArray()])) };
+    return { name: this.opts.decoupled ? 'adamw' : 'adam', steps: this.steps, tensors: this.slots.snapshot() };
   }
 
   loadState(state: { steps: number; tensors: Record<string, Float32Array> }): void {

@@ -30,6 +30,10 @@ export class SlotStore {
   entries(): [string, Tensor][] {
     return [...this.slots.entries()];
   }
+  /** Copies of every slot, keyed '<param index>.<slot>', for checkpoints. */
+  snapshot(): Record<string, Float32Array> {
+    return Object.fromEntries([...this.slots.entries()].map(([k, t]) => [k, t.toArray()]));
+  }
   load(tensors: Record<string, Float32Array>, params: readonly Param[]): void {
     for (const [key, data] of Object.entries(tensors)) {
       const [index, slot] = key.split('.') as [string, string];

@@ -38,7 +38,7 @@ export class Sgd implements Optimizer {
   }
 
   state() {
-    return { name: 'sgd', steps: this.steps, tensors: Object.fromEntries(this.slots.entries().map(([k, t]) => [k, t.toArray()])) };
+    return { name: 'sgd', steps: this.steps, tensors: this.slots.snapshot() };
   }
 
   loadState(state: { steps: number; tensors: Record<string, Float32Array> }): void {
