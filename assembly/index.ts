@@ -7,3 +7,7 @@ export * from './conv-support';
 export * from './f32-gemm/index';
 export * from './f32-elementwise/index';
 export * from './f32-conv/index';
+export * from './f32-spmm/index';
+export * from './qu8-gemm/index';
+export * from './qu8-spmm/index';
+export * from './qu8-misc/index';

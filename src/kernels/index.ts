@@ -5,3 +5,4 @@ export { Heap } from './heap.js';
 export { call, parallel, threadScratch, writeDescriptor } from './dispatch.js';
 export type { ParallelOptions } from './dispatch.js';
 export { UnaryOp, BinaryOp } from './op-codes.js';
+export { crc32 } from './checksum.js';

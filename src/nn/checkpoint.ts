@@ -9,6 +9,7 @@
  */
 import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { crc32 } from '../kernels/index.js';
 import { Mask } from './param.js';
 import { Model, type ModelConfig } from './model.js';
 import type { Optimizer } from './optim/optimizer.js';
@@ -33,22 +34,6 @@ interface Header {
   crc32: number;
   optimizer?: { name: string; steps: number };
   meta: Record<string, unknown>;
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** Writes `bytes` to `path` through a temp file and a rename. */

@@ -26,7 +26,7 @@ export { evaluate, argmaxRows } from './evaluate.js';
 export type { EvalResult } from './evaluate.js';
 export { fit } from './fit.js';
 export type { FitOptions, FitCallbacks, EpochResult } from './fit.js';
-export { saveCheckpoint, loadCheckpoint, writeFileAtomic, crc32, CheckpointError } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, writeFileAtomic, CheckpointError } from './checkpoint.js';
 export type { LoadedCheckpoint, SaveOptions } from './checkpoint.js';
 export { createModel, modelNames, GraphBuilder } from './zoo/index.js';
 export type { ZooOptions } from './zoo/index.js';

@@ -1,0 +1,28 @@
+// The f32-spmm family's front door: the entry point the runtime calls (parallel over
+// [start, end) of the img * rows units), plus the simd128 kernel and its scalar twin.
+//
+// One contract serves three layouts of x (offsets are in floats, per image):
+//   direct stride-1 conv over a zero-padded Hp x Wp image: offsets = ic*Hp*Wp + ky*dh*Wp + kx*dw,
+//     inRowStride = Wp, outRows = OH, outCols = OW (no im2col);
+//   im2col'd input [K][N]: offsets = k*N, outRows = 1, outCols = N;
+//   linear layer on x^T [in][batch]: offsets = k*batch, outRows = 1, outCols = batch.
+// The caller keeps 64 readable bytes after the last float any valid pixel reads: vector
+// loads run up to 3 floats past a row's end. Writes stay inside the valid pixels.
+import { f32_spmm_32x1__simd128 } from './f32-spmm-32x1-simd128';
+export { f32_spmm_32x1__simd128 } from './f32-spmm-32x1-simd128';
+export { f32_spmm_32x1__scalar } from './f32-spmm-32x1-scalar';
+
+/**
+ * Units u in [start, end), u = img * rows + r: y[img*yBatchStride + r*ldy + oy*outCols + ox] =
+ * clamp(bias[r] + sum_{e in row r} values[e] * x[img*xBatchStride + offsets[e] + oy*inRowStride + ox],
+ * minV, maxV) for oy < outRows, ox < outCols. biasPtr == 0 means no bias. Needs no scratch.
+ */
+export function f32_spmm_32x1(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, biasPtr: usize, minV: f32, maxV: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  f32_spmm_32x1__simd128(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr,
+    minV, maxV, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, scratchPtr);
+}

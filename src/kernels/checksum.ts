@@ -1,0 +1,21 @@
+/**
+ * CRC-32 (IEEE 802.3, the zlib polynomial). It lives at the bottom of the layer table because
+ * both checkpoints (nn) and the `.pqm` reader (runtime) check their bytes with it, and neither
+ * may import the other.
+ */
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** @example crc32(new TextEncoder().encode('123456789')) === 0xcbf43926 */
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}

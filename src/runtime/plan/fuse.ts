@@ -1,0 +1,96 @@
+/**
+ * Graph rewrites before planning, each exact in real arithmetic:
+ * - a BatchNorm whose input is a conv read by nothing else folds into that conv's weights and
+ *   bias (w' = w · scale[oc], b' = b · scale + shift), so it costs nothing at run time;
+ * - a ReLU or ReLU6 whose input is a conv or linear read by nothing else becomes that layer's
+ *   clamp epilogue;
+ * - Flatten is a view: NCHW is already the flattened order of each sample.
+ * Fusion never crosses a quantized output: the quantization point must stay where training put it.
+ */
+import { weightValues, type ActivationQuant, type ConvNode, type DeployModel, type GraphNode, type LinearNode, type WeightTensor } from '../graph.js';
+
+export interface Clamp {
+  min: number;
+  max: number;
+  /** The fused activation, for explain(). */
+  name: string | null;
+}
+
+export const NO_CLAMP: Clamp = { min: -Infinity, max: Infinity, name: null };
+
+/** A node of the planned graph: inputs and output are value ids (0: the model input). */
+export interface PlanNode {
+  node: GraphNode;
+  inputs: number[];
+  output: number;
+  clamp: Clamp;
+  /** The quantization of this node's (fused) output. */
+  outputQuant: ActivationQuant | null;
+  /** Names of the source nodes folded into this one, in order. */
+  fused: string[];
+}
+
+export interface FusedGraph {
+  nodes: PlanNode[];
+  /** Value ids that alias another value (Flatten): id → the id holding the data. */
+  aliasOf: Map<number, number>;
+  /** The value the model outputs. */
+  output: number;
+}
+
+function foldBn(conv: ConvNode, scale: Float32Array, shift: Float32Array): ConvNode {
+  const w = conv.weight;
+  const size = w.shape.reduce((a, b) => a * b, 1), inner = size / conv.outChannels;
+  const vals = Float32Array.from(weightValues(w));
+  for (let k = 0; k < vals.length; k++) {
+    const oc = Math.floor((w.indices ? w.indices[k]! : k) / inner);
+    vals[k] = vals[k]! * scale[oc]!;
+  }
+  const bias = Float32Array.from(scale, (s, oc) => (conv.bias?.[oc] ?? 0) * s + shift[oc]!);
+  const weight: WeightTensor = { shape: w.shape, indices: w.indices, values: vals, codes: null, quant: null };
+  return { ...conv, weight, bias };
+}
+
+export function fuseGraph(model: DeployModel): FusedGraph {
+  const readers = new Map<number, number>();
+  for (const n of model.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
+  const nodes: PlanNode[] = [];
+  const aliasOf = new Map<number, number>();
+  // Value id of each source node's output after rewriting (a folded node's id is its producer's).
+  const valueOf = new Map<number, number>([[0, 0]]);
+  const producer = new Map<number, PlanNode>();
+  model.nodes.forEach((node, i) => {
+    const id = i + 1;
+    const inputs = node.inputs.map((v) => valueOf.get(v)!);
+    const src = inputs[0]!;
+    const prev = producer.get(src);
+    const soleReader = node.inputs.length === 1 && readers.get(node.inputs[0]!) === 1;
+    if (prev && soleReader && prev.outputQuant === null) {
+      if (node.op === 'BatchNorm2d' && prev.node.op === 'Conv2d' && prev.clamp.name === null) {
+        prev.node = foldBn(prev.node, node.scale, node.shift);
+        prev.outputQuant = node.outputQuant;
+        prev.fused.push(node.name);
+        valueOf.set(id, src);
+        return;
+      }
+      const fusable = node.op === 'Activation' && (node.kind === 'ReLU' || node.kind === 'ReLU6');
+      if (fusable && (prev.node.op === 'Conv2d' || prev.node.op === 'Linear') && prev.clamp.name === null) {
+        prev.clamp = node.kind === 'ReLU' ? { min: 0, max: Infinity, name: 'ReLU' } : { min: 0, max: 6, name: 'ReLU6' };
+        prev.outputQuant = node.outputQuant;
+        prev.fused.push(node.name);
+        valueOf.set(id, src);
+        return;
+      }
+    }
+    if (node.op === 'Flatten' && node.outputQuant === null) {
+      aliasOf.set(id, aliasOf.get(src) ?? src);
+      valueOf.set(id, id);
+      return;
+    }
+    const plan: PlanNode = { node: node.op === 'Conv2d' || node.op === 'Linear' ? { ...node } as ConvNode | LinearNode : node, inputs, output: id, clamp: NO_CLAMP, outputQuant: node.outputQuant, fused: [] };
+    nodes.push(plan);
+    producer.set(id, plan);
+    valueOf.set(id, id);
+  });
+  return { nodes, aliasOf, output: valueOf.get(model.nodes.length)! };
+}
