@@ -11,3 +11,5 @@ export * from './f32-spmm/index';
 export * from './qu8-gemm/index';
 export * from './qu8-spmm/index';
 export * from './qu8-misc/index';
+export * from './xx-pad/index';
+export * from './x32-transpose/index';

@@ -8,6 +8,9 @@
  * const logits = await session.run(pixels, [1, 1, 28, 28]);
  */
 export { FormatError, SessionError } from './errors.js';
+export { Session } from './session.js';
+export type { SessionOptions } from './session.js';
+export type { LayerChoice, CandidateTiming } from './plan/plan.js';
 export { encodePqm, decodePqm, PQM_MAGIC, PQM_VERSION } from './pqm/pqm-file.js';
 export { MAX_WEIGHT_ELEMENTS } from './pqm/weight-codec.js';
 export { inferShapes, denseWeight, weightValues, weightDensity, windowOut, ACTIVATION_KINDS } from './graph.js';

@@ -1,0 +1,2 @@
+// Padding: one byte-level kernel for every element width.
+export { xx_pad2d } from './xx-pad2d';

@@ -1,0 +1,50 @@
+/**
+ * Compressed sparse rows for the offset-SpMM kernels: per output row (channel or feature), its
+ * non-zero weights and, for each, the element offset of the activation it multiplies. The
+ * offset is where layouts differ (a padded image, an im2col matrix, a transposed batch), so
+ * one kernel serves them all; `offsetOf` maps a weight's index within its row to it.
+ */
+import { weightValues, type WeightTensor } from '../graph.js';
+
+export interface Csr {
+  rows: number;
+  nnz: number;
+  rowPtr: Int32Array;
+  offsets: Int32Array;
+  values: Float32Array;
+  /** Integer codes when the weight is stored as codes that fit int8 with zero point 0. */
+  codes: Int8Array | null;
+  /** Sum of each row's codes, for the zero-point correction of integer kernels. */
+  codeSums: Int32Array | null;
+}
+
+export function buildCsr(w: WeightTensor, offsetOf: (row: number, inner: number) => number): Csr {
+  const rows = w.shape[0]!;
+  const size = w.shape.reduce((a, b) => a * b, 1), inner = size / rows;
+  const vals = weightValues(w);
+  const int8 = w.quant !== null && w.quant.bits <= 8 && w.quant.zeroPoints.every((z) => z === 0) && w.quant.qmin >= -128 && w.quant.qmax <= 127;
+  const rowPtr = new Int32Array(rows + 1);
+  const keep: number[] = [];
+  for (let k = 0; k < vals.length; k++) {
+    if (vals[k] === 0) continue;
+    const flat = w.indices ? w.indices[k]! : k;
+    keep.push(k);
+    rowPtr[Math.floor(flat / inner) + 1]!++;
+  }
+  for (let r = 0; r < rows; r++) rowPtr[r + 1]! += rowPtr[r]!;
+  const nnz = keep.length;
+  const offsets = new Int32Array(nnz), values = new Float32Array(nnz);
+  const codes = int8 ? new Int8Array(nnz) : null, codeSums = int8 ? new Int32Array(rows) : null;
+  // Entries arrive in flat (row-major) order, so each row's entries are already contiguous.
+  keep.forEach((k, e) => {
+    const flat = w.indices ? w.indices[k]! : k;
+    const row = Math.floor(flat / inner);
+    offsets[e] = offsetOf(row, flat - row * inner);
+    values[e] = vals[k]!;
+    if (codes) {
+      codes[e] = w.codes![k]!;
+      codeSums![row]! += w.codes![k]!;
+    }
+  });
+  return { rows, nnz, rowPtr, offsets, values, codes, codeSums };
+}

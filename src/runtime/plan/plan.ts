@@ -1,0 +1,193 @@
+/**
+ * Builds an execution plan: fuse the graph, give every value a buffer, and for every node build
+ * each registered kernel that applies, time it at the session's batch size and thread count on
+ * the real activations of a sample batch, and keep the fastest. Where no kernel takes a node's
+ * dtypes (a uint8 value into an op that only has float32 kernels), the float32 kernel runs
+ * between a dequantize and a quantize: the same arithmetic the quantized model was trained with.
+ */
+import { quantizeValue } from '../../tensor/index.js';
+import { inferShapes, weightDensity, type DeployModel, type GraphNode } from '../graph.js';
+import { candidatesFor, type KernelEntry, type Step, type StepContext } from '../ops/registry.js';
+import { SessionError } from '../errors.js';
+import { fuseGraph, type PlanNode } from './fuse.js';
+import { allocValue, toU8Grid, type U8Grid, type Value } from './values.js';
+import { wasm } from '../../kernels/index.js';
+
+export interface CandidateTiming {
+  kernel: string;
+  /** Best time of the timed runs at the planning batch, milliseconds; null when not timed. */
+  ms: number | null;
+}
+
+export interface LayerChoice {
+  node: string;
+  op: GraphNode['op'];
+  /** Source nodes folded into this one (batch norm, activation). */
+  fused: string[];
+  inputShape: number[];
+  outputShape: number[];
+  /** For layers with weights: elements, fraction that is zero, bits (null: float32). */
+  weights: { size: number; sparsity: number; bits: number | null } | null;
+  activations: 'f32' | 'u8';
+  candidates: CandidateTiming[];
+  chosen: string;
+}
+
+export interface PlanOptions {
+  /** Samples per run the buffers hold and the timing uses. */
+  capacity: number;
+  /** 'time' measures every candidate; 'first' takes the first that applies (fast, for tests). */
+  choose: 'time' | 'first';
+  /** Forces a kernel per node: node name → a substring of the kernel name. */
+  kernels: Record<string, string>;
+  /** Timed runs per candidate (the best counts). */
+  timingRuns: number;
+}
+
+export interface Plan {
+  values: Value[];
+  steps: { plan: PlanNode; step: Step }[];
+  input: Value;
+  output: Value;
+  layers: LayerChoice[];
+  dispose(): void;
+}
+
+/** Max pooling and flatten keep their input's grid: the codes need no requantization. */
+function keepsGrid(node: GraphNode): boolean {
+  return node.op === 'MaxPool2d' || node.op === 'Flatten';
+}
+
+function dequantizeInto(src: Value, dst: Value, n: number): void {
+  const heap = wasm().heap, g = src.grid!;
+  const q = heap.u8(src.ptr, n * src.size), out = heap.f32(dst.ptr, n * src.size);
+  for (let i = 0; i < q.length; i++) out[i] = Math.fround((q[i]! - g.zeroPoint) * g.scale);
+}
+
+function quantizeInto(src: Value, dst: Value, n: number): void {
+  const heap = wasm().heap, g = dst.grid!;
+  const x = heap.f32(src.ptr, n * src.size), out = heap.u8(dst.ptr, n * src.size);
+  for (let i = 0; i < x.length; i++) out[i] = quantizeValue(x[i]!, g.scale, g.zeroPoint, 0, 255);
+}
+
+/** Runs a float32 kernel for a node whose inputs or output are uint8 codes. */
+function viaFloat(ctx: StepContext, entry: KernelEntry): Step {
+  const temps: Value[] = [];
+  const shadow = (v: Value): Value => {
+    if (v.dtype === 'f32') return v;
+    const t = allocValue(v.id, v.shape, null, ctx.capacity);
+    temps.push(t);
+    return t;
+  };
+  const inputs = ctx.inputs.map(shadow);
+  const output = shadow(ctx.output);
+  const inner = entry.build({ ...ctx, inputs, output });
+  return {
+    kernel: `${inner.kernel} via f32`,
+    bytes: inner.bytes,
+    run(n) {
+      ctx.inputs.forEach((v, i) => v !== inputs[i] && dequantizeInto(v, inputs[i]!, n));
+      inner.run(n);
+      if (output !== ctx.output) quantizeInto(output, ctx.output, n);
+    },
+    dispose() {
+      inner.dispose();
+      for (const t of temps) wasm().heap.free(t.ptr);
+    },
+  };
+}
+
+function timeStep(step: Step, n: number, runs: number): number {
+  step.run(n); // warm-up: first-touch of scratch, JIT
+  let best = Infinity;
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    step.run(n);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+function weightInfo(node: GraphNode): LayerChoice['weights'] {
+  if (node.op !== 'Conv2d' && node.op !== 'Linear') return null;
+  const { nonzero, size } = weightDensity(node.weight);
+  return { size, sparsity: size === 0 ? 0 : 1 - nonzero / size, bits: node.weight.quant?.bits ?? null };
+}
+
+/** `fillInput` writes a sample batch into the input buffer before planning measures anything. */
+export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (input: Value) => void): Plan {
+  const shapes = inferShapes(model, (i) => `node ${i} (${model.nodes[i]!.name})`);
+  const graph = fuseGraph(model);
+  const values = new Map<number, Value>();
+  const owned: Value[] = [];
+  const input = allocValue(0, model.inputShape, model.inputQuant ? toU8Grid(model.inputQuant) : null, opts.capacity);
+  values.set(0, input);
+  owned.push(input);
+  const valueOf = (id: number): Value => {
+    const alias = graph.aliasOf.get(id);
+    if (alias === undefined) return values.get(id)!;
+    const base = values.get(alias)!;
+    // A flattened view: same bytes, its own shape.
+    return { ...base, id, shape: shapes[id]! };
+  };
+  const steps: Plan['steps'] = [];
+  const layers: LayerChoice[] = [];
+  const dispose = () => {
+    for (const s of steps) s.step.dispose();
+    for (const v of owned) wasm().heap.free(v.ptr);
+  };
+  try {
+    fillInput(input);
+    for (const plan of graph.nodes) {
+      const inputs = plan.inputs.map(valueOf);
+      const grid: U8Grid | null = plan.outputQuant ? toU8Grid(plan.outputQuant) : keepsGrid(plan.node) ? inputs[0]!.grid : null;
+      const output = allocValue(plan.output, shapes[plan.output]!, grid, opts.capacity);
+      values.set(plan.output, output);
+      owned.push(output);
+      const ctx: StepContext = { plan, inputs, output, capacity: opts.capacity };
+      const direct = candidatesFor(ctx);
+      const f32ctx: StepContext = {
+        ...ctx,
+        inputs: inputs.map((v) => (v.dtype === 'u8' ? { ...v, dtype: 'f32', grid: null } : v)),
+        output: { ...output, dtype: 'f32', grid: null },
+      };
+      const fallbacks = direct.length > 0 && inputs.every((v) => v.dtype === 'f32') && output.dtype === 'f32' ? [] : candidatesFor(f32ctx);
+      let options: { name: string; build: () => Step }[] = [
+        ...direct.map((e) => ({ name: e.name, build: () => e.build(ctx) })),
+        ...fallbacks.map((e) => ({ name: `${e.name} via f32`, build: () => viaFloat(ctx, e) })),
+      ];
+      const where = `node '${plan.node.name}' (${plan.node.op})`;
+      const forced = opts.kernels[plan.node.name];
+      if (forced !== undefined) {
+        options = options.filter((o) => o.name.includes(forced));
+        if (options.length === 0) throw new SessionError(`${where}: no kernel matching '${forced}' applies`);
+      }
+      if (options.length === 0) throw new SessionError(`${where}: no kernel takes ${inputs.map((v) => v.dtype).join(', ')} in and ${output.dtype} out`);
+      const timings: CandidateTiming[] = [];
+      let best: { step: Step; ms: number } | null = null;
+      for (const o of opts.choose === 'first' ? options.slice(0, 1) : options) {
+        const step = o.build();
+        const ms = opts.choose === 'first' || options.length === 1 ? null : timeStep(step, opts.capacity, opts.timingRuns);
+        timings.push({ kernel: o.name, ms });
+        if (best === null || (ms !== null && ms < best.ms)) {
+          best?.step.dispose();
+          best = { step, ms: ms ?? 0 };
+        } else {
+          step.dispose();
+        }
+      }
+      const chosen = best!.step;
+      steps.push({ plan, step: chosen });
+      // Later nodes are timed on what this one really computes.
+      chosen.run(opts.capacity);
+      layers.push({
+        node: plan.node.name, op: plan.node.op, fused: plan.fused, inputShape: [...inputs[0]!.shape], outputShape: [...output.shape],
+        weights: weightInfo(plan.node), activations: output.dtype, candidates: timings, chosen: chosen.kernel,
+      });
+    }
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+  return { values: owned, steps, input, output: valueOf(graph.output), layers, dispose };
+}

@@ -1,0 +1,211 @@
+/**
+ * Runs a compressed model. Creating a session decodes and validates the file, packs every
+ * layer's weights once into the form its chosen kernel reads (CSR for pruned layers, GEMM
+ * panels for dense ones), and picks each layer's kernel by timing the candidates at the
+ * session's batch size and thread count. `run` then only computes.
+ */
+import { parallel, setThreads, threadCount, wasm } from '../kernels/index.js';
+import { quantizeValue } from '../tensor/index.js';
+import { SessionError } from './errors.js';
+import type { DeployModel, Preprocessing } from './graph.js';
+import { decodePqm } from './pqm/pqm-file.js';
+import { buildPlan, type LayerChoice, type Plan } from './plan/plan.js';
+import type { Value } from './plan/values.js';
+import './ops/conv-f32.js';
+import './ops/pointwise-f32.js';
+
+export interface SessionOptions {
+  /** Kernel threads (process-wide, as setThreads). Default: leave the current setting. */
+  threads?: number;
+  /** Largest batch one call computes at once, and the batch kernels are timed at. Default 32. */
+  batch?: number;
+  /** 'time' (default) measures each candidate kernel per layer; 'first' takes the first that applies. */
+  choose?: 'time' | 'first';
+  /** Forces kernels: node name → a substring of the kernel name (see explain()). */
+  kernels?: Record<string, string>;
+  /** Timed runs per candidate; default 3. */
+  timingRuns?: number;
+  /** Names the model in errors when bytes are given. */
+  name?: string;
+}
+
+export class Session {
+  private plan: Plan | null;
+  /** Heap bytes the plan holds: packed weights, activation buffers and scratch. */
+  readonly memoryBytes: number;
+
+  private constructor(readonly model: DeployModel, plan: Plan, memoryBytes: number, readonly capacity: number) {
+    this.plan = plan;
+    this.memoryBytes = memoryBytes;
+  }
+
+  /**
+   * @example const s = await Session.create('model.pqm', { threads: 2 });
+   * const logits = await s.run(pixels, [n, 1, 28, 28]);
+   */
+  static async create(source: string | Uint8Array | DeployModel, opts: SessionOptions = {}): Promise<Session> {
+    let model: DeployModel;
+    if (typeof source === 'string') {
+      const { readFile } = await import('node:fs/promises');
+      let bytes: Uint8Array;
+      try {
+        bytes = await readFile(source);
+      } catch (e) {
+        throw new SessionError(`${source}: cannot read the model (${(e as Error).message})`);
+      }
+      model = decodePqm(bytes, source);
+    } else if (source instanceof Uint8Array) {
+      model = decodePqm(source, opts.name ?? '.pqm bytes');
+    } else {
+      model = source;
+    }
+    return Session.fromModel(model, opts);
+  }
+
+  /** Plans a decoded model synchronously. */
+  static fromModel(model: DeployModel, opts: SessionOptions = {}): Session {
+    if (opts.threads !== undefined) setThreads(opts.threads);
+    const capacity = opts.batch ?? 32;
+    if (!(Number.isInteger(capacity) && capacity >= 1)) throw new SessionError(`Session: batch must be a positive integer, got ${capacity}`);
+    const before = wasm().heap.liveBytes;
+    const plan = buildPlan(model, {
+      capacity, choose: opts.choose ?? 'time', kernels: opts.kernels ?? {}, timingRuns: opts.timingRuns ?? 3,
+    }, (input) => writeSampleInput(input, capacity));
+    return new Session(model, plan, wasm().heap.liveBytes - before, capacity);
+  }
+
+  get inputShape(): [number, number, number] {
+    return this.model.inputShape;
+  }
+
+  get preprocessing(): Preprocessing {
+    return this.model.preprocessing;
+  }
+
+  /** Values per sample in the output (classes, for a classifier). */
+  get outputSize(): number {
+    return this.live().output.size;
+  }
+
+  private live(): Plan {
+    if (this.plan === null) throw new SessionError('Session: used after release()');
+    return this.plan;
+  }
+
+  /**
+   * Runs the model on raw pixels (in the range the preprocessing names, [0, 1] for our
+   * datasets); the session standardizes them. Returns n × outputSize floats.
+   */
+  async run(input: Float32Array, shape: readonly number[]): Promise<Float32Array> {
+    return this.runSync(input, shape);
+  }
+
+  /** `run` without the promise, for Node callers that measure latency. */
+  runSync(input: Float32Array, shape: readonly number[]): Float32Array {
+    const plan = this.live();
+    const [c, h, w] = this.model.inputShape;
+    if (shape.length !== 4 || shape[1] !== c || shape[2] !== h || shape[3] !== w || !Number.isInteger(shape[0]) || shape[0]! < 0) {
+      throw new SessionError(`Session.run: shape [${shape.join(', ')}], the model takes [n, ${c}, ${h}, ${w}]`);
+    }
+    const n = shape[0]!, per = c * h * w;
+    if (input.length !== n * per) throw new SessionError(`Session.run: ${input.length} values for shape [${shape.join(', ')}] (${n * per} expected)`);
+    const outSize = plan.output.size;
+    const result = new Float32Array(n * outSize);
+    for (let start = 0; start < n; start += this.capacity) {
+      const m = Math.min(this.capacity, n - start);
+      this.writeInput(input.subarray(start * per, (start + m) * per), m);
+      for (const { step } of plan.steps) step.run(m);
+      readOutput(plan.output, m, result.subarray(start * outSize, (start + m) * outSize));
+    }
+    return result;
+  }
+
+  private writeInput(pixels: Float32Array, n: number): void {
+    const v = this.live().input;
+    const { mean, std } = this.model.preprocessing;
+    const [c, h, w] = this.model.inputShape;
+    const plane = h * w;
+    const heap = wasm().heap;
+    if (v.dtype === 'f32') {
+      heap.f32(v.ptr, pixels.length).set(pixels);
+      const scaleShift = heap.f32(this.affinePtr(), 2 * c);
+      for (let ch = 0; ch < c; ch++) {
+        scaleShift[ch] = 1 / std[ch]!;
+        scaleShift[c + ch] = -mean[ch]! / std[ch]!;
+      }
+      parallel('f32_channel_affine', [v.ptr, this.affinePtr(), this.affinePtr() + 4 * c, v.ptr, n, c, plane], n * c, { minPerThread: 16 });
+      return;
+    }
+    const g = v.grid!, out = heap.u8(v.ptr, pixels.length);
+    for (let i = 0; i < pixels.length; i++) {
+      const ch = Math.floor(i / plane) % c;
+      // As the training batches standardise: (x − mean) · (1 / std), rounded to float32.
+      const x = Math.fround((pixels[i]! - mean[ch]!) * (1 / std[ch]!));
+      out[i] = quantizeValue(x, g.scale, g.zeroPoint, 0, 255);
+    }
+  }
+
+  private affine = 0;
+  private affinePtr(): number {
+    if (this.affine === 0) this.affine = wasm().heap.alloc(8 * this.model.inputShape[0]);
+    return this.affine;
+  }
+
+  /** Per layer: shapes, sparsity, bits, the candidate kernels with their timings, and the choice. */
+  explain(): LayerChoice[] {
+    return this.live().layers;
+  }
+
+  /** explain() as a table for a terminal. */
+  explainText(): string {
+    const rows = this.explain().map((l) => {
+      const w = l.weights;
+      const weights = w ? `${(100 * w.sparsity).toFixed(1)}% zero, ${w.bits === null ? 'f32' : `${w.bits}-bit`}` : '';
+      const cands = l.candidates.map((c) => `${c.kernel}${c.ms === null ? '' : ` ${c.ms.toFixed(3)} ms`}`).join('; ');
+      return `${l.node.padEnd(10)} ${l.op.padEnd(13)} [${l.inputShape.join('x')}] -> [${l.outputShape.join('x')}] ${l.fused.length ? `+${l.fused.join('+')} ` : ''}${weights}\n    candidates: ${cands}\n    chosen: ${l.chosen}`;
+    });
+    return `batch ${this.capacity}, ${threadCount()} thread(s)\n${rows.join('\n')}`;
+  }
+
+  /** Frees the packed weights and buffers; the session cannot run afterwards. */
+  async release(): Promise<void> {
+    this.dispose();
+  }
+
+  dispose(): void {
+    this.plan?.dispose();
+    this.plan = null;
+    if (this.affine !== 0) wasm().heap.free(this.affine);
+    this.affine = 0;
+  }
+}
+
+/** A deterministic batch in [0, 1] for timing the kernels on realistic activations. */
+function writeSampleInput(input: Value, capacity: number): void {
+  const heap = wasm().heap;
+  let s = 0x9e3779b9;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const count = capacity * input.size;
+  if (input.dtype === 'f32') {
+    const v = heap.f32(input.ptr, count);
+    for (let i = 0; i < count; i++) v[i] = next() * 2 - 0.5;
+  } else {
+    const v = heap.u8(input.ptr, count);
+    for (let i = 0; i < count; i++) v[i] = Math.floor(next() * 256);
+  }
+}
+
+function readOutput(v: Value, n: number, out: Float32Array): void {
+  const heap = wasm().heap;
+  if (v.dtype === 'f32') {
+    out.set(heap.f32(v.ptr, n * v.size));
+    return;
+  }
+  const q = heap.u8(v.ptr, n * v.size), g = v.grid!;
+  for (let i = 0; i < q.length; i++) out[i] = Math.fround((q[i]! - g.zeroPoint) * g.scale);
+}
