@@ -1,0 +1,310 @@
+// Sparse weights x dense activations ("offset SpMM"): the kernel pruned convolutions and
+// linear layers run on. Weights are CSR over output rows r (channels or features):
+// rowPtr i32[rows+1], and per nonzero e its value and its offset (in floats) into one
+// image of x. Output pixel (oy, ox) of row r reads x at offsets[e] + oy*inRowStride + ox,
+// so one kernel covers a direct stride-1 convolution over a zero-padded image, an im2col'd
+// [K][N] matrix and a transposed activation matrix x^T [in][batch] (see index.ts).
+//
+// The idea is XNNPACK's f32-spmm 32x1: a tile of up to 32 output pixels of one row lives in
+// eight f32x4 accumulators; each nonzero is splatted once and multiplied into eight
+// vector loads of x at its offset. Eight accumulators, the splat and one loaded vector
+// take 10 of the 16 xmm registers V8 has on x64, so nothing spills.
+//
+// Loop order: pixel tiles outside, output rows inside. One tile's input footprint (the
+// taps of all input channels around one output row) is a few KB and stays in L1 while
+// every output row's nonzeros stream past it; with rows outside, each nonzero would
+// instead fetch 32 pixels of x from L2.
+//
+// Tiles: a row of W pixels is nv = ceil(W/4) vectors, split into ceil(nv/8) tiles of
+// near-equal width (24 -> 6, 26 -> 7, 100 -> 7+6+6+6) rather than 8+8+8+1, because the
+// cost of walking a row's nonzeros is paid per tile. Rows at most 8 pixels wide stack
+// 4 or 8 output rows into one tile. The last vector of a ragged row loads up to 3 floats
+// past the row's end (the caller guarantees 64 readable bytes there) and stores only its
+// valid lanes. A single output pixel (batch-1 linear layer) is a sparse dot product,
+// vectorised across nonzeros instead.
+
+// @ts-ignore: decorator
+@inline function clamp4(v: v128, vmin: v128, vmax: v128): v128 {
+  return f32x4.pmin(f32x4.pmax(v, vmin), vmax);
+}
+
+/** Stores the first `lanes` (1..4) lanes of v at p. */
+// @ts-ignore: decorator
+@inline function storeLanes(p: usize, v: v128, lanes: i32): void {
+  if (lanes == 4) {
+    v128.store(p, v);
+  } else if (lanes == 2) {
+    v128.store64_lane(p, v, 0);
+  } else if (lanes == 1) {
+    v128.store32_lane(p, v, 0);
+  } else {
+    v128.store64_lane(p, v, 0);
+    v128.store32_lane(p, v, 2, 8);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function rowBias(biasPtr: usize, r: i32): v128 {
+  return f32x4.splat(biasPtr != 0 ? load<f32>(biasPtr + (<usize>r << 2)) : 0);
+}
+
+/**
+ * One-row tile of V (a constant 1..8 at each call site) vectors for output rows
+ * [r0, r1): x at xTile is the tile's first pixel, y at yTile + r*yRowBytes. The last
+ * vector stores `lanes` lanes.
+ */
+// @ts-ignore: decorator
+@inline function tileRow(
+  V: i32, xTile: usize, yTile: usize, yRowBytes: usize, lanes: i32, r0: i32, r1: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, biasPtr: usize, vmin: v128, vmax: v128,
+): void {
+  for (let r = r0; r < r1; r++) {
+    const e0 = load<i32>(rowPtrPtr + (<usize>r << 2));
+    const e1 = load<i32>(rowPtrPtr + (<usize>r << 2), 4);
+    const b = rowBias(biasPtr, r);
+    let a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+    let op = offsetsPtr + (<usize>e0 << 2);
+    let vp = valuesPtr + (<usize>e0 << 2);
+    const opEnd = offsetsPtr + (<usize>e1 << 2);
+    while (op < opEnd) {
+      const p = xTile + (<usize>load<i32>(op) << 2);
+      const w = v128.load32_splat(vp);
+      op += 4;
+      vp += 4;
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(p), w));
+      if (V > 1) a1 = f32x4.add(a1, f32x4.mul(v128.load(p, 16), w));
+      if (V > 2) a2 = f32x4.add(a2, f32x4.mul(v128.load(p, 32), w));
+      if (V > 3) a3 = f32x4.add(a3, f32x4.mul(v128.load(p, 48), w));
+      if (V > 4) a4 = f32x4.add(a4, f32x4.mul(v128.load(p, 64), w));
+      if (V > 5) a5 = f32x4.add(a5, f32x4.mul(v128.load(p, 80), w));
+      if (V > 6) a6 = f32x4.add(a6, f32x4.mul(v128.load(p, 96), w));
+      if (V > 7) a7 = f32x4.add(a7, f32x4.mul(v128.load(p, 112), w));
+    }
+    const y = yTile + <usize>r * yRowBytes;
+    // Every vector but the last is whole; V is a constant, so these fold to straight stores.
+    if (V > 1) v128.store(y, clamp4(a0, vmin, vmax));
+    if (V > 2) v128.store(y, clamp4(a1, vmin, vmax), 16);
+    if (V > 3) v128.store(y, clamp4(a2, vmin, vmax), 32);
+    if (V > 4) v128.store(y, clamp4(a3, vmin, vmax), 48);
+    if (V > 5) v128.store(y, clamp4(a4, vmin, vmax), 64);
+    if (V > 6) v128.store(y, clamp4(a5, vmin, vmax), 80);
+    if (V > 7) v128.store(y, clamp4(a6, vmin, vmax), 96);
+    const last = V == 1 ? a0 : V == 2 ? a1 : V == 3 ? a2 : V == 4 ? a3 : V == 5 ? a4 : V == 6 ? a5 : V == 7 ? a6 : a7;
+    storeLanes(y + (<usize>(V - 1) << 4), clamp4(last, vmin, vmax), lanes);
+  }
+}
+
+/**
+ * R stacked output rows (R a constant 2..8) of one vector each, for rows at most 4 pixels
+ * wide: input rows sBytes apart, output rows oBytes apart.
+ */
+// @ts-ignore: decorator
+@inline function tileRowsX1(
+  R: i32, xTile: usize, sBytes: usize, yTile: usize, oBytes: usize, yRowBytes: usize, lanes: i32, r0: i32, r1: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, biasPtr: usize, vmin: v128, vmax: v128,
+): void {
+  for (let r = r0; r < r1; r++) {
+    const e0 = load<i32>(rowPtrPtr + (<usize>r << 2));
+    const e1 = load<i32>(rowPtrPtr + (<usize>r << 2), 4);
+    const b = rowBias(biasPtr, r);
+    let a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+    let op = offsetsPtr + (<usize>e0 << 2);
+    let vp = valuesPtr + (<usize>e0 << 2);
+    const opEnd = offsetsPtr + (<usize>e1 << 2);
+    while (op < opEnd) {
+      const p0 = xTile + (<usize>load<i32>(op) << 2);
+      const w = v128.load32_splat(vp);
+      op += 4;
+      vp += 4;
+      const p1 = p0 + sBytes;
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(p0), w));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(p1), w));
+      if (R > 2) {
+        const p2 = p1 + sBytes, p3 = p2 + sBytes;
+        a2 = f32x4.add(a2, f32x4.mul(v128.load(p2), w));
+        a3 = f32x4.add(a3, f32x4.mul(v128.load(p3), w));
+        if (R > 4) {
+          const p4 = p3 + sBytes, p5 = p4 + sBytes, p6 = p5 + sBytes, p7 = p6 + sBytes;
+          a4 = f32x4.add(a4, f32x4.mul(v128.load(p4), w));
+          a5 = f32x4.add(a5, f32x4.mul(v128.load(p5), w));
+          a6 = f32x4.add(a6, f32x4.mul(v128.load(p6), w));
+          a7 = f32x4.add(a7, f32x4.mul(v128.load(p7), w));
+        }
+      }
+    }
+    const y0 = yTile + <usize>r * yRowBytes;
+    storeLanes(y0, clamp4(a0, vmin, vmax), lanes);
+    storeLanes(y0 + oBytes, clamp4(a1, vmin, vmax), lanes);
+    if (R > 2) {
+      storeLanes(y0 + 2 * oBytes, clamp4(a2, vmin, vmax), lanes);
+      storeLanes(y0 + 3 * oBytes, clamp4(a3, vmin, vmax), lanes);
+      if (R > 4) {
+        storeLanes(y0 + 4 * oBytes, clamp4(a4, vmin, vmax), lanes);
+        storeLanes(y0 + 5 * oBytes, clamp4(a5, vmin, vmax), lanes);
+        storeLanes(y0 + 6 * oBytes, clamp4(a6, vmin, vmax), lanes);
+        storeLanes(y0 + 7 * oBytes, clamp4(a7, vmin, vmax), lanes);
+      }
+    }
+  }
+}
+
+/** Four stacked output rows of two vectors each, for rows 5 to 8 pixels wide. */
+// @ts-ignore: decorator
+@inline function tileRowsX2(
+  xTile: usize, sBytes: usize, yTile: usize, oBytes: usize, yRowBytes: usize, lanes: i32, r0: i32, r1: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, biasPtr: usize, vmin: v128, vmax: v128,
+): void {
+  for (let r = r0; r < r1; r++) {
+    const e0 = load<i32>(rowPtrPtr + (<usize>r << 2));
+    const e1 = load<i32>(rowPtrPtr + (<usize>r << 2), 4);
+    const b = rowBias(biasPtr, r);
+    let a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+    let op = offsetsPtr + (<usize>e0 << 2);
+    let vp = valuesPtr + (<usize>e0 << 2);
+    const opEnd = offsetsPtr + (<usize>e1 << 2);
+    while (op < opEnd) {
+      const p0 = xTile + (<usize>load<i32>(op) << 2);
+      const w = v128.load32_splat(vp);
+      op += 4;
+      vp += 4;
+      const p1 = p0 + sBytes, p2 = p1 + sBytes, p3 = p2 + sBytes;
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(p0), w));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(p0, 16), w));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(p1), w));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(p1, 16), w));
+      a4 = f32x4.add(a4, f32x4.mul(v128.load(p2), w));
+      a5 = f32x4.add(a5, f32x4.mul(v128.load(p2, 16), w));
+      a6 = f32x4.add(a6, f32x4.mul(v128.load(p3), w));
+      a7 = f32x4.add(a7, f32x4.mul(v128.load(p3, 16), w));
+    }
+    const y0 = yTile + <usize>r * yRowBytes, y1 = y0 + oBytes, y2 = y1 + oBytes, y3 = y2 + oBytes;
+    v128.store(y0, clamp4(a0, vmin, vmax));
+    storeLanes(y0 + 16, clamp4(a1, vmin, vmax), lanes);
+    v128.store(y1, clamp4(a2, vmin, vmax));
+    storeLanes(y1 + 16, clamp4(a3, vmin, vmax), lanes);
+    v128.store(y2, clamp4(a4, vmin, vmax));
+    storeLanes(y2 + 16, clamp4(a5, vmin, vmax), lanes);
+    v128.store(y3, clamp4(a6, vmin, vmax));
+    storeLanes(y3 + 16, clamp4(a7, vmin, vmax), lanes);
+  }
+}
+
+/**
+ * One output pixel per row (a batch-1 linear layer): a sparse dot product with four
+ * nonzeros per step, x gathered lane by lane.
+ */
+// @ts-ignore: decorator
+@inline function dotRows(
+  xi: usize, y: usize, yRowBytes: usize, r0: i32, r1: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, biasPtr: usize, minV: f32, maxV: f32,
+): void {
+  for (let r = r0; r < r1; r++) {
+    const e0 = load<i32>(rowPtrPtr + (<usize>r << 2));
+    const e1 = load<i32>(rowPtrPtr + (<usize>r << 2), 4);
+    let op = offsetsPtr + (<usize>e0 << 2);
+    let vp = valuesPtr + (<usize>e0 << 2);
+    const opEnd = offsetsPtr + (<usize>e1 << 2);
+    let acc = f32x4.splat(0);
+    while (op + 16 <= opEnd) {
+      let g = v128.load32_zero(xi + (<usize>load<i32>(op) << 2));
+      g = v128.load32_lane(xi + (<usize>load<i32>(op, 4) << 2), g, 1);
+      g = v128.load32_lane(xi + (<usize>load<i32>(op, 8) << 2), g, 2);
+      g = v128.load32_lane(xi + (<usize>load<i32>(op, 12) << 2), g, 3);
+      acc = f32x4.add(acc, f32x4.mul(v128.load(vp), g));
+      op += 16;
+      vp += 16;
+    }
+    let s: f32 = biasPtr != 0 ? load<f32>(biasPtr + (<usize>r << 2)) : 0;
+    s += (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+    while (op < opEnd) {
+      s += load<f32>(vp) * load<f32>(xi + (<usize>load<i32>(op) << 2));
+      op += 4;
+      vp += 4;
+    }
+    s = s < minV ? minV : s;
+    s = maxV < s ? maxV : s;
+    store<f32>(y + <usize>r * yRowBytes, s);
+  }
+}
+
+/** Output rows [r0, r1) of one image: x image at xi, y image at yi. */
+function spmmImage(
+  outRows: i32, outCols: i32, inRowStride: i32, rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize,
+  biasPtr: usize, minV: f32, maxV: f32, xi: usize, yi: usize, ldy: i32, r0: i32, r1: i32,
+): void {
+  const yRowBytes = <usize>ldy << 2;
+  if (outRows == 1 && outCols == 1) {
+    dotRows(xi, yi, yRowBytes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, minV, maxV);
+    return;
+  }
+  const vmin = f32x4.splat(minV), vmax = f32x4.splat(maxV);
+  const sBytes = <usize>inRowStride << 2;
+  const oBytes = <usize>outCols << 2;
+  const nv = (outCols + 3) >> 2;
+  const lastLanes = outCols - ((nv - 1) << 2);
+  if (nv <= 2 && outRows >= 4) {
+    // Narrow rows: stack R output rows per tile. A ragged last stack moves back over rows
+    // already written (outRows - R); recomputing them gives the same bits.
+    const R = nv == 1 && outRows >= 8 ? 8 : 4;
+    for (let oy = 0; oy < outRows; oy += R) {
+      const oy0 = min(oy, outRows - R);
+      const xTile = xi + <usize>oy0 * sBytes;
+      const yTile = yi + <usize>oy0 * oBytes;
+      if (nv == 2) {
+        tileRowsX2(xTile, sBytes, yTile, oBytes, yRowBytes, lastLanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax);
+      } else if (R == 8) {
+        tileRowsX1(8, xTile, sBytes, yTile, oBytes, yRowBytes, lastLanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax);
+      } else {
+        tileRowsX1(4, xTile, sBytes, yTile, oBytes, yRowBytes, lastLanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax);
+      }
+    }
+    return;
+  }
+  const ntiles = (nv + 7) >> 3;
+  const base = nv / ntiles, extra = nv - base * ntiles;
+  for (let oy = 0; oy < outRows; oy++) {
+    let v0 = 0;
+    for (let t = 0; t < ntiles; t++) {
+      const V = base + (t < extra ? 1 : 0);
+      const lanes = t == ntiles - 1 ? lastLanes : 4;
+      const xTile = xi + <usize>oy * sBytes + (<usize>v0 << 4);
+      const yTile = yi + <usize>oy * oBytes + (<usize>v0 << 4);
+      switch (V) {
+        case 8: tileRow(8, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
+        case 7: tileRow(7, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
+        case 6: tileRow(6, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
+        case 5: tileRow(5, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
+        case 4: tileRow(4, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
+        case 3: tileRow(3, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
+        case 2: tileRow(2, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
+        default: tileRow(1, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
+      }
+      v0 += V;
+    }
+  }
+}
+
+/**
+ * Same contract as f32_spmm_32x1__scalar: units u in [start, end), u = img * rows + r, and
+ * y[img, r, oy*outCols + ox] = clamp(bias[r] + sum_e values[e] * x[img, offsets[e] + oy*inRowStride + ox]).
+ * Reads up to 3 floats past the last pixel of each x row it uses; writes only valid pixels.
+ */
+export function f32_spmm_32x1__simd128(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, biasPtr: usize, minV: f32, maxV: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  if (rows <= 0 || outRows <= 0 || outCols <= 0) return;
+  let u = start;
+  while (u < end) {
+    // The units of one image run together, so its pixel tiles are walked once per call.
+    const img = u / rows;
+    const r0 = u - img * rows;
+    const r1 = min(rows, r0 + (end - u));
+    const xi = xPtr + ((<usize>img * xBatchStride) << 2);
+    const yi = yPtr + ((<usize>img * yBatchStride) << 2);
+    spmmImage(outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, minV, maxV, xi, yi, ldy, r0, r1);
+    u += r1 - r0;
+  }
+}

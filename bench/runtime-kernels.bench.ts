@@ -1,0 +1,154 @@
+// The runtime's f32 inference kernels on one thread, for the Keras MNIST CNN's two heavy
+// layers: conv2 (32->64 channels, 3x3, 26x26 -> 24x24, batch 32) and fc1 (9216 -> 128,
+// batch 32 and batch 1). Prints the dense prepacked kernels, the training-side dense
+// kernels they replace, and the offset SpMM at 50-95% random sparsity: microseconds per
+// call, real GFLOP/s (nonzeros only), effective GFLOP/s (as if dense) and the speedup over
+// the dense prepacked kernel measured in the same run. Measures only (STYLE.md §11).
+//
+// Run: node --import tsx bench/runtime-kernels.bench.ts
+// Times exclude what the runtime does around the kernels: the sparse linear layer reads
+// x^T [in][batch], and the transposition is not timed here (at batch 1 x^T is x).
+import { performance } from 'node:perf_hooks';
+import { wasm, setThreads } from '../src/kernels/index.js';
+
+const SPARSITIES = [0.5, 0.7, 0.8, 0.9, 0.95];
+const SLACK_BYTES = 64; // the SpMM may load up to 64 bytes past the last float it uses
+
+/** Best seconds per call over many short timed batches: the best one is the one least disturbed by other load. */
+function secondsPerCall(fn: () => void, batchSeconds = 0.1, batches = 15): number {
+  fn();
+  let reps = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) fn();
+    const dt = (performance.now() - t0) / 1000;
+    if (dt >= batchSeconds / 4) { reps = Math.max(1, Math.ceil((reps * batchSeconds) / dt)); break; }
+    reps *= 2;
+  }
+  let best = Infinity;
+  for (let b = 0; b < batches; b++) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) fn();
+    best = Math.min(best, (performance.now() - t0) / 1000 / reps);
+  }
+  return best;
+}
+
+/** Deterministic uniform floats in [-1, 1) (mulberry32). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  };
+}
+
+function fill(ptr: number, n: number, seed: number): void {
+  const r = rng(seed), v = wasm().heap.f32(ptr, n);
+  for (let i = 0; i < n; i++) v[i] = r();
+}
+
+interface Csr { rowPtrPtr: number; offsetsPtr: number; valuesPtr: number; nnz: number; free(): void }
+
+/** CSR of a random [rows][taps] matrix with about `sparsity` of it zero; tap t at tapOffset(t). */
+function randomCsr(rows: number, taps: number, sparsity: number, tapOffset: (t: number) => number, seed: number): Csr {
+  const { heap } = wasm();
+  const r = rng(seed);
+  const rowPtr = new Int32Array(rows + 1), offsets: number[] = [], values: number[] = [];
+  for (let o = 0; o < rows; o++) {
+    for (let t = 0; t < taps; t++) {
+      const keep = (r() + 1) / 2 >= sparsity, v = r();
+      if (keep) { offsets.push(tapOffset(t)); values.push(v); }
+    }
+    rowPtr[o + 1] = offsets.length;
+  }
+  const nnz = offsets.length;
+  const rowPtrPtr = heap.alloc(rowPtr.length * 4), offsetsPtr = heap.alloc(Math.max(nnz, 1) * 4), valuesPtr = heap.alloc(Math.max(nnz, 1) * 4);
+  heap.i32(rowPtrPtr, rowPtr.length).set(rowPtr);
+  heap.i32(offsetsPtr, nnz).set(offsets);
+  heap.f32(valuesPtr, nnz).set(values);
+  return { rowPtrPtr, offsetsPtr, valuesPtr, nnz, free: () => [rowPtrPtr, offsetsPtr, valuesPtr].forEach((p) => heap.free(p)) };
+}
+
+function line(kernel: string, shape: string, sparsity: number | null, seconds: number, realFlops: number, denseFlops: number, denseSeconds: number): void {
+  const us = (seconds * 1e6).toFixed(0).padStart(7);
+  const real = (realFlops / seconds / 1e9).toFixed(2).padStart(6);
+  const eff = (denseFlops / seconds / 1e9).toFixed(2).padStart(6);
+  const sp = sparsity === null ? 'dense' : `${(sparsity * 100).toFixed(0)}%`;
+  console.log(`${kernel.padEnd(34)} ${shape.padEnd(34)} ${sp.padStart(5)} ${us} us  ${real} GFLOP/s real  ${eff} effective  ` +
+    `${(denseSeconds / seconds).toFixed(2)}x vs dense prepacked`);
+}
+
+function conv2(): void {
+  const { kernels, heap } = wasm();
+  const [n, c, h, w, oc, kh, kw] = [32, 32, 26, 26, 64, 3, 3];
+  const [oh, ow] = [h - kh + 1, w - kw + 1];
+  const kg = c * kh * kw, ohw = oh * ow;
+  const denseFlops = 2 * n * oc * ohw * kg;
+  const shape = `conv2 ${c}->${oc} 3x3 ${h}x${w} batch ${n}`;
+  const xPtr = heap.alloc(n * c * h * w * 4 + SLACK_BYTES), yPtr = heap.alloc(n * oc * ohw * 4);
+  const wPtr = heap.alloc(oc * kg * 4), biasPtr = heap.alloc(oc * 4);
+  fill(xPtr, n * c * h * w, 1);
+  fill(wPtr, oc * kg, 2);
+  fill(biasPtr, oc, 3);
+  const packedPtr = heap.alloc(kernels.f32_gemm_prepack_a_bytes!(oc, kg));
+  kernels.f32_gemm_prepack_a!(oc, kg, wPtr, kg, packedPtr);
+  const scratchBytes = Math.max(kernels.f32_conv2d_prepacked_scratch_bytes!(c, oc, oh, ow, kh, kw),
+    kernels.f32_conv2d_scratch_bytes!(c, oc, oh, ow, kh, kw, 1, 0));
+  const scratchPtr = heap.alloc(scratchBytes);
+  const geometry = [n, c, h, w, oc, oh, ow, kh, kw, 1, 1, 0, 0, 1, 1];
+  const dense = secondsPerCall(() => kernels.f32_conv2d_prepacked!(xPtr, packedPtr, biasPtr, 0, Infinity, yPtr, ...geometry, 0, n, scratchPtr));
+  line('f32_conv2d_prepacked (relu)', shape, null, dense, denseFlops, denseFlops, dense);
+  const training = secondsPerCall(() => kernels.f32_conv2d_fwd!(xPtr, wPtr, biasPtr, yPtr, ...geometry, 1, 0, n, scratchPtr));
+  line('f32_conv2d_fwd (training path)', shape, null, training, denseFlops, denseFlops, dense);
+  for (const sparsity of SPARSITIES) {
+    // Direct convolution: the image is its own padded input (no padding here), taps at
+    // ic*h*w + ky*w + kx, 24 output rows of 24 pixels read with row stride 26.
+    const csr = randomCsr(oc, kg, sparsity, (t) => Math.floor(t / 9) * h * w + Math.floor((t % 9) / 3) * w + (t % 3), 10 + sparsity * 100);
+    const t = secondsPerCall(() => kernels.f32_spmm_32x1!(oc, oh, ow, w, csr.rowPtrPtr, csr.offsetsPtr, csr.valuesPtr, biasPtr,
+      0, Infinity, xPtr, c * h * w, yPtr, ohw, oc * ohw, 0, n * oc, 0));
+    line('f32_spmm_32x1 direct conv (relu)', shape, sparsity, t, 2 * n * csr.nnz * ohw, denseFlops, dense);
+    csr.free();
+  }
+  for (const p of [xPtr, yPtr, wPtr, biasPtr, packedPtr, scratchPtr]) heap.free(p);
+}
+
+function fc1(batch: number): void {
+  const { kernels, heap } = wasm();
+  const [inF, outF] = [9216, 128];
+  const denseFlops = 2 * batch * inF * outF;
+  const shape = `fc1 ${inF}->${outF} batch ${batch}`;
+  const xPtr = heap.alloc(batch * inF * 4 + SLACK_BYTES), xtPtr = heap.alloc(batch * inF * 4 + SLACK_BYTES);
+  const yPtr = heap.alloc(batch * outF * 4), wPtr = heap.alloc(outF * inF * 4), biasPtr = heap.alloc(outF * 4);
+  fill(xPtr, batch * inF, 4);
+  fill(wPtr, outF * inF, 5);
+  fill(biasPtr, outF, 6);
+  const x = heap.f32(xPtr, batch * inF), xt = heap.f32(xtPtr, batch * inF);
+  for (let b = 0; b < batch; b++) for (let k = 0; k < inF; k++) xt[k * batch + b] = x[b * inF + k]!;
+  const packedPtr = heap.alloc(kernels.f32_gemm_prepack_a_bytes!(outF, inF));
+  kernels.f32_gemm_prepack_a!(outF, inF, wPtr, inF, packedPtr);
+  const scratchBytes = Math.max(kernels.f32_linear_prepacked_scratch_bytes!(batch, inF, outF), kernels.f32_gemm_scratch_bytes!());
+  const scratchPtr = heap.alloc(scratchBytes);
+  const units = kernels.f32_linear_prepacked_units!(outF);
+  const dense = secondsPerCall(() => kernels.f32_linear_prepacked!(xPtr, packedPtr, biasPtr, 0, Infinity, yPtr, batch, inF, outF, 0, units, scratchPtr));
+  line('f32_linear_prepacked (relu)', shape, null, dense, denseFlops, denseFlops, dense);
+  // What training runs for the same product: x [batch x in] times W^T, repacking W every call.
+  const training = secondsPerCall(() => kernels.f32_gemm!(0, 1, batch, outF, inF, 1, xPtr, inF, wPtr, inF, 0, yPtr, outF, scratchPtr));
+  line('f32_gemm NT (training path, no bias)', shape, null, training, denseFlops, denseFlops, dense);
+  for (const sparsity of SPARSITIES) {
+    const csr = randomCsr(outF, inF, sparsity, (k) => k * batch, 20 + sparsity * 100);
+    const t = secondsPerCall(() => kernels.f32_spmm_32x1!(outF, 1, batch, batch, csr.rowPtrPtr, csr.offsetsPtr, csr.valuesPtr, biasPtr,
+      0, Infinity, xtPtr, inF * batch, yPtr, batch, outF * batch, 0, outF, 0));
+    line('f32_spmm_32x1 on x^T (relu)', shape, sparsity, t, 2 * batch * csr.nnz, denseFlops, dense);
+    csr.free();
+  }
+  for (const p of [xPtr, xtPtr, yPtr, wPtr, biasPtr, packedPtr, scratchPtr]) heap.free(p);
+}
+
+setThreads(1);
+conv2();
+fc1(32);
+fc1(1);
