@@ -17,3 +17,14 @@ export function f32_fill_range(outPtr: usize, value: f32, start: i32, end: i32, 
 export function heap_base(): usize {
   return __heap_base;
 }
+
+/**
+ * Grows by nothing. Called right after TypeScript grows the shared memory: V8 tells an
+ * instance about a shared memory's new size through an interrupt it may not have taken yet,
+ * so a kernel called at once could trap on a block that lies past the size it still knows;
+ * a grow executed inside the instance updates it at once. Returns the size in pages.
+ */
+export function memory_sync(): i32 {
+  memory.grow(0);
+  return <i32>memory.size();
+}

@@ -6,6 +6,7 @@ import { quantizeCommand, quantizeUsage } from './commands/quantize.js';
 import { prune, pruneUsage } from './commands/prune.js';
 import { sensitivity, sensitivityUsage } from './commands/sensitivity.js';
 import { exportCommand, exportUsage } from './commands/export.js';
+import { benchCommand, benchUsage } from './commands/bench.js';
 
 const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; usage: string }> = {
   train: { run: train, usage: trainUsage },
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>
   prune: { run: prune, usage: pruneUsage },
   sensitivity: { run: sensitivity, usage: sensitivityUsage },
   export: { run: exportCommand, usage: exportUsage },
+  bench: { run: benchCommand, usage: benchUsage },
 };
 
 const USAGE = `usage: prunequant <command> [options]\n\ncommands:\n${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(8)} ${c.usage.split('\n')[0]}`).join('\n')}\n\nRun 'prunequant <command> --help' for its options.`;

@@ -18,6 +18,9 @@ export class Heap {
   /** Bytes currently handed out, for leak checks in tests. */
   liveBytes = 0;
 
+  /** Runs after every grow; the runtime points it at the module's memory_sync (see assembly/util.ts). */
+  onGrow: () => void = () => {};
+
   constructor(readonly memory: WebAssembly.Memory, base: number) {
     this.top = Math.ceil(base / 64) * 64;
   }
@@ -35,6 +38,7 @@ export class Heap {
       if (needPages > 0) {
         try {
           this.memory.grow(needPages);
+          this.onGrow();
         } catch {
           this.top -= size;
           throw new RangeError(`heap: cannot grow WebAssembly memory to ${this.top + size} bytes for a ${bytes}-byte block`);

@@ -83,6 +83,7 @@ export function wasm(): WasmRuntime {
     heap: new Heap(memory, base),
     pool: new ThreadPool(module, memory, instance.exports as Record<string, unknown>, requestedThreads ?? defaultThreads()),
   };
+  rt.heap.onGrow = () => void kernels['memory_sync']!();
   loadedModule = module;
   current = rt;
   return rt;

@@ -91,7 +91,7 @@ describe('prunequant quantize', () => {
     const test = batchSource(loadDataset('mnist', { limit: Number(LIMIT) }).test, { normalization: NORM });
     assert.equal(evaluate(loaded.model, test).accuracy, report.accuracyAfter);
     assert.equal(report.sizes.fp32Bytes, 4 * 61706);
-    assert.ok(report.sizes.packedBytes < report.sizes.fp32Bytes / 6, `4-bit packing: ${report.sizes.packedBytes} bytes`);
+    assert.ok(report.sizes.pqmBytes < report.sizes.fp32Bytes / 6, `4-bit .pqm: ${report.sizes.pqmBytes} bytes`);
     assert.ok(report.accuracyBefore > 0.8 && Math.abs(report.deltaPp) < 5, JSON.stringify(report));
     loaded.model.dispose();
   });

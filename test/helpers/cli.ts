@@ -12,8 +12,10 @@ export interface CliResult {
 export async function runCli(argv: readonly string[]): Promise<CliResult> {
   let stderr = '', stdout = '';
   const errWrite = process.stderr.write, outWrite = process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
+  // The CLI writes strings; the test runner's own reports are binary chunks, which it may write
+  // while an async command awaits: those pass through.
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (typeof chunk === 'string' ? ((stderr += chunk), true) : (errWrite as (...a: unknown[]) => boolean).call(process.stderr, chunk, ...rest))) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (typeof chunk === 'string' ? ((stdout += chunk), true) : (outWrite as (...a: unknown[]) => boolean).call(process.stdout, chunk, ...rest))) as typeof process.stdout.write;
   try {
     const code = await main(argv);
     const last = stdout.trim().split('\n').pop() ?? '';

@@ -6,12 +6,12 @@
  */
 import { resolve } from 'node:path';
 import { readQuantizationMeta } from '../../compress/index.js';
-import { saveOnnxModel } from '../../io/index.js';
+import { saveOnnxModel, savePqm } from '../../io/index.js';
 import { loadCheckpoint } from '../../nn/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, finish } from '../common.js';
 
-const FORMATS = ['onnx'] as const;
+const FORMATS = ['onnx', 'pqm'] as const;
 
 const OPTIONS: Record<string, OptionSpec> = {
   format: { type: 'string', default: 'onnx', help: `output format: ${FORMATS.join(', ')}` },
@@ -20,7 +20,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   help: COMMON_OPTIONS['help']!,
 };
 
-export const exportUsage = helpText('prunequant export MODEL.pqck --format onnx --out FILE.onnx', OPTIONS);
+export const exportUsage = helpText('prunequant export MODEL.pqck --format onnx|pqm --out FILE', OPTIONS);
 
 export async function exportCommand(argv: readonly string[]): Promise<void> {
   const { positionals, options: o } = parseArgs('export', argv, OPTIONS);
@@ -36,6 +36,11 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
   const { model, meta } = loadCheckpoint(path);
   try {
     const quant = readQuantizationMeta(meta, path);
+    if (format === 'pqm') {
+      const { sizeBytes } = savePqm(out, model, { meta, source: path });
+      const result = { command: 'export', model: path, format, path: resolve(out), bytes: sizeBytes, params: model.paramCount(), weights: quant ? 'codes' : 'float' };
+      return finish(o['json'] === true, result, `${path} -> ${out} (.pqm, ${sizeBytes} bytes${quant ? `, ${[...new Set([...quant.weights.values()].map((t) => t.bits))].join('/')}-bit codes` : ''})`);
+    }
     if (quant?.activations) {
       throw new Error(`${path} quantizes activations, which an fp32 ONNX graph cannot express; export the checkpoint from before activation quantization`);
     }

@@ -10,6 +10,7 @@ import {
 } from '../../compress/index.js';
 import { batchSource } from '../../data/index.js';
 import { evaluate, loadCheckpoint, saveCheckpoint, writeFileAtomic, type BatchSource, type Model, type ScheduleConfig } from '../../nn/index.js';
+import { pqmBytes } from '../../io/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, applyThreads, finish, loadSplit } from '../common.js';
 
@@ -158,8 +159,8 @@ export async function prune(argv: readonly string[]): Promise<void> {
   const result = {
     command: 'prune', model: path, dataset, checkpoint, ...report, scope, baseline, postPruneAccuracy: postPrune, accuracy: final.accuracy,
     dropPp: 100 * (baseline - final.accuracy), sparsity: masks.sparsity, prunedSparsity: prunePass?.sparsity ?? 0,
-    layers: masks.layers, fineTune: ft, seconds: (performance.now() - started) / 1000,
+    layers: masks.layers, fineTune: ft, pqmBytes: pqmBytes(model, { meta: { recipe, normalization }, source: checkpoint }).length, seconds: (performance.now() - started) / 1000,
   };
   writeFileAtomic(join(outDir, 'prune.json'), JSON.stringify(result, null, 2));
-  finish(json, result, `pruned ${path} to ${pct(masks.sparsity)} of its weights: accuracy ${pct(final.accuracy)} (baseline ${pct(baseline)}); wrote ${checkpoint} and ${join(dirname(checkpoint), 'prune.json')}`);
+  finish(json, result, `pruned ${path} to ${pct(masks.sparsity)} of its weights: accuracy ${pct(final.accuracy)} (baseline ${pct(baseline)}), ${result.pqmBytes} bytes as .pqm; wrote ${checkpoint} and ${join(dirname(checkpoint), 'prune.json')}`);
 }

@@ -2,9 +2,10 @@ import { join, resolve } from 'node:path';
 import { batchSource } from '../../data/index.js';
 import { Sgd, evaluate, loadCheckpoint, fit, writeFileAtomic, type Model } from '../../nn/index.js';
 import {
-  QatSession, checkBits, fp32Bytes, postTrainingQuantize, quantizedSizes, saveQuantizedCheckpoint,
+  QatSession, checkBits, fp32Bytes, postTrainingQuantize, saveQuantizedCheckpoint, QUANT_META_KEY, quantizationMeta,
   type ActivationDtype, type ObserverKind, type QuantizedModel, type RangeMethod,
 } from '../../compress/index.js';
+import { pqmBytes } from '../../io/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, applyThreads, finish, loadSplit } from '../common.js';
 import { ProgressBar } from '../progress.js';
@@ -137,20 +138,22 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
   }
 
   const after = evaluate(q.model, test);
-  const sizes = quantizedSizes(q.model, q.weights, q.activations);
   const outDir = resolve(String(o['out']));
   const checkpoint = join(outDir, 'model.pqck');
+  const savedMeta = { ...meta, quantize: { mode, bits, granularity, symmetric, range: method, activations: act, accuracy: after.accuracy } };
+  // The size quoted is that of the real .pqm file this checkpoint exports to.
+  const pqmSize = pqmBytes(q.model, { meta: { ...savedMeta, [QUANT_META_KEY]: quantizationMeta(q) }, source: checkpoint }).length;
   const result = {
     command: 'quantize', model: path, dataset, mode, bits, granularity, symmetric, range: method,
     activations: act, ...(act !== 'none' && mode === 'ptq' ? { calibrationBatches, observer } : {}),
     accuracyBefore: before.accuracy, accuracyAfter: after.accuracy, deltaPp: 100 * (after.accuracy - before.accuracy),
     lossBefore: before.loss, lossAfter: after.loss, testCount: after.count,
-    sizes: { fp32Bytes: fp32Bytes(model), packedBytes: sizes.packedBytes, compression: fp32Bytes(model) / sizes.packedBytes, weightBytes: sizes.weightBytes, floatParamBytes: sizes.floatParamBytes },
+    sizes: { fp32Bytes: fp32Bytes(model), pqmBytes: pqmSize, compression: fp32Bytes(model) / pqmSize },
     weightSparsityBefore: sparsityBefore, weightSparsityAfter: weightZeroFraction(q.model),
     foldedBn: q.foldedBn, qat: qatReport, checkpoint, seconds: (performance.now() - started) / 1000,
   };
-  saveQuantizedCheckpoint(checkpoint, q, { ...meta, quantize: { mode, bits, granularity, symmetric, range: method, activations: act, accuracy: after.accuracy } });
+  saveQuantizedCheckpoint(checkpoint, q, savedMeta);
   writeFileAtomic(join(outDir, 'quantize.json'), JSON.stringify(result, null, 2));
   finish(json, result, `quantized ${path} (${mode}, ${bits}-bit ${granularity}${act !== 'none' ? `, ${act} activations` : ''}): accuracy ` +
-    `${(100 * before.accuracy).toFixed(2)}% → ${(100 * after.accuracy).toFixed(2)}%, ${sizes.packedBytes} bytes packed vs ${fp32Bytes(model)} fp32; checkpoint ${checkpoint}`);
+    `${(100 * before.accuracy).toFixed(2)}% → ${(100 * after.accuracy).toFixed(2)}%, ${pqmSize} bytes as .pqm vs ${fp32Bytes(model)} bytes of fp32 weights; checkpoint ${checkpoint}`);
 }

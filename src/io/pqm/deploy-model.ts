@@ -129,8 +129,14 @@ export function toDeployModel(model: Model, opts: DeployOptions = {}): DeployMod
     preprocessing: { layout: 'nchw', range: '0-1', mean: perChannel(norm.mean, channels, 'normalization mean'), std: perChannel(norm.std, channels, 'normalization std') },
     inputQuant: actQuant(INPUT),
     nodes,
-    meta: { producer: 'prunequant', model: model.name },
+    meta: { producer: 'prunequant', model: model.name, ...datasetOf(opts.meta) },
   };
+}
+
+/** The dataset a checkpoint was trained on, so `eval model.pqm` can default to it. */
+function datasetOf(meta: Record<string, unknown> | undefined): { dataset?: string } {
+  const d = (meta?.['recipe'] as { dataset?: unknown } | undefined)?.dataset;
+  return typeof d === 'string' ? { dataset: d } : {};
 }
 
 /** The `.pqm` bytes of a model: what `export --format pqm` writes. */

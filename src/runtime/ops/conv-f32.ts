@@ -52,7 +52,7 @@ registerKernel({
     const packed = scratch.alloc(call('f32_gemm_prepack_a_bytes', d.oc, k));
     call('f32_gemm_prepack_a', d.oc, k, w, k, packed);
     const bias = biasPtr(d.node.bias, scratch);
-    const scratchBytes = call('f32_conv2d_prepacked_scratch_bytes', d.c, d.oh, d.ow, d.kh, d.kw);
+    const scratchBytes = call('f32_conv2d_prepacked_scratch_bytes', d.c, d.oc, d.oh, d.ow, d.kh, d.kw);
     const { min, max } = ctx.plan.clamp;
     const x = ctx.inputs[0]!, y = ctx.output;
     return {
@@ -169,7 +169,7 @@ registerKernel({
     call('f32_gemm_prepack_a', out, inF, w, inF, packed);
     const bias = biasPtr(node.bias, scratch);
     const units = call('f32_linear_prepacked_units', out);
-    const scratchBytes = call('f32_linear_prepacked_scratch_bytes', inF);
+    const scratchBytes = call('f32_linear_prepacked_scratch_bytes', ctx.capacity, inF, out);
     const { min, max } = ctx.plan.clamp;
     const x = ctx.inputs[0]!, y = ctx.output;
     return {
