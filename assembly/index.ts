@@ -12,4 +12,4 @@ export * from './qu8-gemm/index';
 export * from './qu8-spmm/index';
 export * from './qu8-misc/index';
 export * from './xx-pad/index';
-export * from './x32-transpose/index';
+export * from './transpose/index';

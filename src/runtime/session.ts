@@ -13,6 +13,7 @@ import { buildPlan, type LayerChoice, type Plan } from './plan/plan.js';
 import type { Value } from './plan/values.js';
 import './ops/conv-f32.js';
 import './ops/pointwise-f32.js';
+import './ops/qu8.js';
 
 export interface SessionOptions {
   /** Kernel threads (process-wide, as setThreads). Default: leave the current setting. */

@@ -8,7 +8,7 @@
  */
 import { call, parallel } from '../../kernels/index.js';
 import { denseWeight, type ConvNode, type LinearNode } from '../graph.js';
-import { UNARY_CLAMP } from './pointwise-f32.js';
+import { clampPass } from './pointwise-f32.js';
 import { buildCsr, type Csr } from './csr.js';
 import { registerKernel, type Step, type StepContext } from './registry.js';
 import { Scratch } from '../plan/values.js';
@@ -30,15 +30,6 @@ function csrSlots(csr: Csr, scratch: Scratch) {
 
 function biasPtr(bias: Float32Array | null, scratch: Scratch): number {
   return bias ? scratch.put(bias) : 0;
-}
-
-/** Applies a fused clamp as its own pass, for kernels without an epilogue. */
-function clampPass(ctx: StepContext): (n: number) => void {
-  const { clamp } = ctx.plan;
-  if (clamp.name === null) return () => {};
-  const op = UNARY_CLAMP[clamp.name as keyof typeof UNARY_CLAMP];
-  const y = ctx.output;
-  return (n) => parallel('f32_unary', [op, y.ptr, y.ptr, 0], n * y.size, { grain: 16, minPerThread: 1 << 14 });
 }
 
 registerKernel({

@@ -8,7 +8,16 @@ import type { ActivationNode, BatchNormNode, PoolNode } from '../graph.js';
 import { Scratch } from '../plan/values.js';
 import { registerKernel, type Step, type StepContext } from './registry.js';
 
-export const UNARY_CLAMP = { ReLU: UnaryOp.Relu, ReLU6: UnaryOp.Relu6 } as const;
+const UNARY_CLAMP = { ReLU: UnaryOp.Relu, ReLU6: UnaryOp.Relu6 } as const;
+
+/** Applies a fused clamp as its own pass, for kernels without an epilogue. */
+export function clampPass(ctx: StepContext): (n: number) => void {
+  const { clamp } = ctx.plan;
+  if (clamp.name === null) return () => {};
+  const op = UNARY_CLAMP[clamp.name as keyof typeof UNARY_CLAMP];
+  const y = ctx.output;
+  return (n) => parallel('f32_unary', [op, y.ptr, y.ptr, 0], n * y.size, { grain: 16, minPerThread: 1 << 14 });
+}
 const UNARY_OF = {
   ReLU: UnaryOp.Relu, ReLU6: UnaryOp.Relu6, LeakyReLU: UnaryOp.LeakyRelu, Sigmoid: UnaryOp.Sigmoid, Tanh: UnaryOp.Tanh, HardSwish: UnaryOp.HardSwish,
 } as const;
@@ -83,6 +92,7 @@ registerKernel({
   build(ctx) {
     const [first, ...rest] = ctx.inputs;
     const y = ctx.output;
+    const clamp = clampPass(ctx);
     return {
       ...noWeights(ctx, (n) => {
         const total = n * y.size;
@@ -93,6 +103,7 @@ registerKernel({
           parallel('f32_binary', [BinaryOp.Add, acc, v.ptr, y.ptr, desc], total, { grain: 16, minPerThread: 1 << 15 });
           acc = y.ptr;
         }
+        clamp(n);
       }),
       kernel: this.name,
     };

@@ -2,8 +2,8 @@
  * Graph rewrites before planning, each exact in real arithmetic:
  * - a BatchNorm whose input is a conv read by nothing else folds into that conv's weights and
  *   bias (w' = w · scale[oc], b' = b · scale + shift), so it costs nothing at run time;
- * - a ReLU or ReLU6 whose input is a conv or linear read by nothing else becomes that layer's
- *   clamp epilogue;
+ * - a ReLU or ReLU6 whose input is a conv, linear or residual add read by nothing else becomes
+ *   that node's clamp epilogue;
  * - Flatten is a view: NCHW is already the flattened order of each sample.
  * Fusion never crosses a quantized output: the quantization point must stay where training put it.
  */
@@ -74,7 +74,7 @@ export function fuseGraph(model: DeployModel): FusedGraph {
         return;
       }
       const fusable = node.op === 'Activation' && (node.kind === 'ReLU' || node.kind === 'ReLU6');
-      if (fusable && (prev.node.op === 'Conv2d' || prev.node.op === 'Linear') && prev.clamp.name === null) {
+      if (fusable && (prev.node.op === 'Conv2d' || prev.node.op === 'Linear' || prev.node.op === 'Add') && prev.clamp.name === null) {
         prev.clamp = node.kind === 'ReLU' ? { min: 0, max: Infinity, name: 'ReLU' } : { min: 0, max: 6, name: 'ReLU6' };
         prev.outputQuant = node.outputQuant;
         prev.fused.push(node.name);

@@ -5,13 +5,12 @@
  * dtypes (a uint8 value into an op that only has float32 kernels), the float32 kernel runs
  * between a dequantize and a quantize: the same arithmetic the quantized model was trained with.
  */
-import { quantizeValue } from '../../tensor/index.js';
 import { inferShapes, weightDensity, type DeployModel, type GraphNode } from '../graph.js';
 import { candidatesFor, type KernelEntry, type Step, type StepContext } from '../ops/registry.js';
 import { SessionError } from '../errors.js';
 import { fuseGraph, type PlanNode } from './fuse.js';
 import { allocValue, toU8Grid, type U8Grid, type Value } from './values.js';
-import { wasm } from '../../kernels/index.js';
+import { parallel, wasm } from '../../kernels/index.js';
 
 export interface CandidateTiming {
   kernel: string;
@@ -59,15 +58,11 @@ function keepsGrid(node: GraphNode): boolean {
 }
 
 function dequantizeInto(src: Value, dst: Value, n: number): void {
-  const heap = wasm().heap, g = src.grid!;
-  const q = heap.u8(src.ptr, n * src.size), out = heap.f32(dst.ptr, n * src.size);
-  for (let i = 0; i < q.length; i++) out[i] = Math.fround((q[i]! - g.zeroPoint) * g.scale);
+  parallel('qu8_dequantize', [src.ptr, dst.ptr, src.grid!.scale, src.grid!.zeroPoint], n * src.size, { grain: 16, minPerThread: 1 << 14 });
 }
 
 function quantizeInto(src: Value, dst: Value, n: number): void {
-  const heap = wasm().heap, g = dst.grid!;
-  const x = heap.f32(src.ptr, n * src.size), out = heap.u8(dst.ptr, n * src.size);
-  for (let i = 0; i < x.length; i++) out[i] = quantizeValue(x[i]!, g.scale, g.zeroPoint, 0, 255);
+  parallel('qu8_quantize', [src.ptr, dst.ptr, dst.grid!.scale, dst.grid!.zeroPoint], n * src.size, { grain: 16, minPerThread: 1 << 14 });
 }
 
 /** Runs a float32 kernel for a node whose inputs or output are uint8 codes. */

@@ -1,0 +1,161 @@
+/**
+ * The 8-bit kernels of the runtime: uint8 activations on the grids training fixed, int8 weight
+ * codes (symmetric, per output channel), int32 accumulation, and one epilogue that either
+ * requantizes to the next uint8 grid or dequantizes to float32 (assembly/qu8-misc). A layer is
+ * int8 only where its model was trained with activation quantization; its quantization points
+ * are the planner's uint8 values, and these kernels map grid to grid with the arithmetic
+ * the simulation used (up to where float32 rounding breaks a tie: one step at most).
+ */
+import { call, parallel } from '../../kernels/index.js';
+import type { ConvNode, LinearNode, PoolNode } from '../graph.js';
+import { Scratch, type Value } from '../plan/values.js';
+import { buildCsr, type Csr } from './csr.js';
+import { registerKernel, type Step, type StepContext } from './registry.js';
+
+/** Per-row multiplier and offset, and the clamp, of the qu8 epilogue for a layer's output. */
+function epilogue(ctx: StepContext, weightScales: Float32Array, bias: Float32Array | null, rows: number) {
+  const x = ctx.inputs[0]!.grid!, y = ctx.output;
+  const ws = (r: number) => weightScales[weightScales.length === 1 ? 0 : r]!;
+  const multiplier = new Float32Array(rows), offset = new Float32Array(rows);
+  const { clamp } = ctx.plan;
+  if (y.dtype === 'u8') {
+    const g = y.grid!;
+    for (let r = 0; r < rows; r++) {
+      multiplier[r] = (x.scale * ws(r)) / g.scale;
+      offset[r] = (bias?.[r] ?? 0) / g.scale + g.zeroPoint;
+    }
+    const lo = clamp.name === null ? 0 : Math.max(0, g.zeroPoint);
+    const hi = clamp.name === 'ReLU6' ? Math.min(255, g.zeroPoint + Math.round(6 / g.scale)) : 255;
+    return { multiplier, offset, outKind: 0, lo, hi };
+  }
+  for (let r = 0; r < rows; r++) {
+    multiplier[r] = x.scale * ws(r);
+    offset[r] = bias?.[r] ?? 0;
+  }
+  return { multiplier, offset, outKind: 1, lo: clamp.min, hi: clamp.max };
+}
+
+/** Int8 codes with zero point 0 are what the integer kernels take; anything else stays float. */
+function int8Weights(node: ConvNode | LinearNode): boolean {
+  const q = node.weight.quant;
+  return q !== null && q.bits <= 8 && q.qmin >= -128 && q.qmax <= 127 && q.zeroPoints.every((z) => z === 0);
+}
+
+const u8In = (ctx: StepContext) => ctx.inputs[0]!.dtype === 'u8';
+
+function csrSlots(csr: Csr, scratch: Scratch) {
+  return { rowPtr: scratch.put(csr.rowPtr), offsets: scratch.put(csr.offsets), values: scratch.put(csr.codes!), rowSum: scratch.put(csr.codeSums!) };
+}
+
+function maxRowNnz(csr: Csr): number {
+  let m = 0;
+  for (let r = 0; r < csr.rows; r++) m = Math.max(m, csr.rowPtr[r + 1]! - csr.rowPtr[r]!);
+  return m;
+}
+
+const convOf = (ctx: StepContext) => ctx.plan.node as ConvNode;
+
+registerKernel({
+  op: 'Conv2d', name: 'qu8 sparse direct (qu8_spmm)', dtype: 'qu8', weights: 'sparse',
+  applies: (ctx) => u8In(ctx) && int8Weights(convOf(ctx)) && convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1,
+  build(ctx): Step {
+    const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
+    const [c, h, w] = x.shape, [oc, oh, ow] = y.shape;
+    const [kh, kw] = node.kernel, [dh, dw] = node.dilation, [pt, pl, pb, pr] = node.pads;
+    const hp = h + pt + pb, wp = w + pl + pr, padded = pt + pl + pb + pr > 0;
+    const cg = c / node.groups, ocg = oc / node.groups, taps = kh * kw;
+    const csr = buildCsr(node.weight, (row, inner) => {
+      const ic = Math.floor(row / ocg) * cg + Math.floor(inner / taps);
+      const t = inner % taps;
+      return (ic * hp + Math.floor(t / kw) * dh) * wp + (t % kw) * dw;
+    });
+    const e = epilogue(ctx, node.weight.quant!.scales, node.bias, oc);
+    const scratch = new Scratch();
+    const s = csrSlots(csr, scratch);
+    const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
+    const src = padded ? scratch.alloc(ctx.capacity * c * hp * wp) : x.ptr;
+    const scratchBytes = Math.max(16, qu8ScratchBytes(csr));
+    const zx = x.grid!.zeroPoint;
+    return {
+      kernel: this.name, bytes: 9 * csr.nnz + 4 * (2 * csr.rows + 1), dispose: () => scratch.dispose(),
+      run: (n) => {
+        if (padded) parallel('xx_pad2d', [x.ptr, src, h, w, 1, pt, pl, pb, pr, zx], n * c, { minPerThread: 8 });
+        parallel('qu8_spmm', [oc, oh, ow, wp, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off, e.outKind, e.lo, e.hi, src, c * hp * wp, y.ptr, oh * ow, y.size], n * oc, { minPerThread: 2, scratchBytes });
+      },
+    };
+  },
+});
+
+function qu8ScratchBytes(csr: Csr): number {
+  return call('qu8_spmm_scratch_bytes', maxRowNnz(csr));
+}
+
+const linearOf = (ctx: StepContext) => ctx.plan.node as LinearNode;
+
+registerKernel({
+  op: 'Linear', name: 'qu8 sparse (qu8_spmm)', dtype: 'qu8', weights: 'sparse',
+  applies: (ctx) => u8In(ctx) && int8Weights(linearOf(ctx)),
+  build(ctx): Step {
+    const node = linearOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
+    const out = node.outFeatures, inF = x.size, cap = ctx.capacity;
+    const csr = buildCsr(node.weight, (_row, inner) => inner * cap);
+    const e = epilogue(ctx, node.weight.quant!.scales, node.bias, out);
+    const scratch = new Scratch();
+    const s = csrSlots(csr, scratch);
+    const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
+    const outBytes = y.dtype === 'u8' ? 1 : 4;
+    const xT = scratch.alloc(inF * cap), yT = scratch.alloc(outBytes * out * cap);
+    const scratchBytes = Math.max(16, qu8ScratchBytes(csr));
+    const zx = x.grid!.zeroPoint;
+    return {
+      kernel: this.name, bytes: 9 * csr.nnz + 4 * (2 * csr.rows + 1), dispose: () => scratch.dispose(),
+      run: (n) => {
+        parallel('x8_transpose', [x.ptr, inF, xT, cap, inF], n, { minPerThread: 8 });
+        parallel('qu8_spmm', [out, 1, n, 0, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off, e.outKind, e.lo, e.hi, xT, 0, yT, cap, 0], out, { minPerThread: 4, scratchBytes });
+        parallel(outBytes === 1 ? 'x8_transpose' : 'x32_transpose', [yT, cap, y.ptr, out, n], out, { minPerThread: 16 });
+      },
+    };
+  },
+});
+
+registerKernel({
+  op: 'MaxPool2d', name: 'u8 (u8_maxpool2d)', dtype: 'qu8', weights: 'none',
+  // The output keeps the input's grid (plan.ts), so the codes pass through unchanged.
+  applies: (ctx) => u8In(ctx) && ctx.output.dtype === 'u8' && ctx.output.grid === ctx.inputs[0]!.grid,
+  build(ctx): Step {
+    const node = ctx.plan.node as PoolNode, x = ctx.inputs[0]!, y = ctx.output;
+    const [c, h, w] = x.shape, [, oh, ow] = y.shape;
+    return {
+      kernel: this.name, bytes: 0, dispose: () => {},
+      run: (n) => parallel('u8_maxpool2d', [x.ptr, y.ptr, n * c, h, w, node.kernel[0], node.kernel[1], node.stride[0], node.stride[1], node.pads[0], node.pads[1], 1, 1, oh, ow], n * c, { minPerThread: 16 }),
+    };
+  },
+});
+
+registerKernel({
+  op: 'Add', name: 'qu8 (qu8_add)', dtype: 'qu8', weights: 'none',
+  applies: (ctx) => ctx.inputs.length === 2 && ctx.inputs.every((v) => v.dtype === 'u8') && ctx.output.dtype === 'u8' && ctx.plan.clamp.name !== 'ReLU6',
+  build(ctx): Step {
+    const [a, b] = ctx.inputs as [Value, Value], y = ctx.output;
+    const g = y.grid!, qmin = ctx.plan.clamp.name === 'ReLU' ? Math.max(0, g.zeroPoint) : 0;
+    return {
+      kernel: this.name, bytes: 0, dispose: () => {},
+      run: (n) => parallel('qu8_add', [a.ptr, a.grid!.scale, a.grid!.zeroPoint, b.ptr, b.grid!.scale, b.grid!.zeroPoint, y.ptr, g.scale, g.zeroPoint, qmin, 255], n * y.size, { grain: 16, minPerThread: 1 << 14 }),
+    };
+  },
+});
+
+registerKernel({
+  op: 'GlobalAvgPool', name: 'qu8 (qu8_global_avgpool)', dtype: 'qu8', weights: 'none',
+  applies: u8In,
+  build(ctx): Step {
+    const x = ctx.inputs[0]!, y = ctx.output;
+    const [c, h, w] = x.shape, hw = h * w, gx = x.grid!;
+    const [multiplier, offset, outKind] = y.dtype === 'u8' ? [gx.scale / (hw * y.grid!.scale), y.grid!.zeroPoint, 0] : [gx.scale / hw, 0, 1];
+    const [lo, hi] = y.dtype === 'u8' ? [0, 255] : [-Infinity, Infinity];
+    return {
+      kernel: this.name, bytes: 0, dispose: () => {},
+      run: (n) => parallel('qu8_global_avgpool', [x.ptr, n * c, hw, gx.zeroPoint, multiplier, offset, outKind, lo, hi, y.ptr], n * c, { minPerThread: 16 }),
+    };
+  },
+});
