@@ -1,14 +1,22 @@
 /**
- * Thin typed entry points over the kernel module: a direct call, a parallel call over a
- * split dimension, and per-thread scratch that grows and is reused.
+ * Typed entry points over the kernel module: a direct call, a parallel call over a split
+ * dimension, and per-thread scratch that grows and is reused. The kernels are built without
+ * bounds checks, so a call with the wrong arguments would write anywhere: `call` and
+ * `parallel` take their parameter tuples from kernel-signatures.ts, which
+ * scripts/gen-kernel-types.mjs generates from the AssemblyScript sources, so a wrong name
+ * or argument count is a compile error.
  */
 import { wasm } from './runtime.js';
+import type { KernelName, KernelParams, KernelResults, ParallelKernelName, ParallelKernelParams } from './kernel-signatures.js';
 
-/** Calls a kernel on the calling thread. */
-export function call(name: string, ...args: number[]): number {
+/**
+ * Calls a kernel on the calling thread.
+ * @example const bytes = call('f32_gemm_prepack_a_bytes', rows, k);
+ */
+export function call<K extends KernelName>(name: K, ...args: KernelParams[K]): KernelResults[K] {
   const fn = wasm().kernels[name];
   if (fn === undefined) throw new Error(`kernels: no export named ${name}`);
-  return fn(...args);
+  return fn(...(args as number[])) as KernelResults[K];
 }
 
 export interface ParallelOptions {
@@ -20,11 +28,17 @@ export interface ParallelOptions {
   scratchBytes?: number;
 }
 
-/** Runs `name(...args, start, end, scratchPtr)` over [0, total) on the thread pool. */
-export function parallel(name: string, args: readonly number[], total: number, opts: ParallelOptions = {}): void {
+/**
+ * Runs `name(...args, start, end, scratchPtr)` over [0, total) on the thread pool; `args`
+ * are the kernel's parameters without that trailing three.
+ * @example parallel('f32_argmax_rows', [logits.ptr, out.ptr, rows, cols], rows, { minPerThread: 256 });
+ */
+export function parallel<K extends ParallelKernelName>(
+  name: K, args: ParallelKernelParams[K], total: number, opts: ParallelOptions = {},
+): void {
   const rt = wasm();
   const scratchPtrs = opts.scratchBytes ? threadScratch(opts.scratchBytes) : undefined;
-  rt.pool.run(name, args, total, { grain: opts.grain ?? 1, minPerThread: opts.minPerThread ?? 1, scratchPtrs });
+  rt.pool.run(name, args as readonly number[], total, { grain: opts.grain ?? 1, minPerThread: opts.minPerThread ?? 1, scratchPtrs });
 }
 
 let scratch: { bytes: number; ptrs: number[] } | undefined;

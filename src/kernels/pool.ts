@@ -14,7 +14,9 @@ export class KernelError extends Error {
 
 const MAX_ARGS = 32;
 const MAX_THREADS = 64;
-// Control block layout, in Int32 slots: [generation, pending, fnIndex, argCount, failed].
+// Control block layout, in Int32 slots: [generation, pending, fnIndex, argCount, failed,
+// messageBytes]. `failed` is 0, or 1 + the index of the first worker whose slice threw; that
+// worker writes its error's text (UTF-8) into the message area.
 const CTL_INTS = 16;
 const ARGS_OFFSET = CTL_INTS * 4;
 const RANGES_OFFSET = ARGS_OFFSET + MAX_ARGS * 8;
@@ -22,19 +24,22 @@ const SCRATCH_OFFSET = RANGES_OFFSET + MAX_THREADS * 2 * 4;
 // Per-thread slice state for the current job: 0 unclaimed, 1 taken by its worker, 2 taken
 // by the main thread (stolen).
 const STATE_OFFSET = SCRATCH_OFFSET + MAX_THREADS * 4;
-const CONTROL_BYTES = STATE_OFFSET + MAX_THREADS * 4;
+const MESSAGE_OFFSET = STATE_OFFSET + MAX_THREADS * 4;
+const MESSAGE_BYTES = 1024;
+const CONTROL_BYTES = MESSAGE_OFFSET + MESSAGE_BYTES;
 
 // Workers spin briefly before sleeping: a wake-up through Atomics.notify costs tens of
 // microseconds, longer than many of the kernels a training step runs back to back.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, control, names, index } = workerData;
-const instance = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('abort'); }, seed: () => 0 } });
+const instance = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('prunequant kernel aborted'); }, seed: () => 0 } });
 const ctl = new Int32Array(control, 0, ${CTL_INTS});
 const args = new Float64Array(control, ${ARGS_OFFSET}, ${MAX_ARGS});
 const ranges = new Int32Array(control, ${RANGES_OFFSET}, ${MAX_THREADS * 2});
 const scratch = new Int32Array(control, ${SCRATCH_OFFSET}, ${MAX_THREADS});
 const state = new Int32Array(control, ${STATE_OFFSET}, ${MAX_THREADS});
+const message = new Uint8Array(control, ${MESSAGE_OFFSET}, ${MESSAGE_BYTES});
 const fns = names.map((n) => instance.exports[n]);
 let gen = 0;
 for (;;) {
@@ -61,7 +66,14 @@ for (;;) {
       a[n] = start; a[n + 1] = end; a[n + 2] = scratch[index];
       fns[fn].apply(null, a);
     } catch (e) {
-      Atomics.store(ctl, 4, 1);
+      // The first failing worker reports its error; the main thread reads it once every
+      // slice is done (the decrement of 'pending' below publishes these writes).
+      if (Atomics.compareExchange(ctl, 4, 0, index + 1) === 0) {
+        const text = e instanceof Error ? e.name + ': ' + e.message : String(e);
+        const bytes = new TextEncoder().encode(text).subarray(0, ${MESSAGE_BYTES});
+        message.set(bytes);
+        ctl[5] = bytes.length;
+      }
     }
   }
   if (Atomics.sub(ctl, 1, 1) === 1) Atomics.notify(ctl, 1);
@@ -75,6 +87,7 @@ export class ThreadPool {
   private readonly ranges: Int32Array;
   private readonly scratchPtrs: Int32Array;
   private readonly state: Int32Array;
+  private readonly message: Uint8Array;
   private readonly fnIndex = new Map<string, number>();
   private generation = 0;
 
@@ -93,6 +106,7 @@ export class ThreadPool {
     this.ranges = new Int32Array(control, RANGES_OFFSET, MAX_THREADS * 2);
     this.scratchPtrs = new Int32Array(control, SCRATCH_OFFSET, MAX_THREADS);
     this.state = new Int32Array(control, STATE_OFFSET, MAX_THREADS);
+    this.message = new Uint8Array(control, MESSAGE_OFFSET, MESSAGE_BYTES);
     const names = Object.keys(exports).filter((k) => typeof exports[k] === 'function');
     names.forEach((n, i) => this.fnIndex.set(n, i));
     for (let index = 1; index < threads; index++) {
@@ -133,20 +147,36 @@ export class ThreadPool {
     ctl[2] = index;
     ctl[3] = args.length;
     ctl[4] = 0;
+    ctl[5] = 0;
     Atomics.store(ctl, 1, this.threads - 1);
     // Slices open last: a worker still on its way out of an earlier job may claim one as
     // soon as it reads 0, so everything the slice needs must already be written.
     for (let t = 1; t < this.threads; t++) Atomics.store(this.state, t, 0);
     Atomics.store(ctl, 0, ++this.generation);
     Atomics.notify(ctl, 0);
-    fn(...args, this.ranges[0]!, this.ranges[1]!, scratch[0] ?? 0);
+    // An error on this thread is rethrown only after every worker has left its slice: the
+    // caller frees the kernel's buffers as the error unwinds, and a worker still writing
+    // into them would corrupt whatever is allocated there next.
+    let failure: { error: unknown } | undefined;
+    try {
+      fn(...args, this.ranges[0]!, this.ranges[1]!, scratch[0] ?? 0);
+    } catch (error) {
+      failure = { error };
+    }
     // A worker that has not started its slice by now is asleep or descheduled (a busy
     // core): run the slice here rather than wait for it. The slice keeps its own bounds
-    // and scratch, so results do not depend on which thread ran it.
+    // and scratch, so results do not depend on which thread ran it. After a failure the
+    // slice is only marked done: the job's result is lost anyway.
     for (let t = 1; t < this.threads; t++) {
       if (Atomics.compareExchange(this.state, t, 0, 2) !== 0) continue;
       const start = this.ranges[2 * t]!, end = this.ranges[2 * t + 1]!;
-      if (start < end) fn(...args, start, end, this.scratchPtrs[t]!);
+      if (failure === undefined && start < end) {
+        try {
+          fn(...args, start, end, this.scratchPtrs[t]!);
+        } catch (error) {
+          failure = { error };
+        }
+      }
       Atomics.sub(ctl, 1, 1);
     }
     let spins = 0;
@@ -156,7 +186,14 @@ export class ThreadPool {
         if (pending !== 0) Atomics.wait(ctl, 1, pending, 50);
       }
     }
-    if (ctl[4] !== 0) throw new KernelError(`pool: kernel ${name} trapped in a worker thread`);
+    if (failure !== undefined) throw failure.error;
+    const failed = ctl[4]!;
+    if (failed !== 0) {
+      const t = failed - 1;
+      const text = new TextDecoder().decode(this.message.slice(0, ctl[5]!));
+      throw new KernelError(
+        `pool: kernel ${name} failed in worker thread ${t} on [${this.ranges[2 * t]}, ${this.ranges[2 * t + 1]}) of [0, ${total}): ${text}`);
+    }
   }
 
   /**

@@ -13,7 +13,11 @@ const INITIAL_PAGES = 256;
 const MAXIMUM_PAGES = 32768; // must match asconfig.json
 const RESERVED_BYTES = 1 << 16;
 
-/** The compiled kernels, typed loosely: each binding file declares the signatures it uses. */
+/**
+ * The compiled kernels by name, typed loosely so that tests can hold a kernel against its
+ * twin by name. Code in src/ calls them through `call` and `parallel` (dispatch.ts), which
+ * check each kernel's parameters against kernel-signatures.ts at compile time.
+ */
 export type KernelExports = Record<string, (...args: number[]) => number>;
 
 export interface WasmRuntime {

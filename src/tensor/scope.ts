@@ -21,21 +21,35 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
-function collect(value: unknown, out: Set<Tensor>): void {
+// Finds the tensors of this scope that `value` returns, in arrays and plain objects. A tensor
+// is recognised by identity, as a member of the scope's own set, never by its class name
+// (which a bundler may rename) or its prototype (two copies of the package would differ).
+function collect(value: unknown, mine: ReadonlySet<object>, out: Set<Tensor>): void {
   if (value === null || typeof value !== 'object') return;
-  if ((value as { constructor?: { name?: string } }).constructor?.name === 'Tensor') {
+  if (mine.has(value)) {
     out.add(value as Tensor);
     return;
   }
-  if (Array.isArray(value)) for (const v of value) collect(v, out);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, out);
+  if (Array.isArray(value)) for (const v of value) collect(v, mine, out);
+  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, mine, out);
+}
+
+const ASYNC_MESSAGE = 'scope: the function returned a promise. A scope frees its tensors when the function returns, '
+  + 'which for an async function is at its first await, before the work is done. Await outside the scope '
+  + 'and pass it only synchronous code (as TF.js tidy requires).';
+
+function isThenable(value: unknown): boolean {
+  return value !== null && (typeof value === 'object' || typeof value === 'function')
+    && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /**
- * Runs `fn` in a new scope and frees every tensor it created but did not return.
+ * Runs `fn` in a new scope and frees every tensor it created but did not return. `fn` must
+ * be synchronous: an async function (or one that returns a promise) is rejected.
  * @example const loss = scope(() => crossEntropy(model.forward(x), y)); // intermediates freed
  */
 export function scope<T>(fn: () => T): T {
+  if (Object.prototype.toString.call(fn) === '[object AsyncFunction]') throw new TypeError(ASYNC_MESSAGE);
   const mine = new Set<Tensor>();
   stack.push(mine);
   let result: T;
@@ -47,8 +61,12 @@ export function scope<T>(fn: () => T): T {
     throw e;
   }
   stack.pop();
+  if (isThenable(result)) {
+    for (const t of mine) t.dispose();
+    throw new TypeError(ASYNC_MESSAGE);
+  }
   const returned = new Set<Tensor>();
-  collect(result, returned);
+  collect(result, mine, returned);
   const parent = stack[stack.length - 1];
   for (const t of mine) {
     if (returned.has(t)) parent?.add(t);

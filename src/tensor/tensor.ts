@@ -6,7 +6,7 @@
  * that scope ends unless it is returned from it or kept: memory is released
  * deterministically, with no reliance on the garbage collector.
  */
-import { wasm } from '../kernels/index.js';
+import { call, wasm } from '../kernels/index.js';
 import { ShapeError } from './errors.js';
 import { register } from './scope.js';
 import type { GradNode } from './autograd.js';
@@ -63,7 +63,7 @@ export class Tensor {
 
   static full(shape: Shape, value: number): Tensor {
     const t = Tensor.empty(shape);
-    wasm().kernels['f32_fill']!(t.ptr, t.size, value);
+    call('f32_fill', t.ptr, t.size, value);
     return t;
   }
 

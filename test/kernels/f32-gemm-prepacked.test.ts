@@ -4,7 +4,7 @@
 // is read from it) and as a sentinel elsewhere (so nothing else is written).
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { wasm, setThreads, parallel } from '../../src/kernels/index.js';
+import { wasm, setThreads, parallel, type ParallelKernelParams } from '../../src/kernels/index.js';
 import { randomFloats } from '../helpers/assert.js';
 
 const F32_EPS = 2 ** -23;
@@ -239,7 +239,7 @@ function runLinear(batch: number, inF: number, outF: number, x: Float32Array, pa
   const scratch = kernels.f32_linear_prepacked_scratch_bytes!(batch, inF, outF);
   const y0 = new Float32Array(batch * outF).fill(SENTINEL);
   return withBuffers([x, packed, bias ?? 4, y0, scratchWithCanary(scratch)], ([xPtr, aPtr, biasPtr, yPtr, sPtr]) => {
-    const args = [xPtr!, aPtr!, bias ? biasPtr! : 0, clamp[0], clamp[1], yPtr!, batch, inF, outF];
+    const args: ParallelKernelParams['f32_linear_prepacked'] = [xPtr!, aPtr!, bias ? biasPtr! : 0, clamp[0], clamp[1], yPtr!, batch, inF, outF];
     if (range === 'pool') parallel('f32_linear_prepacked', args, units, { scratchBytes: scratch });
     else kernels.f32_linear_prepacked!(...args, range[0], range[1], sPtr!);
     checkCanary(`f32_linear_prepacked batch=${batch} ${inF}->${outF}`, sPtr!, scratch);
@@ -303,7 +303,7 @@ describe('prepacked kernels on the thread pool', () => {
     const x = randomFloats(s.n * s.c * s.h * s.w, 81), packed = prepack(s.oc, kg, randomFloats(s.oc * kg, 82), kg);
     const scratch = kernels.f32_conv2d_prepacked_scratch_bytes!(s.c, s.oc, oh, ow, 3, 3);
     const outs = [false, true].map((pool) => withBuffers([x, packed, s.n * s.oc * oh * ow * 4, scratch], ([xPtr, aPtr, yPtr, sPtr]) => {
-      const args = [xPtr!, aPtr!, 0, -Infinity, Infinity, yPtr!, s.n, s.c, s.h, s.w, s.oc, oh, ow, 3, 3, 1, 1, 0, 0, 1, 1];
+      const args: ParallelKernelParams['f32_conv2d_prepacked'] = [xPtr!, aPtr!, 0, -Infinity, Infinity, yPtr!, s.n, s.c, s.h, s.w, s.oc, oh, ow, 3, 3, 1, 1, 0, 0, 1, 1];
       if (pool) parallel('f32_conv2d_prepacked', args, s.n, { scratchBytes: scratch });
       else kernels.f32_conv2d_prepacked!(...args, 0, s.n, sPtr!);
       return heap.f32(yPtr!, s.n * s.oc * oh * ow).slice();

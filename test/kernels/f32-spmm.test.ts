@@ -6,14 +6,14 @@
 // of the units in range must come back untouched.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { wasm, setThreads, parallel } from '../../src/kernels/index.js';
+import { wasm, setThreads, parallel, type ParallelKernelParams } from '../../src/kernels/index.js';
 import { randomFloats } from '../helpers/assert.js';
 
 const F32_EPS = 2 ** -23;
 const SENTINEL = -12345.5;
 const SLACK_FLOATS = 16; // the 64 readable bytes the contract promises after x
 const CLAMPS: [number, number][] = [[-Infinity, Infinity], [0, Infinity], [0, 6]];
-const KERNELS = ['f32_spmm_32x1__simd128', 'f32_spmm_32x1__scalar', 'f32_spmm_32x1'];
+const KERNELS = ['f32_spmm_32x1__simd128', 'f32_spmm_32x1__scalar', 'f32_spmm_32x1'] as const;
 
 interface Problem {
   what: string;
@@ -57,7 +57,7 @@ function prunedWeights(rows: number, taps: number, sparsity: number, seed: numbe
 }
 
 /** Runs one kernel over units [start, end) on fresh buffers; returns the whole y buffer. */
-function run(name: string, p: Problem, start: number, end: number, pool = false): Float32Array {
+function run(name: (typeof KERNELS)[number], p: Problem, start: number, end: number, pool = false): Float32Array {
   const { kernels, heap } = wasm();
   const yLen = p.images * p.yBatchStride;
   const ptrs: number[] = [];
@@ -76,7 +76,7 @@ function run(name: string, p: Problem, start: number, end: number, pool = false)
     const valuesPtr = put(p.values, p.values.length * 4, 'f32');
     const biasPtr = p.bias ? put(p.bias, p.bias.length * 4, 'f32') : 0;
     const yPtr = put(new Float32Array(yLen).fill(SENTINEL), yLen * 4, 'f32');
-    const args = [p.rows, p.outRows, p.outCols, p.inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr,
+    const args: ParallelKernelParams['f32_spmm_32x1'] = [p.rows, p.outRows, p.outCols, p.inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr,
       p.minV, p.maxV, xPtr, p.xBatchStride, yPtr, p.ldy, p.yBatchStride];
     if (pool) {
       assert.equal(start, 0, 'pool runs cover [0, total)');

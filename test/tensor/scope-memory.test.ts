@@ -134,4 +134,36 @@ describe('scope', () => {
     x.dispose();
     w.dispose();
   });
+  it('recognises its tensors by identity, not by class name (a bundler may rename the class)', () => {
+    const before = live();
+    const name = Object.getOwnPropertyDescriptor(Tensor, 'name')!;
+    Object.defineProperty(Tensor, 'name', { value: 'e' }); // as a minifier leaves it
+    try {
+      const out = scope(() => ({ t: mul(Tensor.from([1, 2], [2]), Tensor.from([3, 4], [2])) }));
+      assert.ok(!out.t.isDisposed, 'a returned tensor survives its scope');
+      assert.deepEqual([...out.t.toArray()], [3, 8]);
+      out.t.dispose();
+    } finally {
+      Object.defineProperty(Tensor, 'name', name);
+    }
+    assert.deepEqual(live(), before);
+  });
+
+  it('rejects an async function with a clear error and frees nothing it should not', () => {
+    const before = live();
+    assert.throws(() => scope(async () => Tensor.from([1], [1])), (e: unknown) =>
+      e instanceof TypeError && /returned a promise.*async function.*synchronous/s.test(e.message));
+    assert.deepEqual(live(), before, 'the async body never ran');
+  });
+
+  it('rejects a function that returns a promise, freeing what it made', async () => {
+    const before = live();
+    let made: Tensor | undefined;
+    assert.throws(() => scope(() => {
+      made = Tensor.from([1, 2], [2]);
+      return Promise.resolve(made);
+    }), /scope: the function returned a promise/);
+    assert.ok(made!.isDisposed);
+    assert.deepEqual(live(), before);
+  });
 });

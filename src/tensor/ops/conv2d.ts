@@ -9,6 +9,12 @@ import { assertShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { pair, windowGeometry, type Padding } from './conv-geometry.js';
 
+// The geometry arguments the im2col conv kernels and the depthwise kernels take, in order.
+type ConvDims = [n: number, c: number, h: number, w: number, oc: number, oh: number, ow: number,
+  kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number];
+type DepthwiseDims = [n: number, c: number, h: number, w: number, mult: number, kh: number, kw: number,
+  sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
+
 export interface Conv2dOptions {
   stride?: number | readonly [number, number];
   padding?: Padding;
@@ -36,11 +42,11 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
   const stride = pair(opts.stride ?? 1), dilation = pair(opts.dilation ?? 1);
   const g = windowGeometry(where, h, wd, kh, kw, stride, dilation, opts.padding ?? 0);
   const y = Tensor.empty([n, oc, g.oh, g.ow]);
-  const dims = [n, c, h, wd, oc, g.oh, g.ow, kh, kw, stride[0], stride[1], g.ph, g.pw, dilation[0], dilation[1]];
+  const dims: ConvDims = [n, c, h, wd, oc, g.oh, g.ow, kh, kw, stride[0], stride[1], g.ph, g.pw, dilation[0], dilation[1]];
   // A single-channel input (groups 1, c 1) also has cg 1, but im2col + GEMM serves it far better.
   const depthwise = cg === 1 && groups === c && groups > 1;
   if (depthwise) {
-    const dwDims = [n, c, h, wd, oc / c, kh, kw, stride[0], stride[1], g.ph, g.pw, dilation[0], dilation[1], g.oh, g.ow];
+    const dwDims: DepthwiseDims = [n, c, h, wd, oc / c, kh, kw, stride[0], stride[1], g.ph, g.pw, dilation[0], dilation[1], g.oh, g.ow];
     parallel('f32_dwconv2d_fwd', [x.ptr, w.ptr, b?.ptr ?? 0, y.ptr, ...dwDims], n * c, { minPerThread: 4 });
     const inputs = b === null ? [x, w] : [x, w, b];
     return record(y, 'DepthwiseConv2d', inputs, (dy) => {
@@ -72,8 +78,8 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
 }
 
 /** dW and dB: each thread sums its images into partials in its scratch; we add them up. */
-function filterGrad(x: Tensor, dy: Tensor, dims: number[], groups: number, oc: number, kg: number, wantBias: boolean): [Tensor, Tensor | null] {
-  const [n, c, , , , oh, ow, kh, kw] = dims as [number, number, number, number, number, number, number, number, number];
+function filterGrad(x: Tensor, dy: Tensor, dims: ConvDims, groups: number, oc: number, kg: number, wantBias: boolean): [Tensor, Tensor | null] {
+  const [n, c, , , , oh, ow, kh, kw] = dims;
   const bytes = call('f32_conv2d_scratch_bytes', c, oc, oh, ow, kh, kw, groups, 1);
   const partialOffset = call('f32_conv2d_scratch_bytes', c, oc, oh, ow, kh, kw, groups, 0);
   const partialFloats = oc * kg + oc;

@@ -1,5 +1,5 @@
 /** Matrix products on the packed GEMM kernel: matmul with transposes, and linear layers. */
-import { call, parallel } from '../../kernels/index.js';
+import { call, parallel, type ParallelKernelParams } from '../../kernels/index.js';
 import { record } from '../autograd.js';
 import { assertShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -19,7 +19,7 @@ export function gemm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, out
     `matmul: [${a.shape.join(', ')}]${transA ? 'ᵀ' : ''} x [${b.shape.join(', ')}]${transB ? 'ᵀ' : ''}: inner dims ${k} and ${kb} differ`);
   const c = out ?? Tensor.empty([m, n]);
   if (gemmScratchBytes === 0) gemmScratchBytes = call('f32_gemm_scratch_bytes');
-  const args = [transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1, a.ptr, ac, b.ptr, bc, beta, c.ptr, n];
+  const args: ParallelKernelParams['f32_gemm_rows'] = [transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1, a.ptr, ac, b.ptr, bc, beta, c.ptr, n];
   // Rows need at least a few micro-tile rows per thread to keep the packed panels busy.
   if (m >= 16 || n < 64) parallel('f32_gemm_rows', args, m, { grain: 4, minPerThread: Math.max(4, Math.ceil((1 << 17) / Math.max(1, n * k))), scratchBytes: gemmScratchBytes });
   else parallel('f32_gemm_cols', args, n, { grain: 16, minPerThread: Math.max(16, Math.ceil((1 << 17) / Math.max(1, m * k))), scratchBytes: gemmScratchBytes });

@@ -42,13 +42,17 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   });
 }
 
+// The geometry arguments f32_avgpool2d_fwd and _bwd take after their two pointers.
+type AvgPoolDims = [planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
+  ph: number, pw: number, oh: number, ow: number, countIncludePad: number];
+
 /** @example const y = avgPool2d(x, { kernel: 2 }); */
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const g = geometry('avgPool2d', x, opts);
   assertShape(g.dilation[0] === 1 && g.dilation[1] === 1, () => `avgPool2d: dilation is not supported, got ${g.dilation.join('x')}`);
   const planes = g.n * g.c;
   const y = Tensor.empty([g.n, g.c, g.oh, g.ow]);
-  const dims = [planes, g.h, g.w, g.kh, g.kw, g.stride[0], g.stride[1], g.ph, g.pw, g.oh, g.ow, opts.countIncludePad ? 1 : 0];
+  const dims: AvgPoolDims = [planes, g.h, g.w, g.kh, g.kw, g.stride[0], g.stride[1], g.ph, g.pw, g.oh, g.ow, opts.countIncludePad ? 1 : 0];
   parallel('f32_avgpool2d_fwd', [x.ptr, y.ptr, ...dims], planes, { minPerThread: 16 });
   return record(y, 'AvgPool2d', [x], (dy) => {
     const dx = Tensor.empty(x.shape);
