@@ -14,24 +14,42 @@ import { wasm, setThreads } from '../src/kernels/index.js';
 const SPARSITIES = [0.5, 0.7, 0.8, 0.9, 0.95];
 const SLACK_BYTES = 64; // the SpMM may load up to 64 bytes past the last float it uses
 
-/** Best seconds per call over many short timed batches: the best one is the one least disturbed by other load. */
-function secondsPerCall(fn: () => void, batchSeconds = 0.1, batches = 15): number {
+interface Variant { kernel: string; sparsity: number | null; realFlops: number; run: () => void }
+
+/** Calls per timed batch so that one batch takes about `seconds`. */
+function calibrate(fn: () => void, seconds: number): number {
   fn();
-  let reps = 1;
-  for (;;) {
+  for (let reps = 1; ; reps *= 2) {
     const t0 = performance.now();
     for (let i = 0; i < reps; i++) fn();
     const dt = (performance.now() - t0) / 1000;
-    if (dt >= batchSeconds / 4) { reps = Math.max(1, Math.ceil((reps * batchSeconds) / dt)); break; }
-    reps *= 2;
+    if (dt >= seconds / 4) return Math.max(1, Math.ceil((reps * seconds) / dt));
   }
-  let best = Infinity;
-  for (let b = 0; b < batches; b++) {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    best = Math.min(best, (performance.now() - t0) / 1000 / reps);
+}
+
+/**
+ * Best seconds per call of each variant over interleaved rounds: every round times every
+ * variant once, so load from other processes on a shared machine spreads over all of
+ * them instead of landing on whichever ran at the wrong moment, and the best batch of
+ * each is the least disturbed one.
+ */
+function timeInterleaved(variants: readonly Variant[], rounds = 20, batchSeconds = 0.05): number[] {
+  const reps = variants.map((v) => calibrate(v.run, batchSeconds));
+  const best = variants.map(() => Infinity);
+  for (let r = 0; r < rounds; r++) {
+    variants.forEach((v, i) => {
+      const t0 = performance.now();
+      for (let k = 0; k < reps[i]!; k++) v.run();
+      best[i] = Math.min(best[i]!, (performance.now() - t0) / 1000 / reps[i]!);
+    });
   }
   return best;
+}
+
+/** Prints one line per variant; the first variant is the dense prepacked kernel the ratios refer to. */
+function report(shape: string, denseFlops: number, variants: readonly Variant[]): void {
+  const seconds = timeInterleaved(variants);
+  variants.forEach((v, i) => line(v.kernel, shape, v.sparsity, seconds[i]!, v.realFlops, denseFlops, seconds[0]!));
 }
 
 /** Deterministic uniform floats in [-1, 1) (mulberry32). */
@@ -78,7 +96,7 @@ function line(kernel: string, shape: string, sparsity: number | null, seconds: n
   const real = (realFlops / seconds / 1e9).toFixed(2).padStart(6);
   const eff = (denseFlops / seconds / 1e9).toFixed(2).padStart(6);
   const sp = sparsity === null ? 'dense' : `${(sparsity * 100).toFixed(0)}%`;
-  console.log(`${kernel.padEnd(34)} ${shape.padEnd(34)} ${sp.padStart(5)} ${us} us  ${real} GFLOP/s real  ${eff} effective  ` +
+  console.log(`${kernel.padEnd(33)} ${shape.padEnd(34)} ${sp.padStart(5)} ${us} us  ${real} GFLOP/s real  ${eff} effective  ` +
     `${(denseSeconds / seconds).toFixed(2)}x vs dense prepacked`);
 }
 
@@ -100,19 +118,24 @@ function conv2(): void {
     kernels.f32_conv2d_scratch_bytes!(c, oc, oh, ow, kh, kw, 1, 0));
   const scratchPtr = heap.alloc(scratchBytes);
   const geometry = [n, c, h, w, oc, oh, ow, kh, kw, 1, 1, 0, 0, 1, 1];
-  const dense = secondsPerCall(() => kernels.f32_conv2d_prepacked!(xPtr, packedPtr, biasPtr, 0, Infinity, yPtr, ...geometry, 0, n, scratchPtr));
-  line('f32_conv2d_prepacked (relu)', shape, null, dense, denseFlops, denseFlops, dense);
-  const training = secondsPerCall(() => kernels.f32_conv2d_fwd!(xPtr, wPtr, biasPtr, yPtr, ...geometry, 1, 0, n, scratchPtr));
-  line('f32_conv2d_fwd (training path)', shape, null, training, denseFlops, denseFlops, dense);
+  const variants: Variant[] = [
+    { kernel: 'f32_conv2d_prepacked (relu)', sparsity: null, realFlops: denseFlops,
+      run: () => kernels.f32_conv2d_prepacked!(xPtr, packedPtr, biasPtr, 0, Infinity, yPtr, ...geometry, 0, n, scratchPtr) },
+    { kernel: 'f32_conv2d_fwd (training path)', sparsity: null, realFlops: denseFlops,
+      run: () => kernels.f32_conv2d_fwd!(xPtr, wPtr, biasPtr, yPtr, ...geometry, 1, 0, n, scratchPtr) },
+  ];
+  const csrs: Csr[] = [];
   for (const sparsity of SPARSITIES) {
     // Direct convolution: the image is its own padded input (no padding here), taps at
     // ic*h*w + ky*w + kx, 24 output rows of 24 pixels read with row stride 26.
     const csr = randomCsr(oc, kg, sparsity, (t) => Math.floor(t / 9) * h * w + Math.floor((t % 9) / 3) * w + (t % 3), 10 + sparsity * 100);
-    const t = secondsPerCall(() => kernels.f32_spmm_32x1!(oc, oh, ow, w, csr.rowPtrPtr, csr.offsetsPtr, csr.valuesPtr, biasPtr,
-      0, Infinity, xPtr, c * h * w, yPtr, ohw, oc * ohw, 0, n * oc, 0));
-    line('f32_spmm_32x1 direct conv (relu)', shape, sparsity, t, 2 * n * csr.nnz * ohw, denseFlops, dense);
-    csr.free();
+    csrs.push(csr);
+    variants.push({ kernel: 'f32_spmm_32x1 direct conv (relu)', sparsity, realFlops: 2 * n * csr.nnz * ohw,
+      run: () => kernels.f32_spmm_32x1!(oc, oh, ow, w, csr.rowPtrPtr, csr.offsetsPtr, csr.valuesPtr, biasPtr,
+        0, Infinity, xPtr, c * h * w, yPtr, ohw, oc * ohw, 0, n * oc, 0) });
   }
+  report(shape, denseFlops, variants);
+  csrs.forEach((csr) => csr.free());
   for (const p of [xPtr, yPtr, wPtr, biasPtr, packedPtr, scratchPtr]) heap.free(p);
 }
 
@@ -133,18 +156,23 @@ function fc1(batch: number): void {
   const scratchBytes = Math.max(kernels.f32_linear_prepacked_scratch_bytes!(batch, inF, outF), kernels.f32_gemm_scratch_bytes!());
   const scratchPtr = heap.alloc(scratchBytes);
   const units = kernels.f32_linear_prepacked_units!(outF);
-  const dense = secondsPerCall(() => kernels.f32_linear_prepacked!(xPtr, packedPtr, biasPtr, 0, Infinity, yPtr, batch, inF, outF, 0, units, scratchPtr));
-  line('f32_linear_prepacked (relu)', shape, null, dense, denseFlops, denseFlops, dense);
-  // What training runs for the same product: x [batch x in] times W^T, repacking W every call.
-  const training = secondsPerCall(() => kernels.f32_gemm!(0, 1, batch, outF, inF, 1, xPtr, inF, wPtr, inF, 0, yPtr, outF, scratchPtr));
-  line('f32_gemm NT (training path, no bias)', shape, null, training, denseFlops, denseFlops, dense);
+  const variants: Variant[] = [
+    { kernel: 'f32_linear_prepacked (relu)', sparsity: null, realFlops: denseFlops,
+      run: () => kernels.f32_linear_prepacked!(xPtr, packedPtr, biasPtr, 0, Infinity, yPtr, batch, inF, outF, 0, units, scratchPtr) },
+    // What training runs for the same product: x [batch x in] times W^T, repacking W every call.
+    { kernel: 'f32_gemm NT (training path)', sparsity: null, realFlops: denseFlops,
+      run: () => kernels.f32_gemm!(0, 1, batch, outF, inF, 1, xPtr, inF, wPtr, inF, 0, yPtr, outF, scratchPtr) },
+  ];
+  const csrs: Csr[] = [];
   for (const sparsity of SPARSITIES) {
     const csr = randomCsr(outF, inF, sparsity, (k) => k * batch, 20 + sparsity * 100);
-    const t = secondsPerCall(() => kernels.f32_spmm_32x1!(outF, 1, batch, batch, csr.rowPtrPtr, csr.offsetsPtr, csr.valuesPtr, biasPtr,
-      0, Infinity, xtPtr, inF * batch, yPtr, batch, outF * batch, 0, outF, 0));
-    line('f32_spmm_32x1 on x^T (relu)', shape, sparsity, t, 2 * batch * csr.nnz, denseFlops, dense);
-    csr.free();
+    csrs.push(csr);
+    variants.push({ kernel: 'f32_spmm_32x1 on x^T (relu)', sparsity, realFlops: 2 * batch * csr.nnz,
+      run: () => kernels.f32_spmm_32x1!(outF, 1, batch, batch, csr.rowPtrPtr, csr.offsetsPtr, csr.valuesPtr, biasPtr,
+        0, Infinity, xtPtr, inF * batch, yPtr, batch, outF * batch, 0, outF, 0) });
   }
+  report(shape, denseFlops, variants);
+  csrs.forEach((csr) => csr.free());
   for (const p of [xPtr, xtPtr, yPtr, wPtr, biasPtr, packedPtr, scratchPtr]) heap.free(p);
 }
 
