@@ -9,7 +9,31 @@ import { f32_im2col, f32_col2im } from '../im2col/index';
   return (bytes + 63) & ~(<usize>63);
 }
 
-// A 1x1, stride-1, unpadded conv reads the image itself as its column matrix.
+// The geometry the three kernels share. Scratch per thread is [ col | GEMM packing | ... ],
+// each part 64-byte aligned; a group g of image img starts at channel g * (channels / groups).
+
+@inline function gemmScratchPtr(scratchPtr: usize, kg: i32, ohw: i32): usize {
+  return scratchPtr + align64(<usize>kg * ohw * 4);
+}
+
+/** Start of image img's group g in an NCHW tensor with `channels` channels of `plane` floats. */
+@inline function groupPtr(base: usize, img: i32, channels: i32, g: i32, groupChannels: i32, plane: i32): usize {
+  return base + ((<usize>img * channels + g * groupChannels) * plane << 2);
+}
+
+/**
+ * The column matrix [kg][oh*ow] of one image's group: a 1x1, stride-1, unpadded conv reads
+ * the image itself; any other conv im2cols it into colPtr.
+ */
+@inline function columns(
+  xg: usize, cg: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  oh: i32, ow: i32, colPtr: usize,
+): usize {
+  if (isPointwise(kh, kw, sh, sw, ph, pw)) return xg;
+  f32_im2col(xg, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, colPtr);
+  return colPtr;
+}
+
 @inline function isPointwise(kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32): bool {
   return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
 }
@@ -17,7 +41,7 @@ import { f32_im2col, f32_col2im } from '../im2col/index';
 /** Bytes of per-thread scratch the three conv kernels need (bwd_filter adds its partials). */
 export function f32_conv2d_scratch_bytes(c: i32, oc: i32, oh: i32, ow: i32, kh: i32, kw: i32, groups: i32, withPartials: i32): i32 {
   const kg = (c / groups) * kh * kw;
-  let bytes = align64(<usize>kg * oh * ow * 4) + align64(<usize>f32_gemm_scratch_bytes());
+  let bytes = gemmScratchPtr(0, kg, oh * ow) + align64(<usize>f32_gemm_scratch_bytes());
   if (withPartials) bytes += align64(<usize>(oc * kg + oc) * 4);
   return <i32>bytes;
 }
@@ -29,17 +53,11 @@ export function f32_conv2d_fwd(
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   const cg = c / groups, ocg = oc / groups, kg = cg * kh * kw, ohw = oh * ow;
-  const colPtr = scratchPtr;
-  const gemmPtr = scratchPtr + align64(<usize>kg * ohw * 4);
-  const pointwise = isPointwise(kh, kw, sh, sw, ph, pw);
+  const gemmPtr = gemmScratchPtr(scratchPtr, kg, ohw);
   for (let img = start; img < end; img++) {
     for (let g = 0; g < groups; g++) {
-      const xg = xPtr + ((<usize>img * c + g * cg) * h * w << 2);
-      const yg = yPtr + ((<usize>img * oc + g * ocg) * ohw << 2);
-      let col = colPtr;
-      if (pointwise) col = xg;
-      else f32_im2col(xg, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, colPtr);
-      f32_gemm(0, 0, ocg, ohw, kg, 1.0, wPtr + (<usize>g * ocg * kg << 2), kg, col, ohw, 0.0, yg, ohw, gemmPtr);
+      const col = columns(groupPtr(xPtr, img, c, g, cg, h * w), cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, scratchPtr);
+      f32_gemm(0, 0, ocg, ohw, kg, 1.0, wPtr + (<usize>g * ocg * kg << 2), kg, col, ohw, 0.0, groupPtr(yPtr, img, oc, g, ocg, ohw), ohw, gemmPtr);
     }
     if (biasPtr != 0) {
       for (let o = 0; o < oc; o++) {
@@ -68,20 +86,18 @@ export function f32_conv2d_bwd_data(
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   const cg = c / groups, ocg = oc / groups, kg = cg * kh * kw, ohw = oh * ow;
-  const colPtr = scratchPtr;
-  const gemmPtr = scratchPtr + align64(<usize>kg * ohw * 4);
+  const gemmPtr = gemmScratchPtr(scratchPtr, kg, ohw);
   const pointwise = isPointwise(kh, kw, sh, sw, ph, pw);
   for (let img = start; img < end; img++) {
     for (let g = 0; g < groups; g++) {
-      const dxg = dxPtr + ((<usize>img * c + g * cg) * h * w << 2);
-      const dyg = dyPtr + ((<usize>img * oc + g * ocg) * ohw << 2);
+      const dxg = groupPtr(dxPtr, img, c, g, cg, h * w);
+      const dyg = groupPtr(dyPtr, img, oc, g, ocg, ohw);
       const wg = wPtr + (<usize>g * ocg * kg << 2);
-      if (pointwise) {
-        f32_gemm(1, 0, kg, ohw, ocg, 1.0, wg, kg, dyg, ohw, 0.0, dxg, ohw, gemmPtr);
-      } else {
-        f32_gemm(1, 0, kg, ohw, ocg, 1.0, wg, kg, dyg, ohw, 0.0, colPtr, ohw, gemmPtr);
+      // A pointwise conv's column matrix is the image itself, so dcol is dx.
+      f32_gemm(1, 0, kg, ohw, ocg, 1.0, wg, kg, dyg, ohw, 0.0, pointwise ? dxg : scratchPtr, ohw, gemmPtr);
+      if (!pointwise) {
         memory.fill(dxg, 0, <usize>cg * h * w << 2);
-        f32_col2im(colPtr, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, dxg);
+        f32_col2im(scratchPtr, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, dxg);
       }
     }
   }
@@ -98,19 +114,13 @@ export function f32_conv2d_bwd_filter(
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   const cg = c / groups, ocg = oc / groups, kg = cg * kh * kw, ohw = oh * ow;
-  const colPtr = scratchPtr;
-  const gemmPtr = colPtr + align64(<usize>kg * ohw * 4);
+  const gemmPtr = gemmScratchPtr(scratchPtr, kg, ohw);
   const dwPtr = gemmPtr + align64(<usize>f32_gemm_scratch_bytes());
   const dbPtr = dwPtr + (<usize>oc * kg << 2);
-  const pointwise = isPointwise(kh, kw, sh, sw, ph, pw);
   for (let img = start; img < end; img++) {
     for (let g = 0; g < groups; g++) {
-      const xg = xPtr + ((<usize>img * c + g * cg) * h * w << 2);
-      const dyg = dyPtr + ((<usize>img * oc + g * ocg) * ohw << 2);
-      let col = colPtr;
-      if (pointwise) col = xg;
-      else f32_im2col(xg, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, colPtr);
-      f32_gemm(0, 1, ocg, kg, ohw, 1.0, dyg, ohw, col, ohw, 1.0, dwPtr + (<usize>g * ocg * kg << 2), kg, gemmPtr);
+      const col = columns(groupPtr(xPtr, img, c, g, cg, h * w), cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, scratchPtr);
+      f32_gemm(0, 1, ocg, kg, ohw, 1.0, groupPtr(dyPtr, img, oc, g, ocg, ohw), ohw, col, ohw, 1.0, dwPtr + (<usize>g * ocg * kg << 2), kg, gemmPtr);
     }
     if (withBias) {
       for (let o = 0; o < oc; o++) {

@@ -1,18 +1,12 @@
 /** Pieces every command shares: dataset loading with the model's normalisation, threads, output. */
 import { setThreads } from '../kernels/index.js';
-import { DATASET_NAMES, isDatasetName, loadDataset, type DatasetSplit } from '../data/index.js';
+import { DATASET_NAMES, DATASET_NORMALIZATION, isDatasetName, loadDataset, type DatasetSplit } from '../data/index.js';
 import { UsageError, type OptionSpec } from './args.js';
 
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', default: false, help: 'print the final result as one JSON object on the last line of stdout' },
   threads: { type: 'number', help: 'kernel threads (default: number of cores)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
-};
-
-/** Per-dataset standardisation, stored in checkpoints so eval applies the same. */
-export const DATASET_NORMALIZATION: Record<string, { mean: number; std: number }> = {
-  mnist: { mean: 0.1307, std: 0.3081 },
-  'fashion-mnist': { mean: 0.286, std: 0.353 },
 };
 
 export function applyThreads(threads: unknown): void {
@@ -28,7 +22,7 @@ export function applyThreads(threads: unknown): void {
 export function loadSplit(name: string, limit?: number): DatasetSplit & { normalization: { mean: number; std: number } } {
   if (!isDatasetName(name)) throw new UsageError(`unknown dataset '${name}'; known datasets: ${DATASET_NAMES.join(', ')}`);
   const split = loadDataset(name, limit !== undefined ? { limit } : {});
-  return { ...split, normalization: DATASET_NORMALIZATION[name]! };
+  return { ...split, normalization: { ...DATASET_NORMALIZATION[name]! } };
 }
 
 /** Prints `result` as the last stdout line when --json, else a readable summary. */

@@ -5,7 +5,7 @@
  */
 import type { Rng } from './random.js';
 
-/** What augmentation needs of a batch; `Batch` from batches() fits. */
+/** What augmentation needs of a batch; a `DatasetBatch` from batches() fits. */
 export interface ImageBatch {
   images: Float32Array;
   size: number;

@@ -5,12 +5,10 @@
  */
 import { createRng, deriveSeed } from './random.js';
 import { imageSize, type Dataset } from './dataset.js';
+import type { Batch } from '../nn/index.js';
 
-export interface Batch {
-  /** size × C × H × W values, NCHW. */
-  images: Float32Array;
-  /** size labels. */
-  labels: Int32Array;
+/** A mini-batch of a Dataset: the training loop's `Batch`, plus its size and where its samples came from. */
+export interface DatasetBatch extends Batch {
   /** Samples in this batch (the last one may be smaller unless dropLast). */
   size: number;
   /** [size, C, H, W]. */
@@ -71,12 +69,12 @@ export function batchCount(count: number, batchSize: number, dropLast = false): 
  * Yields the batches of one epoch. Options are checked here, when called, not at the
  * first `next()` as a bare generator function would.
  */
-export function batches(ds: Dataset, opts: BatchOptions): Generator<Batch, void, undefined> {
+export function batches(ds: Dataset, opts: BatchOptions): Generator<DatasetBatch, void, undefined> {
   checkOptions(ds, opts);
   return generateBatches(ds, opts);
 }
 
-function* generateBatches(ds: Dataset, opts: BatchOptions): Generator<Batch, void, undefined> {
+function* generateBatches(ds: Dataset, opts: BatchOptions): Generator<DatasetBatch, void, undefined> {
   const { batchSize } = opts;
   const reuse = opts.reuseBuffers ?? true;
   const size = imageSize(ds);
@@ -124,7 +122,7 @@ export class BatchIterator {
     this.batchesPerEpoch = batchCount(dataset.count, options.batchSize, options.dropLast);
   }
 
-  epoch(epoch: number): Generator<Batch, void, undefined> {
+  epoch(epoch: number): Generator<DatasetBatch, void, undefined> {
     return batches(this.dataset, { ...this.options, epoch });
   }
 

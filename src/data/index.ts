@@ -1,8 +1,8 @@
 /**
  * The data layer: built-in datasets as plain typed arrays (NCHW float32 images, int32
  * labels), normalisation, seeded batching and augmentation, and the seeded PRNG other
- * layers reuse. At run time it depends on nothing else in prunequant (batch-source.ts
- * imports only types from src/nn).
+ * layers reuse. At run time it depends on nothing else in prunequant (batch-source.ts and
+ * batches.ts import only types from src/nn).
  */
 export type { Dataset, DatasetSplit, LoadOptions } from './dataset.js';
 export { makeDataset, sliceDataset, labelHistogram, imageSize } from './dataset.js';
@@ -19,8 +19,9 @@ export {
   MNIST_STD,
   FASHION_MNIST_MEAN,
   FASHION_MNIST_STD,
+  DATASET_NORMALIZATION,
   type ChannelStats,
 } from './normalize.js';
-export { batches, BatchIterator, epochOrder, batchCount, type Batch, type BatchOptions } from './batches.js';
+export { batches, BatchIterator, epochOrder, batchCount, type DatasetBatch, type BatchOptions } from './batches.js';
 export { randomShift, randomHorizontalFlip, type ImageBatch } from './augment.js';
 export { batchSource, type BatchSourceOptions } from './batch-source.js';

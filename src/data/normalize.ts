@@ -103,3 +103,12 @@ export function normalize(
  */
 export const FASHION_MNIST_MEAN = 0.286;
 export const FASHION_MNIST_STD = 0.3528;
+
+/**
+ * The standardisation each built-in dataset trains with (the CLI stores it in checkpoints,
+ * so eval applies the same): the one definition of these numbers.
+ */
+export const DATASET_NORMALIZATION: Readonly<Record<string, { readonly mean: number; readonly std: number }>> = {
+  mnist: { mean: MNIST_MEAN, std: MNIST_STD },
+  'fashion-mnist': { mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD },
+};

@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { graphBuilder, makeModel, type OnnxDataType } from '../../src/io/onnx/index.js';
+import { onnxGraphBuilder, makeModel, type OnnxDataType } from '../../src/io/onnx/index.js';
 import { roundHalfEven } from '../../src/tensor/index.js';
 import { quantizeTensor, quantizeWithParams, dequantize } from '../../src/compress/quantize/index.js';
 import { randomFloats } from '../helpers/assert.js';
@@ -14,7 +14,7 @@ type ZpArray = Int8Array | Uint8Array | Int16Array | Uint16Array;
 
 /** Codes and dequantized values from onnxruntime for x [shape] with per-axis (or scalar) parameters. */
 async function ortQuantize(x: Float32Array, shape: number[], scales: Float32Array, zps: ZpArray, type: OnnxDataType, axis: number | null, opset: number) {
-  const g = graphBuilder('q');
+  const g = onnxGraphBuilder('q');
   const input = g.input('x', shape);
   const pshape = axis === null ? [] : [scales.length];
   const s = g.initializer('scale', pshape, scales);

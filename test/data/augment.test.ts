@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { batches, createRng, randomShift, randomHorizontalFlip, type Batch } from '../../src/data/index.js';
+import { batches, createRng, randomShift, randomHorizontalFlip, type DatasetBatch } from '../../src/data/index.js';
 import { indexedDataset, randomDataset } from './synthetic.js';
 
-function firstBatch(seed = 2): Batch {
+function firstBatch(seed = 2): DatasetBatch {
   const b = batches(randomDataset(8, [2, 6, 5], seed), { batchSize: 8, reuseBuffers: false }).next().value;
   assert.ok(b);
   return b;
@@ -56,7 +56,7 @@ describe('randomShift', () => {
 
 describe('randomHorizontalFlip', () => {
   it('mirrors rows with probability 1, is the identity with 0, and is seeded', () => {
-    const b = batches(indexedDataset(2, [1, 2, 3]), { batchSize: 2 }).next().value as Batch;
+    const b = batches(indexedDataset(2, [1, 2, 3]), { batchSize: 2 }).next().value as DatasetBatch;
     const before = b.images.slice();
     randomHorizontalFlip(b, createRng(1), 0);
     assert.deepEqual(b.images, before);

@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { batches, BatchIterator, type Batch, type BatchOptions } from '../../src/data/index.js';
+import { batches, BatchIterator, type DatasetBatch, type BatchOptions } from '../../src/data/index.js';
 import { indexedDataset } from './synthetic.js';
 
 /** The sample order of one epoch, read back from the pixels (image i holds i + p/1000). */
-function visited(all: Batch[], size: number): number[] {
+function visited(all: DatasetBatch[], size: number): number[] {
   return all.flatMap((b) => Array.from({ length: b.size }, (_, k) => Math.round(b.images[k * size]!)));
 }
 
@@ -33,7 +33,7 @@ describe('batches', () => {
     assert.deepEqual(order, iota(23));
     assert.deepEqual(sizes, [5, 5, 5, 5, 3]);
     assert.deepEqual(labels, iota(23).map((i) => i % 4));
-    const first = batches(indexedDataset(3), { batchSize: 3 }).next().value as Batch;
+    const first = batches(indexedDataset(3), { batchSize: 3 }).next().value as DatasetBatch;
     assert.deepEqual([...first.images.subarray(6, 12)].map((v) => Math.round(v * 1000)), [1000, 1001, 1002, 1003, 1004, 1005]);
   });
 

@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { attr, graphBuilder, makeModel } from '../../src/io/onnx/index.js';
+import { attr, onnxGraphBuilder, makeModel } from '../../src/io/onnx/index.js';
 import { expectAllClose, randomFloats } from '../helpers/assert.js';
 import { runOrt } from '../helpers/ort.js';
 
@@ -56,7 +56,7 @@ describe('builder-made models run in onnxruntime-node', () => {
     const fcW = randomFloats(CLASSES * FEATURES, 4, -0.2, 0.2);
     const fcB = randomFloats(CLASSES, 5, -0.1, 0.1);
 
-    const g = graphBuilder('cnn');
+    const g = onnxGraphBuilder('cnn');
     const input = g.input('input', ['N', C, H, W]);
     const [conv] = g.node('Conv', [input, g.initializer('conv.w', [K, C, R, S], convW), g.initializer('conv.b', [K], convB)],
       { kernel_shape: [R, S], pads: [1, 1, 1, 1], strides: [1, 1] });
@@ -76,7 +76,7 @@ describe('builder-made models run in onnxruntime-node', () => {
   });
 
   it('int64 initializers and outputs pass through (Reshape with a shape tensor, Shape)', async () => {
-    const g = graphBuilder('reshape');
+    const g = onnxGraphBuilder('reshape');
     const x = g.input('x', [2, 6]);
     const [y] = g.node('Reshape', [x, g.initializer('shape', [3], new BigInt64Array([3n, -1n, 2n]))]);
     const [shape] = g.node('Shape', [y!]);

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   FormatError, ProtoReader, ProtoWriter, attr, decodeOnnxModel, decodeTensorProto, encodeOnnxModel, encodeTensorProto,
-  graphBuilder, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo, type OnnxModel, type OnnxTensor,
+  onnxGraphBuilder, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo, type OnnxModel, type OnnxTensor,
 } from '../../src/io/onnx/index.js';
 
 function sampleModel(): OnnxModel {
@@ -53,8 +53,8 @@ describe('ONNX model round trips', () => {
     assert.deepEqual(encodeOnnxModel(decodeOnnxModel(bytes)), bytes);
   });
 
-  it('graphBuilder names values and nodes itself', () => {
-    const g = graphBuilder('tiny');
+  it('onnxGraphBuilder names values and nodes itself', () => {
+    const g = onnxGraphBuilder('tiny');
     const x = g.input('x', ['N', 4]);
     const w = g.initializer('w', [4, 2], new Float32Array(8).fill(0.5));
     const [y] = g.node('MatMul', [x, w]);

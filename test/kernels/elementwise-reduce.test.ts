@@ -4,18 +4,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { wasm, setThreads } from '../../src/kernels/index.js';
 import { randomFloats } from '../helpers/assert.js';
+import { put, read, free } from '../helpers/heap-buffers.js';
 
 setThreads(2);
 const rt = wasm();
 const k = rt.kernels;
 
-function put(data: ArrayLike<number>, i32 = false): number {
-  const ptr = rt.heap.alloc(Math.max(1, data.length) * 4);
-  (i32 ? rt.heap.i32(ptr, data.length) : rt.heap.f32(ptr, data.length)).set(Array.from(data));
-  return ptr;
-}
-const read = (ptr: number, n: number): Float32Array => rt.heap.f32(ptr, n).slice();
-const free = (...ptrs: number[]): void => ptrs.forEach((p) => rt.heap.free(p));
 
 function expectClose(what: string, got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number): void {
   assert.equal(got.length, want.length, `${what}: length`);

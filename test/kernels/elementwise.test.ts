@@ -4,18 +4,12 @@ import assert from 'node:assert/strict';
 import { wasm, setThreads } from '../../src/kernels/index.js';
 import { UnaryOp, BinaryOp } from '../../src/kernels/op-codes.js';
 import { randomFloats } from '../helpers/assert.js';
+import { put, read, free } from '../helpers/heap-buffers.js';
 
 setThreads(2);
 const rt = wasm();
 const k = rt.kernels;
 
-function put(data: ArrayLike<number>, i32 = false): number {
-  const ptr = rt.heap.alloc(Math.max(1, data.length) * 4);
-  (i32 ? rt.heap.i32(ptr, data.length) : rt.heap.f32(ptr, data.length)).set(Array.from(data));
-  return ptr;
-}
-const read = (ptr: number, n: number): Float32Array => rt.heap.f32(ptr, n).slice();
-const free = (...ptrs: number[]): void => ptrs.forEach((p) => rt.heap.free(p));
 
 /** Passes when both are NaN, both the same infinity, or |a - e| <= atol + rtol |e|. */
 function close(a: number, e: number, rtol: number, atol: number): boolean {

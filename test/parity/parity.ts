@@ -4,7 +4,7 @@
  * relative error between the two.
  */
 import assert from 'node:assert/strict';
-import { graphBuilder, makeModel, type AttributeInput } from '../../src/io/onnx/index.js';
+import { onnxGraphBuilder, makeModel, type AttributeInput } from '../../src/io/onnx/index.js';
 import { noGrad, scope, Tensor } from '../../src/tensor/index.js';
 import { maxRelError, randomFloats } from '../helpers/assert.js';
 import { runOrt } from '../helpers/ort.js';
@@ -47,7 +47,7 @@ export interface OrtNode {
  * `feeds` is fed at run time, so nothing is constant-folded away.
  */
 export async function runOrtNodes(nodes: OrtNode[], feeds: Record<string, Values>, opset = 17): Promise<Values> {
-  const g = graphBuilder('parity');
+  const g = onnxGraphBuilder('parity');
   for (const [name, v] of Object.entries(feeds)) g.input(name, v.dims);
   const outs: string[] = [];
   for (const n of nodes) {

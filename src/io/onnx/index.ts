@@ -15,7 +15,7 @@ export {
   attr, makeNode, makeTensor, makeValueInfo, makeGraph, makeModel, toAttribute,
   type AttributeInput, type NodeOptions, type GraphParts, type ModelOptions,
 } from './builder.js';
-export { GraphBuilder, graphBuilder } from './graph-builder.js';
+export { OnnxGraphBuilder, onnxGraphBuilder } from './onnx-graph-builder.js';
 export { ProtoReader, ProtoWriter, int64Halves } from './protobuf.js';
 export { exportOnnxModel, saveOnnxModel, exportedParamData, ONNX_EXPORT_OPSET, ONNX_EXPORT_INPUT, ONNX_EXPORT_OUTPUT } from './export-model.js';
 export { OnnxExportError } from './export-error.js';

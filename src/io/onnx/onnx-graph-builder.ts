@@ -1,10 +1,13 @@
-/** A graph assembled step by step, naming intermediate values itself; for exporters that walk
- * a layer list and do not want to invent value names. */
+/**
+ * An ONNX graph assembled step by step, naming intermediate values itself; for exporters and
+ * tests that walk a layer list and do not want to invent value names. (The model zoo's
+ * `GraphBuilder` in src/nn builds prunequant Models; this one builds ONNX protobuf graphs.)
+ */
 import { makeGraph, makeNode, makeTensor, makeValueInfo, type AttributeInput, type NodeOptions } from './builder.js';
 import type { OnnxDataType, OnnxTensorData } from './data-types.js';
 import type { OnnxDim, OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo } from './types.js';
 
-export class GraphBuilder {
+export class OnnxGraphBuilder {
   readonly name: string;
   private readonly nodes: OnnxNode[] = [];
   private readonly inputs: OnnxValueInfo[] = [];
@@ -55,7 +58,7 @@ export class GraphBuilder {
   }
 
   private claim(name: string): void {
-    if (this.used.has(name)) throw new Error(`GraphBuilder '${this.name}': value name '${name}' is already used`);
+    if (this.used.has(name)) throw new Error(`OnnxGraphBuilder '${this.name}': value name '${name}' is already used`);
     this.used.add(name);
   }
 
@@ -67,6 +70,7 @@ export class GraphBuilder {
   }
 }
 
-export function graphBuilder(name?: string): GraphBuilder {
-  return new GraphBuilder(name);
+/** @example const g = onnxGraphBuilder('cnn'); const [y] = g.node('Relu', [g.input('x', [1, 4])]); g.output(y!); */
+export function onnxGraphBuilder(name?: string): OnnxGraphBuilder {
+  return new OnnxGraphBuilder(name);
 }
