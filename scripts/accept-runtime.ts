@@ -19,7 +19,10 @@ const dir = process.argv[2] ?? 'runs/accept-runtime';
 const log = (s: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 async function stage(name: string, out: string, argv: string[]): Promise<void> {
-  if (existsSync(out)) return log(`${name}: reusing ${out}`);
+  if (existsSync(out)) {
+    log(`${name}: reusing ${out}`);
+    return;
+  }
   log(`${name}: prunequant ${argv.join(' ')}`);
   const code = await main(argv);
   if (code !== 0) throw new Error(`${name} failed with exit code ${code}`);
