@@ -32,7 +32,7 @@ export interface SessionOptions {
 
 export class Session {
   private plan: Plan | null;
-  /** Heap bytes the plan holds: packed weights, activation buffers and scratch. */
+  /** Bytes the plan holds: activation buffers, packed weights and per-step scratch. */
   readonly memoryBytes: number;
 
   private constructor(readonly model: DeployModel, plan: Plan, memoryBytes: number, readonly capacity: number) {
@@ -68,11 +68,13 @@ export class Session {
     if (opts.threads !== undefined) setThreads(opts.threads);
     const capacity = opts.batch ?? 32;
     if (!(Number.isInteger(capacity) && capacity >= 1)) throw new SessionError(`Session: batch must be a positive integer, got ${capacity}`);
-    const before = wasm().heap.liveBytes;
     const plan = buildPlan(model, {
       capacity, choose: opts.choose ?? 'time', kernels: opts.kernels ?? {}, timingRuns: opts.timingRuns ?? 3,
     }, (input) => writeSampleInput(input, capacity));
-    return new Session(model, plan, wasm().heap.liveBytes - before, capacity);
+    // What the session holds: its activation buffers and each chosen step's packed weights and
+    // scratch. The per-thread GEMM scratch is shared by every session, so it is not counted.
+    const memory = plan.values.reduce((s, v) => s + v.stride * capacity, 0) + plan.steps.reduce((s, x) => s + x.step.bytes, 0);
+    return new Session(model, plan, memory, capacity);
   }
 
   get inputShape(): [number, number, number] {

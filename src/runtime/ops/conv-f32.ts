@@ -47,7 +47,7 @@ registerKernel({
     const { min, max } = ctx.plan.clamp;
     const x = ctx.inputs[0]!, y = ctx.output;
     return {
-      kernel: this.name, bytes: 4 * (d.oc * k), dispose: () => scratch.dispose(),
+      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
       run: (n) => parallel('f32_conv2d_prepacked', [x.ptr, packed, bias, min, max, y.ptr, n, d.c, d.h, d.w, d.oc, d.oh, d.ow, d.kh, d.kw, d.sh, d.sw, d.pt, d.pl, d.dh, d.dw], n, { scratchBytes }),
     };
   },
@@ -64,7 +64,7 @@ registerKernel({
     const x = ctx.inputs[0]!, y = ctx.output;
     const clamp = clampPass(ctx);
     return {
-      kernel: this.name, bytes: 4 * d.node.weight.shape.reduce((a, b) => a * b, 1), dispose: () => scratch.dispose(),
+      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
       run: (n) => {
         parallel('f32_dwconv2d_fwd', [x.ptr, w, bias, y.ptr, n, d.c, d.h, d.w, d.oc / d.c, d.kh, d.kw, d.sh, d.sw, d.pt, d.pl, d.dh, d.dw, d.oh, d.ow], n * d.c, { minPerThread: 4 });
         clamp(n);
@@ -85,7 +85,7 @@ registerKernel({
     const x = ctx.inputs[0]!, y = ctx.output;
     const clamp = clampPass(ctx);
     return {
-      kernel: this.name, bytes: 4 * d.node.weight.shape.reduce((a, b) => a * b, 1), dispose: () => scratch.dispose(),
+      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
       run: (n) => {
         parallel('f32_conv2d_fwd', [x.ptr, w, bias, y.ptr, n, d.c, d.h, d.w, d.oc, d.oh, d.ow, d.kh, d.kw, d.sh, d.sw, d.pt, d.pl, d.dh, d.dw, d.groups], n, { scratchBytes });
         clamp(n);
@@ -114,7 +114,7 @@ registerKernel({
     const src = padded ? scratch.alloc(4 * ctx.capacity * d.c * hp * wp) : x.ptr;
     const { min, max } = ctx.plan.clamp;
     return {
-      kernel: this.name, bytes: 12 * csr.nnz + 4 * (csr.rows + 1), dispose: () => scratch.dispose(),
+      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
       run: (n) => {
         if (padded) parallel('xx_pad2d', [x.ptr, src, d.h, d.w, 4, d.pt, d.pl, d.pb, d.pr, 0], n * d.c, { minPerThread: 8 });
         parallel('f32_spmm_32x1', [d.oc, d.oh, d.ow, wp, s.rowPtr, s.offsets, s.values, bias, min, max, src, d.c * hp * wp, y.ptr, d.oh * d.ow, y.size], n * d.oc, { minPerThread: 2 });
@@ -137,7 +137,7 @@ registerKernel({
     const x = ctx.inputs[0]!, y = ctx.output;
     const { min, max } = ctx.plan.clamp;
     return {
-      kernel: this.name, bytes: 12 * csr.nnz + 4 * (csr.rows + 1), dispose: () => scratch.dispose(),
+      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
       run: (n) => {
         parallel('f32_im2col_batch', [x.ptr, x.size, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.pt, d.pl, d.dh, d.dw, d.oh, d.ow, col, k * cols], n);
         parallel('f32_spmm_32x1', [d.oc, 1, cols, cols, s.rowPtr, s.offsets, s.values, bias, min, max, col, k * cols, y.ptr, cols, y.size], n * d.oc, { minPerThread: 2 });
@@ -164,7 +164,7 @@ registerKernel({
     const { min, max } = ctx.plan.clamp;
     const x = ctx.inputs[0]!, y = ctx.output;
     return {
-      kernel: this.name, bytes: 4 * out * inF, dispose: () => scratch.dispose(),
+      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
       run: (n) => parallel('f32_linear_prepacked', [x.ptr, packed, bias, min, max, y.ptr, n, inF, out], units, { scratchBytes }),
     };
   },
@@ -184,7 +184,7 @@ registerKernel({
     const { min, max } = ctx.plan.clamp;
     const x = ctx.inputs[0]!, y = ctx.output;
     return {
-      kernel: this.name, bytes: 8 * csr.nnz + 4 * (csr.rows + 1), dispose: () => scratch.dispose(),
+      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
       run: (n) => {
         parallel('x32_transpose', [x.ptr, inF, xT, cap, inF], n, { grain: 4, minPerThread: 8 });
         parallel('f32_spmm_32x1', [out, 1, n, 0, s.rowPtr, s.offsets, s.values, bias, min, max, xT, 0, yT, cap, 0], out, { minPerThread: 4 });

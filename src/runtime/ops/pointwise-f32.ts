@@ -23,7 +23,7 @@ const UNARY_OF = {
 } as const;
 
 const f32Only = (ctx: StepContext) => ctx.inputs.every((v) => v.dtype === 'f32') && ctx.output.dtype === 'f32';
-const noWeights = (ctx: StepContext, run: (n: number) => void, scratch?: Scratch): Step => ({ kernel: '', run, bytes: 0, dispose: () => scratch?.dispose() });
+const noWeights = (_ctx: StepContext, run: (n: number) => void, scratch?: Scratch): Step => ({ kernel: '', run, bytes: scratch?.bytes ?? 0, dispose: () => scratch?.dispose() });
 
 registerKernel({
   op: 'Activation', name: 'f32 (f32_unary)', dtype: 'f32', weights: 'none', applies: f32Only,

@@ -77,7 +77,7 @@ registerKernel({
     const scratchBytes = Math.max(16, qu8ScratchBytes(csr));
     const zx = x.grid!.zeroPoint;
     return {
-      kernel: this.name, bytes: 9 * csr.nnz + 4 * (2 * csr.rows + 1), dispose: () => scratch.dispose(),
+      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
       run: (n) => {
         if (padded) parallel('xx_pad2d', [x.ptr, src, h, w, 1, pt, pl, pb, pr, zx], n * c, { minPerThread: 8 });
         parallel('qu8_spmm', [oc, oh, ow, wp, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off, e.outKind, e.lo, e.hi, src, c * hp * wp, y.ptr, oh * ow, y.size], n * oc, { minPerThread: 2, scratchBytes });
@@ -108,7 +108,7 @@ registerKernel({
     const scratchBytes = Math.max(16, qu8ScratchBytes(csr));
     const zx = x.grid!.zeroPoint;
     return {
-      kernel: this.name, bytes: 9 * csr.nnz + 4 * (2 * csr.rows + 1), dispose: () => scratch.dispose(),
+      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
       run: (n) => {
         parallel('x8_transpose', [x.ptr, inF, xT, cap, inF], n, { minPerThread: 8 });
         parallel('qu8_spmm', [out, 1, n, 0, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off, e.outKind, e.lo, e.hi, xT, 0, yT, cap, 0], out, { minPerThread: 4, scratchBytes });

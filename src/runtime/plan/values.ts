@@ -48,11 +48,14 @@ export function allocValue(id: number, shape: Chw, grid: U8Grid | null, capacity
 /** A scratch block owned by one step, freed with the plan. */
 export class Scratch {
   private readonly ptrs: number[] = [];
+  /** Bytes asked for so far (packed weights, CSR arrays, padding and column buffers). */
+  bytes = 0;
 
   alloc(bytes: number): number {
     const ptr = wasm().heap.alloc(Math.max(bytes, 1) + SLACK_BYTES);
     wasm().heap.u8(ptr, Math.max(bytes, 1) + SLACK_BYTES).fill(0);
     this.ptrs.push(ptr);
+    this.bytes += bytes;
     return ptr;
   }
 
@@ -61,10 +64,6 @@ export class Scratch {
     const ptr = this.alloc(data.byteLength);
     wasm().heap.u8(ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return ptr;
-  }
-
-  get bytes(): number {
-    return this.ptrs.length;
   }
 
   dispose(): void {
