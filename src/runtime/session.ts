@@ -30,6 +30,13 @@ export interface SessionOptions {
   name?: string;
 }
 
+/**
+ * A compressed model ready to run: create once (decodes, packs, picks kernels), run many times.
+ * @example
+ * const session = await Session.create('lenet5.pqm', { threads: 2 });
+ * const logits = await session.run(pixels, [1, 1, 28, 28]); // raw pixels in [0, 1]
+ * await session.release();
+ */
 export class Session {
   private plan: Plan | null;
   /** Bytes the plan holds: activation buffers, packed weights and per-step scratch. */

@@ -20,6 +20,10 @@ export interface DeployOptions {
   source?: string;
 }
 
+/**
+ * Why a Model could not be written as `.pqm`: the message names the model or node and the reason.
+ * @example try { savePqm('m.pqm', model); } catch (e) { if (e instanceof PqmExportError) console.error(e.message); }
+ */
 export class PqmExportError extends Error {
   override name = 'PqmExportError';
 }
