@@ -17,6 +17,10 @@ export function isDatasetName(name: string): name is DatasetName {
   return Object.prototype.hasOwnProperty.call(LOADERS, name);
 }
 
+/**
+ * A built-in dataset's train and test splits (NCHW float32 pixels in [0, 1], int32 labels).
+ * @example const { train, test } = loadDataset('mnist', { limit: 1000 });
+ */
 export function loadDataset(name: DatasetName, opts: LoadOptions = {}): DatasetSplit {
   if (!isDatasetName(name)) {
     throw new RangeError(`loadDataset: unknown dataset '${String(name)}'; known: ${DATASET_NAMES.join(', ')}`);

@@ -2,6 +2,7 @@
  * Per-channel standardisation: x' = (x - mean[c]) / std[c].
  */
 import { imageSize, type Dataset } from './dataset.js';
+import type { DatasetName } from './load-dataset.js';
 
 /** The usual MNIST train-set statistics of pixels in [0, 1] (torchvision examples). */
 export const MNIST_MEAN = 0.1307;
@@ -108,7 +109,7 @@ export const FASHION_MNIST_STD = 0.3528;
  * The standardisation each built-in dataset trains with (the CLI stores it in checkpoints,
  * so eval applies the same): the one definition of these numbers.
  */
-export const DATASET_NORMALIZATION: Readonly<Record<string, { readonly mean: number; readonly std: number }>> = {
+export const DATASET_NORMALIZATION: Readonly<Record<DatasetName, { readonly mean: number; readonly std: number }>> = {
   mnist: { mean: MNIST_MEAN, std: MNIST_STD },
   'fashion-mnist': { mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD },
 };

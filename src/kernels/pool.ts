@@ -8,6 +8,11 @@
  */
 import { Worker } from 'node:worker_threads';
 
+/**
+ * A kernel could not run: an unknown kernel, too many arguments, or a trap in a worker
+ * thread (the message names the kernel, the thread, its slice and the worker's error).
+ * @example try { await fit(model, data, opt, opts); } catch (e) { if (e instanceof KernelError) console.error(e.message); }
+ */
 export class KernelError extends Error {
   override name = 'KernelError';
 }

@@ -40,6 +40,11 @@ export interface FitOptions {
   afterStep?(): void;
 }
 
+/**
+ * Trains `model` for `opts.epochs` epochs of shuffled mini-batches (seeded), with softmax
+ * cross-entropy; evaluates on `opts.test` after each epoch when given.
+ * @example const epochs = await fit(model, batchSource(train), new Sgd(model.params(), { momentum: 0.9 }), { epochs: 5, batchSize: 64, lr: 0.01 });
+ */
 export async function fit(model: Model, train: BatchSource, optimizer: Optimizer, opts: FitOptions): Promise<EpochResult[]> {
   if (!(Number.isInteger(opts.epochs) && opts.epochs >= 0)) throw new RangeError(`fit: epochs must be an integer >= 0, got ${opts.epochs}`);
   if (!(Number.isInteger(opts.batchSize) && opts.batchSize >= 1)) throw new RangeError(`fit: batchSize must be a positive integer, got ${opts.batchSize}`);

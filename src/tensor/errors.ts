@@ -1,4 +1,8 @@
-/** A tensor's shape does not fit what an op or layer expects. */
+/**
+ * A tensor's shape does not fit what an op or layer expects; the message names the op or
+ * layer, the shape expected and the shape given.
+ * @example try { model.forward(Tensor.zeros([1, 3, 28, 28])); } catch (e) { if (e instanceof ShapeError) console.error(e.message); }
+ */
 export class ShapeError extends Error {
   override name = 'ShapeError';
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  FormatError, decodeOnnxModel, encodeOnnxModel, tensorStorage, type OnnxGraph, type OnnxModel,
+  OnnxFormatError, decodeOnnxModel, encodeOnnxModel, tensorStorage, type OnnxGraph, type OnnxModel,
 } from '../../src/io/onnx/index.js';
 import { expectAllClose } from '../helpers/assert.js';
 import {
@@ -79,7 +79,7 @@ describe('decoding the conformance models', { skip }, () => {
     const bytes = new Uint8Array(readFileSync(file));
     for (const cut of [1, 17, 100, bytes.length >> 1, bytes.length - 3]) {
       assert.throws(() => decodeOnnxModel(bytes.subarray(0, cut), file), (e: unknown) => {
-        assert.ok(e instanceof FormatError, String(e));
+        assert.ok(e instanceof OnnxFormatError, String(e));
         assert.ok(e.offset <= cut, `cut ${cut}, offset ${e.offset}`);
         assert.ok(e.message.startsWith(`${file} @ byte ${e.offset}: `), e.message);
         return true;

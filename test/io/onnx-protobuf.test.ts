@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FormatError, ProtoReader, ProtoWriter, int64Halves } from '../../src/io/onnx/index.js';
+import { OnnxFormatError, ProtoReader, ProtoWriter, int64Halves } from '../../src/io/onnx/index.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -121,7 +121,7 @@ describe('protobuf fields', () => {
 describe('protobuf errors name the file and byte offset', () => {
   const fails = (bytes: number[], pattern: RegExp, read: (r: ProtoReader) => void = (r) => { while (r.next()) r.skip(); }) => {
     assert.throws(() => read(new ProtoReader(new Uint8Array(bytes), 'x.onnx')), (e: unknown) => {
-      assert.ok(e instanceof FormatError, String(e));
+      assert.ok(e instanceof OnnxFormatError, String(e));
       assert.equal(e.fileName, 'x.onnx');
       assert.match(e.message, pattern);
       return true;

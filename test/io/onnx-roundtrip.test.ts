@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FormatError, ProtoReader, ProtoWriter, attr, decodeOnnxModel, decodeTensorProto, encodeOnnxModel, encodeTensorProto,
+  OnnxFormatError, ProtoReader, ProtoWriter, attr, decodeOnnxModel, decodeTensorProto, encodeOnnxModel, encodeTensorProto,
   onnxGraphBuilder, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo, type OnnxModel, type OnnxTensor,
 } from '../../src/io/onnx/index.js';
 
@@ -116,7 +116,7 @@ describe('TensorProto data fields', () => {
     const bytes = tensorBytes((w) => w.int64(1, 2).int64(2, 1).string(8, 'weights')
       .message(13, (e) => e.string(1, 'location').string(2, 'weights.bin')).int64(14, 1));
     assert.throws(() => decodeTensorProto(bytes, 'm.onnx'),
-      /^FormatError: m\.onnx @ byte 13: tensor 'weights': .*external_data/);
+      /^OnnxFormatError: m\.onnx @ byte 13: tensor 'weights': .*external_data/);
   });
 
   it('reports a raw_data size that does not match dims', () => {
@@ -132,7 +132,7 @@ describe('TensorProto data fields', () => {
 });
 
 describe('truncated models', () => {
-  it('every cut inside the graph fails with a FormatError at or before the cut', () => {
+  it('every cut inside the graph fails with an OnnxFormatError at or before the cut', () => {
     const bytes = encodeOnnxModel(sampleModel());
     // Any cut inside the graph field (7) leaves a length that overruns the file.
     const top = new ProtoReader(bytes, 'whole');
@@ -143,7 +143,7 @@ describe('truncated models', () => {
     let checked = 0;
     for (let cut = graphKeyAt + 1; cut < graphEnd; cut++) {
       assert.throws(() => decodeOnnxModel(bytes.subarray(0, cut), 'cut.onnx'), (e: unknown) => {
-        assert.ok(e instanceof FormatError, `cut at ${cut}: ${String(e)}`);
+        assert.ok(e instanceof OnnxFormatError, `cut at ${cut}: ${String(e)}`);
         assert.ok(e.offset >= 0 && e.offset <= cut, `cut at ${cut}: offset ${e.offset}`);
         assert.match(e.message, new RegExp(`^cut\\.onnx @ byte ${e.offset}: `));
         return true;

@@ -68,6 +68,7 @@ export function pruneModel(model: Model, opts: PruneOptions): PruneResult {
 /**
  * Prunes each named layer to its own level (a sensitivity-guided allocation). Every key
  * must name a weight param; layers not named stay as they are.
+ * @example pruneWithAllocation(model, { 'conv0.weight': 0.5, 'fc0.weight': 0.95 });
  */
 export function pruneWithAllocation(model: Model, perLayer: Readonly<Record<string, number>>): PruneResult {
   const all = prunableLayers(model);
@@ -86,7 +87,10 @@ export function pruneWithAllocation(model: Model, perLayer: Readonly<Record<stri
   return install(layers, masks, 'allocation', target);
 }
 
-/** Per-layer mask statistics of every weight param, and how many masked weights are not exactly 0. */
+/**
+ * Per-layer mask statistics of every weight param, and how many masked weights are not exactly 0.
+ * @example const { sparsity, violations } = maskStats(model); // violations 0: every masked weight is 0
+ */
 export function maskStats(model: Model): { layers: LayerPruneStats[]; sparsity: number; pruned: number; total: number; violations: number } {
   let violations = 0;
   const layers: LayerPruneStats[] = [];

@@ -26,7 +26,10 @@ export interface PrunableLayer {
   param: Param;
 }
 
-/** Thrown for pruning requests that cannot be carried out as asked (bad pattern, nothing to prune). */
+/**
+ * Thrown for pruning requests that cannot be carried out as asked (bad pattern, nothing to prune).
+ * @example try { pruneModel(model, { sparsity: 0.9, exclude: ['conv9'] }); } catch (e) { if (e instanceof PruneError) console.error(e.message); }
+ */
 export class PruneError extends Error {
   override name = 'PruneError';
 }

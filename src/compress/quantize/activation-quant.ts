@@ -42,6 +42,11 @@ export function activationSpec(dtype: ActivationDtype): QuantSpec {
   return { bits: 8, symmetric: false, signed: dtype === 'int8' };
 }
 
+/**
+ * Observes, then fake-quantizes, the activations at the model's quantization points
+ * (the input and each layer output an integer runtime would requantize).
+ * @example const q = new ActivationQuantizer(model, { dtype: 'uint8' }).install(); const params = calibrateActivations(q, calibrationSource);
+ */
 export class ActivationQuantizer {
   mode: ActivationMode = 'calibrate';
   readonly points: string[];

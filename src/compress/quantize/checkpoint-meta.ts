@@ -13,6 +13,7 @@ import { QuantizationError } from './errors.js';
 import type { QuantizedModel } from './quantized-model.js';
 import { dequantize, type QuantizedTensor } from './quantized-tensor.js';
 
+/** The checkpoint meta key of a quantized model's integers; `.pqm` export reads it from the meta it is given. */
 export const QUANT_META_KEY = 'quantization';
 const FORMAT = 'prunequant-quant';
 const VERSION = 1;
@@ -33,6 +34,10 @@ export interface QuantizationMeta {
   foldedBn: { conv: string; bn: string }[];
 }
 
+/**
+ * A quantized model's integers as JSON, for a checkpoint's meta under QUANT_META_KEY.
+ * @example savePqm('m.pqm', q.model, { meta: { [QUANT_META_KEY]: quantizationMeta(q) } });
+ */
 export function quantizationMeta(q: QuantizedModel): QuantizationMeta {
   const weights: Record<string, StoredTensor> = {};
   for (const [name, t] of q.weights) {
@@ -83,12 +88,18 @@ export function restoreQuantizedModel(model: Model, meta: Record<string, unknown
   return { model, ...parsed };
 }
 
-/** Saves a quantized model (atomically, as every checkpoint) with its integer form in the meta. */
+/**
+ * Saves a quantized model (atomically, as every checkpoint) with its integer form in the meta.
+ * @example saveQuantizedCheckpoint('lenet5-int8.pqck', postTrainingQuantize(model, { weights: { bits: 8 } }), { normalization });
+ */
 export function saveQuantizedCheckpoint(path: string, q: QuantizedModel, meta: Record<string, unknown> = {}): void {
   saveCheckpoint(path, q.model, { meta: { ...meta, [QUANT_META_KEY]: quantizationMeta(q) } });
 }
 
-/** Loads a checkpoint; when it is quantized, checks it and reinstalls activation quantization. */
+/**
+ * Loads a checkpoint; when it is quantized, checks it and reinstalls activation quantization.
+ * @example const { model, quantized } = loadQuantizedCheckpoint('lenet5-int8.pqck'); // quantized null: a float checkpoint
+ */
 export function loadQuantizedCheckpoint(path: string): { quantized: QuantizedModel | null; model: Model; meta: Record<string, unknown> } {
   const { model, meta } = loadCheckpoint(path);
   return { quantized: restoreQuantizedModel(model, meta, path), model, meta };

@@ -1,4 +1,7 @@
-/** Quantization was asked for something it cannot do: bits out of range, non-finite weights, no calibration data. */
+/**
+ * Quantization was asked for something it cannot do: bits out of range, non-finite weights, no calibration data.
+ * @example try { postTrainingQuantize(model, { weights: { bits: 1 } }); } catch (e) { if (e instanceof QuantizationError) console.error(e.message); }
+ */
 export class QuantizationError extends Error {
   override name = 'QuantizationError';
 }

@@ -45,6 +45,13 @@ export interface QatOptions {
   foldBn?: boolean;
 }
 
+/**
+ * Quantization-aware training of `model` in place (see the file comment for the method).
+ * @example
+ * const qat = new QatSession(model, { bits: 4 });
+ * await fit(model, train, new Sgd([...model.params(), ...qat.trainableParams()]), { epochs: 2, batchSize: 64, lr: 0.001, afterStep: () => qat.afterStep() });
+ * saveQuantizedCheckpoint('lenet5-q4.pqck', qat.finish());
+ */
 export class QatSession {
   readonly weights = new Map<string, WeightFakeQuant>();
   readonly activations: ActivationQuantizer | null;

@@ -118,7 +118,11 @@ export function exportOnnxModel(model: Model): OnnxModel {
   return makeModel(graph, { opset: ONNX_EXPORT_OPSET });
 }
 
-/** Exports and writes atomically (temp file, then rename); returns the path and size in bytes. */
+/**
+ * Exports and writes atomically (temp file, then rename); returns the path and size in bytes.
+ * Pruned weights are written as exact zeros; a quantized model is written as its dequantized float32 weights.
+ * @example const { sizeBytes } = saveOnnxModel('lenet5.onnx', model);
+ */
 export function saveOnnxModel(path: string, model: Model): { path: string; sizeBytes: number } {
   const bytes = encodeOnnxModel(exportOnnxModel(model));
   writeFileAtomic(path, bytes);

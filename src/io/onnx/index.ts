@@ -7,7 +7,7 @@ export {
   ONNX_DATA_TYPE_CODES, dataTypeFromCode, dataTypeOfArray, tensorStorage,
   type OnnxDataType, type OnnxTensorData,
 } from './data-types.js';
-export { FormatError } from './errors.js';
+export { OnnxFormatError } from './errors.js';
 export { decodeOnnxModel } from './decode-onnx-model.js';
 export { encodeOnnxModel } from './encode-onnx-model.js';
 export { decodeTensorProto, encodeTensorProto } from './tensor-proto.js';

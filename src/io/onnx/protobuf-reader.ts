@@ -1,5 +1,5 @@
 /** Reading protobuf wire format: bounds-checked, every failure names its byte offset. */
-import { FormatError } from './errors.js';
+import { OnnxFormatError } from './errors.js';
 import { TWO_32, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT } from './protobuf-wire.js';
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
@@ -32,7 +32,7 @@ export class ProtoReader {
   }
 
   fail(detail: string, at = this.pos): never {
-    throw new FormatError(this.fileName, at, detail);
+    throw new OnnxFormatError(this.fileName, at, detail);
   }
 
   /** Advances to the next field; false at the end of the message. */
@@ -79,7 +79,7 @@ export class ProtoReader {
     try {
       return utf8Decoder.decode(this.bytesView());
     } catch (e) {
-      if (e instanceof FormatError) throw e;
+      if (e instanceof OnnxFormatError) throw e;
       return this.fail(`field ${this.field}: string is not valid UTF-8`, at);
     }
   }
