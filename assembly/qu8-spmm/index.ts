@@ -1,1 +1,41 @@
-// The qu8-spmm family's front door (kernels are added as they land).
+// The qu8-spmm family's front door: the entry point the runtime calls (parallel over
+// [start, end) of the img * rows units), the simd128 kernel, its scalar twin and the
+// scratch size. The contract is f32_spmm_32x1's, argument for argument where they share
+// meaning, with int8 weight codes, uint8 activations and the qu8 epilogue:
+//
+//   direct stride-1 conv over an image padded with the activation zero point (not 0):
+//     offsets = ic*Hp*Wp + ky*dh*Wp + kx*dw, inRowStride = Wp, outRows = OH, outCols = OW;
+//   im2col'd uint8 input [K][N]: offsets = k*N, outRows = 1, outCols = N;
+//   linear layer on x^T [in][batch]: offsets = k*batch, outRows = 1, outCols = batch
+//     (the output is then y^T [out][batch]).
+//
+// Offsets are in bytes (= elements) of one image of x. rowSum[r] = sum of row r's codes
+// (the runtime computes it when it packs the CSR); acc = sum w*x - zx*rowSum is the exact
+// int32 sum of w*(x - zx). The caller keeps 64 readable bytes after the last byte any
+// valid pixel reads (tiles load up to 15 bytes past a row's end); writes stay inside the
+// valid pixels. ldy, yBatchStride are in output elements (bytes for outKind 0, floats for 1).
+import { qu8_spmm_24x1__simd128, QU8_SPMM_PAIR_BYTES } from './qu8-spmm-24x1-simd128';
+export { qu8_spmm_24x1__simd128 } from './qu8-spmm-24x1-simd128';
+export { qu8_spmm_24x1__scalar } from './qu8-spmm-24x1-scalar';
+
+/** Per-thread scratch bytes qu8_spmm needs when no row has more than maxRowNnz nonzeros. */
+export function qu8_spmm_scratch_bytes(maxRowNnz: i32): i32 {
+  return ((max(maxRowNnz, 0) + 1) >> 1) * QU8_SPMM_PAIR_BYTES + 16;
+}
+
+/**
+ * Units u in [start, end), u = img * rows + r (see qu8_spmm_24x1__simd128):
+ * y[img*yBatchStride + r*ldy + oy*outCols + ox] = epilogue(sum_e values[e] *
+ * (x[img*xBatchStride + offsets[e] + oy*inRowStride + ox] - xZeroPoint)).
+ */
+export function qu8_spmm(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
+  xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  qu8_spmm_24x1__simd128(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr,
+    xZeroPoint, multiplierPtr, offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride,
+    start, end, scratchPtr);
+}

@@ -1,0 +1,274 @@
+// Sparse int8 weights x dense uint8 activations ("offset SpMM"): tiles of up to 24 output
+// pixels of one output row. The contract is f32_spmm_32x1's (see index.ts) with int8 codes
+// and the shared requantize/dequantize epilogue (../qu8-misc/qu8-epilogue.ts).
+//
+// Inner loop: two nonzeros (a, b) at a time. Their runs of x are loaded as plain v128 (16
+// codes) or 64-bit (8 codes) loads, byte-interleaved (a0 b0 a1 b1 ...), zero-extended to
+// i16 and multiplied by the splatted i16 pair (w_a, w_b) with i32x4.dot_i16x8_s, so each dot
+// does eight multiply-adds into int32: per pair and 16 pixels 2 loads, 2 shuffles, 4
+// extends, 4 dots and 4 adds for 32 MACs. The activation zero point is not subtracted per
+// pixel; acc = sum w*x - zx * rowSum[r] is corrected once per output.
+//
+// Measured on one core (Xeon, V8 11.3, conv2 of the Keras MNIST CNN as a direct conv and
+// as an im2col'd [288][576] matrix, 50-95% random sparsity), in GOP/s over nonzeros:
+//   this inner loop (16-byte loads, byte interleave, extend)     43-48
+//   x pre-extended to i16 in scratch, i16 interleave             45-50 (plus a per-image pass)
+//   two load8x8_u runs + i16x8 shuffle interleave                 31-38
+//   32-pixel tiles (8 accumulators) or two pairs per iteration    30-38 (V8 spills)
+//   even/odd split by masks and shifts (no extends)               29-34
+//   one nonzero at a time, i16x8.mul then widen to i32            13-18
+//   reading the CSR directly (pair weights built per tile)        33-45
+//   float32, the same loop shape                                  23-26
+// The i16 copy is no faster once its conversion pass is paid and needs scratch the size
+// of an image, so the kernel reads the uint8 activations directly. Pairs are prepared once
+// per output row in scratch (weights as an i16 pair, two offsets): rebuilding them per tile
+// cost a quarter of the time at 95% sparsity. Output rows outside, pixel tiles inside was
+// faster than the reverse here (25% at 90% sparsity on the im2col layout).
+//
+// Tiles: a row of W >= 8 pixels is g = ceil(W/8) groups of 8, split into ceil(g/3) tiles of
+// near-equal size (24 -> 3, 26 -> 2+2, 33 -> 3+2, 576 -> 24 x 3), because walking a row's
+// pairs is paid per tile; the last tile ends at W, recomputing pixels its neighbour wrote
+// when W is not a multiple of 8 (the same bits). Rows narrower than 8 stack up to three
+// output rows per tile and store W lanes of each. A single pixel per row (batch-1 linear
+// layer) is a sparse dot product vectorised across nonzeros instead. Loads reach at most
+// 15 bytes past the last valid pixel of a row (the caller keeps 64 readable bytes after any
+// valid read); stores never leave the valid pixels.
+import {
+  qu8Finish4, qu8Finish1, qu8Store16, qu8Store8, qu8Store1, qu8StoreLanes, qu8ClampLo, qu8ClampHi, QU8_OUT_F32,
+} from '../qu8-misc/qu8-epilogue';
+
+/** Bytes of one prepared pair: i32 (w_a | w_b << 16), i32 offset a, i32 offset b. */
+export const QU8_SPMM_PAIR_BYTES = 12;
+
+/**
+ * Writes the pair records of nonzeros [e0, e1) at tabPtr and returns the end of the table.
+ * An odd last nonzero is paired with weight 0 at its own offset.
+ */
+// @ts-ignore: decorator
+@inline export function qu8SpmmPairs(e0: i32, e1: i32, offsetsPtr: usize, valuesPtr: usize, tabPtr: usize): usize {
+  let t = tabPtr;
+  let e = e0;
+  for (; e + 2 <= e1; e += 2, t += QU8_SPMM_PAIR_BYTES) {
+    const wa = <i32>load<i8>(valuesPtr + <usize>e);
+    const wb = <i32>load<i8>(valuesPtr + <usize>e, 1);
+    store<i32>(t, (wa & 0xffff) | (wb << 16));
+    store<i32>(t, load<i32>(offsetsPtr + (<usize>e << 2)), 4);
+    store<i32>(t, load<i32>(offsetsPtr + (<usize>e << 2), 4), 8);
+  }
+  if (e < e1) {
+    const o = load<i32>(offsetsPtr + (<usize>e << 2));
+    store<i32>(t, <i32>load<i8>(valuesPtr + <usize>e) & 0xffff);
+    store<i32>(t, o, 4);
+    store<i32>(t, o, 8);
+    t += QU8_SPMM_PAIR_BYTES;
+  }
+  return t;
+}
+
+// Bytes 0..7 of a and b interleaved (a0 b0 a1 b1 ...), and bytes 8..15.
+// @ts-ignore: decorator
+@inline function zipLo(a: v128, b: v128): v128 {
+  return v128.shuffle<u8>(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+}
+// @ts-ignore: decorator
+@inline function zipHi(a: v128, b: v128): v128 {
+  return v128.shuffle<u8>(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+}
+
+/** Runs of 8 (G = 1), 16 (G = 2) or 24 (G = 3) pixels of one output row. */
+// @ts-ignore: decorator
+@inline function tileRow(
+  G: i32, tabPtr: usize, tabEnd: usize, xb: usize, init: v128, mult: v128, off: v128, lo: v128, hi: v128,
+  outKind: i32, yPtr: usize, idx: usize,
+): void {
+  let a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init;
+  for (let t = tabPtr; t < tabEnd; t += QU8_SPMM_PAIR_BYTES) {
+    const w = v128.load32_splat(t);
+    const pa = xb + <usize>load<i32>(t, 4), pb = xb + <usize>load<i32>(t, 8);
+    if (G >= 2) {
+      const va = v128.load(pa), vb = v128.load(pb);
+      const l = zipLo(va, vb), h = zipHi(va, vb);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(l), w));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l), w));
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(h), w));
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(h), w));
+    } else {
+      const l = zipLo(v128.load64_zero(pa), v128.load64_zero(pb));
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(l), w));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l), w));
+    }
+    if (G == 3) {
+      const l = zipLo(v128.load64_zero(pa, 16), v128.load64_zero(pb, 16));
+      a4 = i32x4.add(a4, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(l), w));
+      a5 = i32x4.add(a5, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l), w));
+    }
+  }
+  const v0 = qu8Finish4(a0, mult, off, lo, hi, outKind);
+  const v1 = qu8Finish4(a1, mult, off, lo, hi, outKind);
+  if (G == 1) {
+    qu8Store8(yPtr, idx, v0, v1, outKind);
+  } else {
+    qu8Store16(yPtr, idx, v0, v1,
+      qu8Finish4(a2, mult, off, lo, hi, outKind),
+      qu8Finish4(a3, mult, off, lo, hi, outKind), outKind);
+  }
+  if (G == 3) {
+    qu8Store8(yPtr, idx + 16,
+      qu8Finish4(a4, mult, off, lo, hi, outKind),
+      qu8Finish4(a5, mult, off, lo, hi, outKind), outKind);
+  }
+}
+
+/**
+ * R (1..3) output rows of n (1..8) pixels each, for rows narrower than 8: x rows xStep
+ * bytes apart, outputs yStep elements apart. Loads read 8 bytes per row.
+ */
+// @ts-ignore: decorator
+@inline function tileStacked(
+  R: i32, n: i32, tabPtr: usize, tabEnd: usize, xb: usize, xStep: usize, init: v128, mult: v128, off: v128,
+  lo: v128, hi: v128, outKind: i32, yPtr: usize, idx: usize, yStep: usize,
+): void {
+  let a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init;
+  for (let t = tabPtr; t < tabEnd; t += QU8_SPMM_PAIR_BYTES) {
+    const w = v128.load32_splat(t);
+    const pa = xb + <usize>load<i32>(t, 4), pb = xb + <usize>load<i32>(t, 8);
+    let l = zipLo(v128.load64_zero(pa), v128.load64_zero(pb));
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(l), w));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l), w));
+    if (R > 1) {
+      l = zipLo(v128.load64_zero(pa + xStep), v128.load64_zero(pb + xStep));
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(l), w));
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l), w));
+    }
+    if (R > 2) {
+      l = zipLo(v128.load64_zero(pa + 2 * xStep), v128.load64_zero(pb + 2 * xStep));
+      a4 = i32x4.add(a4, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(l), w));
+      a5 = i32x4.add(a5, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l), w));
+    }
+  }
+  const n0 = min(n, 4), n1 = n - 4;
+  qu8StoreLanes(yPtr, idx, 1, qu8Finish4(a0, mult, off, lo, hi, outKind), n0, outKind);
+  qu8StoreLanes(yPtr, idx + 4, 1, qu8Finish4(a1, mult, off, lo, hi, outKind), n1, outKind);
+  if (R > 1) {
+    qu8StoreLanes(yPtr, idx + yStep, 1, qu8Finish4(a2, mult, off, lo, hi, outKind), n0, outKind);
+    qu8StoreLanes(yPtr, idx + yStep + 4, 1, qu8Finish4(a3, mult, off, lo, hi, outKind), n1, outKind);
+  }
+  if (R > 2) {
+    qu8StoreLanes(yPtr, idx + 2 * yStep, 1, qu8Finish4(a4, mult, off, lo, hi, outKind), n0, outKind);
+    qu8StoreLanes(yPtr, idx + 2 * yStep + 4, 1, qu8Finish4(a5, mult, off, lo, hi, outKind), n1, outKind);
+  }
+}
+
+/**
+ * sum_e values[e] * x[offsets[e]] over nonzeros [e0, e1) at one pixel (xb), vectorised across
+ * nonzeros: eight codes gathered into lanes (v128.load8_lane), one dot with eight weights.
+ * A batch-1 linear layer has one pixel per row, so its nonzeros are the only parallelism.
+ */
+// @ts-ignore: decorator
+@inline function pixelDot(e0: i32, e1: i32, offsetsPtr: usize, valuesPtr: usize, xb: usize): i32 {
+  let acc = i32x4.splat(0);
+  let e = e0;
+  for (; e + 8 <= e1; e += 8) {
+    const op = offsetsPtr + (<usize>e << 2);
+    let xv = v128.load8_splat(xb + <usize>load<i32>(op));
+    xv = v128.load8_lane(xb + <usize>load<i32>(op, 4), xv, 1);
+    xv = v128.load8_lane(xb + <usize>load<i32>(op, 8), xv, 2);
+    xv = v128.load8_lane(xb + <usize>load<i32>(op, 12), xv, 3);
+    xv = v128.load8_lane(xb + <usize>load<i32>(op, 16), xv, 4);
+    xv = v128.load8_lane(xb + <usize>load<i32>(op, 20), xv, 5);
+    xv = v128.load8_lane(xb + <usize>load<i32>(op, 24), xv, 6);
+    xv = v128.load8_lane(xb + <usize>load<i32>(op, 28), xv, 7);
+    const wv = i16x8.extend_low_i8x16_s(v128.load64_zero(valuesPtr + <usize>e));
+    acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(xv), wv));
+  }
+  let s = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  for (; e < e1; e++) s += <i32>load<i8>(valuesPtr + <usize>e) * <i32>load<u8>(xb + <usize>load<i32>(offsetsPtr + (<usize>e << 2)));
+  return s;
+}
+
+/** One tile of G groups of 8 pixels (a constant at each call below) at output column ox. */
+function rowTile(
+  G: i32, tabPtr: usize, tabEnd: usize, xr: usize, ox: i32, init: v128, mult: v128, off: v128, lo: v128, hi: v128,
+  outKind: i32, yRow: usize, base: usize,
+): void {
+  const xb = xr + <usize>ox, idx = base + <usize>ox;
+  if (G == 3) tileRow(3, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx);
+  else if (G == 2) tileRow(2, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx);
+  else tileRow(1, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx);
+}
+
+/**
+ * Units u in [start, end), u = img * rows + r: for oy < outRows, ox < outCols,
+ *   acc = sum_{e in row r} values[e] * x[img*xBatchStride + offsets[e] + oy*inRowStride + ox]
+ *         - xZeroPoint * rowSum[r]
+ * goes through the epilogue with multiplier[r], offset[r] and lands at element
+ * img*yBatchStride + r*ldy + oy*outCols + ox of y (uint8 for outKind 0, float32 for 1).
+ * scratchPtr: qu8_spmm_scratch_bytes(max nonzeros in a row) bytes, 4-byte aligned (unused when outCols == 1).
+ */
+export function qu8_spmm_24x1__simd128(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
+  xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  if (rows <= 0 || outRows <= 0 || outCols <= 0) return;
+  const loS = qu8ClampLo(clampLo, outKind), hiS = qu8ClampHi(clampHi, outKind);
+  const lo = f32x4.splat(loS), hi = f32x4.splat(hiS);
+  const shift: usize = outKind == QU8_OUT_F32 ? 2 : 0;
+  const W = outCols, irs = <usize>inRowStride;
+  // A row of g = ceil(W/8) groups of 8 pixels splits into ceil(g/3) tiles of near-equal
+  // size (24 -> 3, 26 -> 2+2, 33 -> 3+2), since walking a row's pairs is paid per tile.
+  // The last tile ends at W, overlapping its neighbour when W is not a multiple of 8.
+  const groups = (W + 7) >> 3;
+  const tiles = (groups + 2) / 3;
+  const perTile = groups / tiles, extra = groups % tiles;
+  for (let u = start; u < end; u++) {
+    const img = u / rows, r = u - img * rows;
+    const rq = <usize>r << 2;
+    const e0 = load<i32>(rowPtrPtr + rq), e1 = load<i32>(rowPtrPtr + rq, 4);
+    const xi = xPtr + <usize>img * <usize>xBatchStride;
+    const yRow = yPtr + ((<usize>img * <usize>yBatchStride + <usize>r * <usize>ldy) << shift);
+    const corrS = xZeroPoint * load<i32>(rowSumPtr + rq);
+    const multS = load<f32>(multiplierPtr + rq), offS = load<f32>(offsetPtr + rq);
+    if (W == 1) {
+      for (let oy = 0; oy < outRows; oy++) {
+        const acc = pixelDot(e0, e1, offsetsPtr, valuesPtr, xi + <usize>oy * irs) - corrS;
+        qu8Store1(yRow, <usize>oy, qu8Finish1(acc, multS, offS, loS, hiS, outKind), outKind);
+      }
+      continue;
+    }
+    const tabEnd = qu8SpmmPairs(e0, e1, offsetsPtr, valuesPtr, scratchPtr);
+    const init = i32x4.splat(-corrS), mult = f32x4.splat(multS), off = f32x4.splat(offS);
+    if (W < 8) {
+      let oy = 0;
+      for (; oy + 3 <= outRows; oy += 3) {
+        tileStacked(3, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W);
+      }
+      if (outRows - oy == 2) {
+        tileStacked(2, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W);
+      } else if (outRows - oy == 1) {
+        tileStacked(1, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W);
+      }
+      continue;
+    }
+    for (let oy = 0; oy < outRows; oy++) {
+      const xr = xi + <usize>oy * irs;
+      const base = <usize>oy * <usize>W;
+      let ox = 0;
+      for (let i = 0; i < tiles; i++) {
+        const G = perTile + (i < extra ? 1 : 0);
+        if (i < tiles - 1) {
+          rowTile(G, scratchPtr, tabEnd, xr, ox, init, mult, off, lo, hi, outKind, yRow, base);
+          ox += G << 3;
+        } else if (W >= G << 3) {
+          rowTile(G, scratchPtr, tabEnd, xr, W - (G << 3), init, mult, off, lo, hi, outKind, yRow, base);
+        } else {
+          // A single tile wider than the row: G-1 groups from 0, one more ending at W.
+          if (G > 1) rowTile(G - 1, scratchPtr, tabEnd, xr, 0, init, mult, off, lo, hi, outKind, yRow, base);
+          rowTile(1, scratchPtr, tabEnd, xr, W - 8, init, mult, off, lo, hi, outKind, yRow, base);
+        }
+      }
+    }
+  }
+}
