@@ -1,7 +1,9 @@
 // Grouped 2-D convolution over NCHW images as im2col + GEMM, one image at a time.
 // Threads split the batch: each handles images [start, end) with its own scratch, laid out
-//   [ col: kg*oh*ow floats | GEMM packing scratch | (bwd_filter only) dW partial oc*kg, dB partial oc ]
-// so the weight gradient is summed per thread and the TypeScript side adds the partials.
+//   [ col: kg*oh*ow floats | GEMM packing scratch ].
+// The weight gradient is summed per fixed run of images (imagesPerPartial) into its own
+// partial, and the TypeScript side adds the partials in order: the sums then do not depend
+// on how many threads split the batch.
 import { f32_gemm, f32_gemm_scratch_bytes } from '../f32-gemm/index';
 import { f32_im2col, f32_col2im } from '../im2col/index';
 
@@ -38,7 +40,10 @@ import { f32_im2col, f32_col2im } from '../im2col/index';
   return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
 }
 
-/** Bytes of per-thread scratch the three conv kernels need (bwd_filter adds its partials). */
+/**
+ * Bytes of per-thread scratch the three conv kernels need. withPartials != 0 adds room for
+ * one dW and dB partial (oc*kg + oc floats), for callers that keep them in scratch.
+ */
 export function f32_conv2d_scratch_bytes(c: i32, oc: i32, oh: i32, ow: i32, kh: i32, kw: i32, groups: i32, withPartials: i32): i32 {
   const kg = (c / groups) * kh * kw;
   let bytes = gemmScratchPtr(0, kg, oh * ow) + align64(<usize>f32_gemm_scratch_bytes());
@@ -104,23 +109,28 @@ export function f32_conv2d_bwd_data(
 }
 
 /**
- * Adds this thread's images' dW (and dB when withBias) into the partials in its scratch;
- * the caller zeroes the partials first and sums them over threads afterwards.
+ * dW (and dB when withBias) per run of images: image img adds into partial
+ * p = img / imagesPerPartial at partialsPtr + p * (oc*kg + oc) floats ([dW oc x kg | dB oc]),
+ * the first image of a run overwriting it. A run must not be split between threads: the
+ * caller's slices start at multiples of imagesPerPartial (the pool's grain).
  */
 export function f32_conv2d_bwd_filter(
-  xPtr: usize, dyPtr: usize, withBias: i32,
+  xPtr: usize, dyPtr: usize, withBias: i32, partialsPtr: usize, imagesPerPartial: i32,
   n: i32, c: i32, h: i32, w: i32, oc: i32, oh: i32, ow: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, groups: i32,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   const cg = c / groups, ocg = oc / groups, kg = cg * kh * kw, ohw = oh * ow;
   const gemmPtr = gemmScratchPtr(scratchPtr, kg, ohw);
-  const dwPtr = gemmPtr + align64(<usize>f32_gemm_scratch_bytes());
-  const dbPtr = dwPtr + (<usize>oc * kg << 2);
+  const partialBytes = <usize>(oc * kg + oc) << 2;
   for (let img = start; img < end; img++) {
+    const dwPtr = partialsPtr + <usize>(img / imagesPerPartial) * partialBytes;
+    const dbPtr = dwPtr + (<usize>oc * kg << 2);
+    const first = img == start || img % imagesPerPartial == 0;
     for (let g = 0; g < groups; g++) {
       const col = columns(groupPtr(xPtr, img, c, g, cg, h * w), cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, scratchPtr);
-      f32_gemm(0, 1, ocg, kg, ohw, 1.0, groupPtr(dyPtr, img, oc, g, ocg, ohw), ohw, col, ohw, 1.0, dwPtr + (<usize>g * ocg * kg << 2), kg, gemmPtr);
+      f32_gemm(0, 1, ocg, kg, ohw, 1.0, groupPtr(dyPtr, img, oc, g, ocg, ohw), ohw, col, ohw, first ? 0.0 : 1.0,
+        dwPtr + (<usize>g * ocg * kg << 2), kg, gemmPtr);
     }
     if (withBias) {
       for (let o = 0; o < oc; o++) {
@@ -131,7 +141,7 @@ export function f32_conv2d_bwd_filter(
         let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
         for (; j < ohw; j++) s += load<f32>(row + (<usize>j << 2));
         const p = dbPtr + (<usize>o << 2);
-        store<f32>(p, load<f32>(p) + s);
+        store<f32>(p, first ? s : load<f32>(p) + s);
       }
     }
   }

@@ -38,26 +38,15 @@ function scaleC(m: i32, n: i32, beta: f32, cPtr: usize, ldc: i32): void {
   }
 }
 
-/** Adds (or, accumulate == 0, copies) the top-left mr x nr of a 5x8 tile into C. */
-function mergeTile(mr: i32, nr: i32, tilePtr: usize, accumulate: i32, cPtr: usize, ldc: i32): void {
+/** Copies the top-left mr x nr block of C into a 5x8 tile (row stride NR) or back. */
+function copyTile(mr: i32, nr: i32, fromPtr: usize, fromLd: i32, toPtr: usize, toLd: i32): void {
   for (let r = 0; r < mr; r++) {
-    const row = cPtr + ((<usize>r * ldc) << 2);
-    const t = tilePtr + (<usize>(r * NR) << 2);
+    const src = fromPtr + ((<usize>r * fromLd) << 2), dst = toPtr + ((<usize>r * toLd) << 2);
     if (nr == NR) {
-      // Whole rows of the tile (the ragged last row panel): two vectors per row.
-      let v0 = v128.load(t), v1 = v128.load(t, 16);
-      if (accumulate != 0) {
-        v0 = f32x4.add(v0, v128.load(row));
-        v1 = f32x4.add(v1, v128.load(row, 16));
-      }
-      v128.store(row, v0);
-      v128.store(row, v1, 16);
-      continue;
-    }
-    for (let c = 0; c < nr; c++) {
-      const o = row + (<usize>c << 2);
-      const v = load<f32>(t + (<usize>c << 2));
-      store<f32>(o, accumulate != 0 ? load<f32>(o) + v : v);
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+    } else {
+      for (let c = 0; c < nr; c++) store<f32>(dst + (<usize>c << 2), load<f32>(src + (<usize>c << 2)));
     }
   }
 }
@@ -107,8 +96,13 @@ export function f32_gemm(
             if (mr == MR && nr == NR) {
               f32_gemm_5x8__simd128(kc, aPanel, bPanel, cTile, ldc, accumulate);
             } else {
-              f32_gemm_5x8__simd128(kc, aPanel, bPanel, tile, NR, 0);
-              mergeTile(mr, nr, tile, accumulate, cTile, ldc);
+              // A ragged tile runs on a full-size copy of its part of C, so that every
+              // element sums in the order a full tile uses (C first, then the products in
+              // p order): results then do not depend on where a thread's rows or columns
+              // begin, and so not on the thread count.
+              if (accumulate != 0) copyTile(mr, nr, cTile, ldc, tile, NR);
+              f32_gemm_5x8__simd128(kc, aPanel, bPanel, tile, NR, accumulate);
+              copyTile(mr, nr, tile, NR, cTile, ldc);
             }
             cTile += ldcBytes * MR;
           }

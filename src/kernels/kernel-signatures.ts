@@ -35,7 +35,7 @@ export interface KernelParams {
   f32_col2im__scalar: [colPtr: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, xPtr: number];
   f32_col2im__simd128: [colPtr: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, xPtr: number];
   f32_conv2d_bwd_data: [dyPtr: number, wPtr: number, dxPtr: number, n: number, c: number, h: number, w: number, oc: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number, start: number, end: number, scratchPtr: number];
-  f32_conv2d_bwd_filter: [xPtr: number, dyPtr: number, withBias: number, n: number, c: number, h: number, w: number, oc: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number, start: number, end: number, scratchPtr: number];
+  f32_conv2d_bwd_filter: [xPtr: number, dyPtr: number, withBias: number, partialsPtr: number, imagesPerPartial: number, n: number, c: number, h: number, w: number, oc: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number, start: number, end: number, scratchPtr: number];
   f32_conv2d_fwd: [xPtr: number, wPtr: number, biasPtr: number, yPtr: number, n: number, c: number, h: number, w: number, oc: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number, start: number, end: number, scratchPtr: number];
   f32_conv2d_prepacked: [xPtr: number, aPackedPtr: number, biasPtr: number, minV: number, maxV: number, yPtr: number, n: number, c: number, h: number, w: number, oc: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, start: number, end: number, scratchPtr: number];
   f32_conv2d_prepacked_scratch_bytes: [c: number, oc: number, oh: number, ow: number, kh: number, kw: number];
@@ -79,6 +79,9 @@ export interface KernelParams {
   f32_maxpool2d_fwd: [xPtr: number, yPtr: number, argmaxPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, start: number, end: number, scratchPtr: number];
   f32_maxpool2d_fwd__scalar: [xPtr: number, yPtr: number, argmaxPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, start: number, end: number, scratchPtr: number];
   f32_maxpool2d_fwd__simd128: [xPtr: number, yPtr: number, argmaxPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, start: number, end: number, scratchPtr: number];
+  f32_qc8w_spmm_32x1: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
+  f32_qc8w_spmm_32x1__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
+  f32_qc8w_spmm_32x1__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   f32_reduce_sum: [inPtr: number, outPtr: number, descPtr: number, start: number, end: number, scratchPtr: number];
   f32_reduce_sum__scalar: [inPtr: number, outPtr: number, descPtr: number, start: number, end: number, scratchPtr: number];
   f32_reduce_sum__simd128: [inPtr: number, outPtr: number, descPtr: number, start: number, end: number, scratchPtr: number];
@@ -229,6 +232,9 @@ export interface KernelResults {
   f32_maxpool2d_fwd: void;
   f32_maxpool2d_fwd__scalar: void;
   f32_maxpool2d_fwd__simd128: void;
+  f32_qc8w_spmm_32x1: void;
+  f32_qc8w_spmm_32x1__scalar: void;
+  f32_qc8w_spmm_32x1__simd128: void;
   f32_reduce_sum: void;
   f32_reduce_sum__scalar: void;
   f32_reduce_sum__simd128: void;
@@ -335,7 +341,7 @@ export interface ParallelKernelParams {
   f32_channel_affine__scalar: [xPtr: number, scalePtr: number, shiftPtr: number, yPtr: number, n: number, c: number, hw: number];
   f32_channel_affine__simd128: [xPtr: number, scalePtr: number, shiftPtr: number, yPtr: number, n: number, c: number, hw: number];
   f32_conv2d_bwd_data: [dyPtr: number, wPtr: number, dxPtr: number, n: number, c: number, h: number, w: number, oc: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number];
-  f32_conv2d_bwd_filter: [xPtr: number, dyPtr: number, withBias: number, n: number, c: number, h: number, w: number, oc: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number];
+  f32_conv2d_bwd_filter: [xPtr: number, dyPtr: number, withBias: number, partialsPtr: number, imagesPerPartial: number, n: number, c: number, h: number, w: number, oc: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number];
   f32_conv2d_fwd: [xPtr: number, wPtr: number, biasPtr: number, yPtr: number, n: number, c: number, h: number, w: number, oc: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number];
   f32_conv2d_prepacked: [xPtr: number, aPackedPtr: number, biasPtr: number, minV: number, maxV: number, yPtr: number, n: number, c: number, h: number, w: number, oc: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number];
   f32_copy_rows: [srcPtr: number, srcStride: number, dstPtr: number, dstStride: number, cols: number];
@@ -358,6 +364,9 @@ export interface ParallelKernelParams {
   f32_maxpool2d_fwd: [xPtr: number, yPtr: number, argmaxPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
   f32_maxpool2d_fwd__scalar: [xPtr: number, yPtr: number, argmaxPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
   f32_maxpool2d_fwd__simd128: [xPtr: number, yPtr: number, argmaxPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
+  f32_qc8w_spmm_32x1: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  f32_qc8w_spmm_32x1__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  f32_qc8w_spmm_32x1__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   f32_reduce_sum: [inPtr: number, outPtr: number, descPtr: number];
   f32_reduce_sum__scalar: [inPtr: number, outPtr: number, descPtr: number];
   f32_reduce_sum__simd128: [inPtr: number, outPtr: number, descPtr: number];

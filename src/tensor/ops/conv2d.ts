@@ -3,7 +3,7 @@
  * and dense convs run as im2col + GEMM per image; depthwise convs (one input channel per
  * group) use the direct depthwise kernels, where im2col would only add copies.
  */
-import { call, parallel, threadScratch, wasm } from '../../kernels/index.js';
+import { call, parallel } from '../../kernels/index.js';
 import { record } from '../autograd.js';
 import { assertShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -77,23 +77,29 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptio
   });
 }
 
-/** dW and dB: each thread sums its images into partials in its scratch; we add them up. */
+// Images per dW partial. The batch is summed in fixed runs of this many images, whatever
+// the thread count, and the partials are added in order, so training repeats bit for bit
+// across thread counts. Threads split the batch at run boundaries, so a batch of n keeps at
+// most ceil(n / 4) threads busy in this kernel.
+const IMAGES_PER_PARTIAL = 4;
+
+/** dW and dB: the kernel sums each run of images into its own partial; we add them up in order. */
 function filterGrad(x: Tensor, dy: Tensor, dims: ConvDims, groups: number, oc: number, kg: number, wantBias: boolean): [Tensor, Tensor | null] {
   const [n, c, , , , oh, ow, kh, kw] = dims;
-  const bytes = call('f32_conv2d_scratch_bytes', c, oc, oh, ow, kh, kw, groups, 1);
-  const partialOffset = call('f32_conv2d_scratch_bytes', c, oc, oh, ow, kh, kw, groups, 0);
+  const scratchBytes = call('f32_conv2d_scratch_bytes', c, oc, oh, ow, kh, kw, groups, 0);
   const partialFloats = oc * kg + oc;
-  const ptrs = threadScratch(bytes);
-  const heap = wasm().heap;
-  for (const p of ptrs) heap.f32(p + partialOffset, partialFloats).fill(0);
-  parallel('f32_conv2d_bwd_filter', [x.ptr, dy.ptr, wantBias ? 1 : 0, ...dims, groups], n, { scratchBytes: bytes });
+  const runs = Math.ceil(n / IMAGES_PER_PARTIAL);
+  const partials = Tensor.empty([runs * partialFloats]);
+  parallel('f32_conv2d_bwd_filter', [x.ptr, dy.ptr, wantBias ? 1 : 0, partials.ptr, IMAGES_PER_PARTIAL, ...dims, groups], n,
+    { grain: IMAGES_PER_PARTIAL, scratchBytes });
   const dw = Tensor.zeros([oc, c / groups, kh, kw]);
   const db = wantBias ? Tensor.zeros([oc]) : null;
-  const dwv = dw.view(), dbv = db?.view();
-  for (const p of ptrs) {
-    const part = heap.f32(p + partialOffset, partialFloats);
-    for (let i = 0; i < oc * kg; i++) dwv[i]! += part[i]!;
-    if (dbv) for (let i = 0; i < oc; i++) dbv[i]! += part[oc * kg + i]!;
+  const dwv = dw.view(), dbv = db?.view(), all = partials.view();
+  for (let r = 0; r < runs; r++) {
+    const base = r * partialFloats;
+    for (let i = 0; i < oc * kg; i++) dwv[i]! += all[base + i]!;
+    if (dbv) for (let i = 0; i < oc; i++) dbv[i]! += all[base + oc * kg + i]!;
   }
+  partials.dispose();
   return [dw, db];
 }
