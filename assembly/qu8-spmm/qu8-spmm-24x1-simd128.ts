@@ -19,6 +19,16 @@
 //   one nonzero at a time, i16x8.mul then widen to i32            13-18
 //   reading the CSR directly (pair weights built per tile)        33-45
 //   float32, the same loop shape                                  23-26
+// and on 24-pixel conv tiles, i16 accumulation of i16x8.mul products in groups whose
+// sum |w| <= 255 (so the i16 sums cannot overflow) over an i16 copy of x - 128 was 15%
+// slower than this loop with 8-bit codes and 12% faster with 4-bit codes: not worth an
+// image-sized scratch copy. Against f32_spmm_32x1 on the direct conv layout this kernel is
+// ahead at <= 70% sparsity and behind at 90-95% (0.7-0.85x): a pair costs about as much as
+// two float nonzeros there (unaligned loads split cache lines; the byte shuffles and
+// extends compete with the dots for the same vector ports), and the requantizing epilogue
+// (seven vector ops per four outputs against the float kernel's two) dominates short rows.
+// On [K][N] layouts (im2col, x^T of a linear layer) the loads are aligned and the uint8
+// activations a quarter of the bytes: 1.3-1.7x the float kernel there.
 // The i16 copy is no faster once its conversion pass is paid and needs scratch the size
 // of an image, so the kernel reads the uint8 activations directly. Pairs are prepared once
 // per output row in scratch (weights as an i16 pair, two offsets): rebuilding them per tile
@@ -186,8 +196,12 @@ export const QU8_SPMM_PAIR_BYTES = 12;
   return s;
 }
 
-/** One tile of G groups of 8 pixels (a constant at each call below) at output column ox. */
-function rowTile(
+/**
+ * One tile of G groups of 8 pixels at output column ox. Inlined: as a call it cost a
+ * third of the time of an empty row's tile (12 vs 18 us per conv2 image with no nonzeros).
+ */
+// @ts-ignore: decorator
+@inline function rowTile(
   G: i32, tabPtr: usize, tabEnd: usize, xr: usize, ox: i32, init: v128, mult: v128, off: v128, lo: v128, hi: v128,
   outKind: i32, yRow: usize, base: usize,
 ): void {
