@@ -32,15 +32,17 @@ describe('runtime int8 paths equal the quantized simulation within one step', ()
         const probe = await Session.create(deploy, { batch: n, timingRuns: 1 });
         const layers = probe.explain();
         probe.dispose();
-        // One session on the integer kernels wherever they apply, one on float kernels between conversions.
-        const integer: Record<string, string> = {}, viaFloat: Record<string, string> = {};
-        for (const l of layers) {
-          if (l.candidates.some((c) => c.kernel.startsWith('qu8') || c.kernel.startsWith('u8'))) integer[l.node] = l.candidates.find((c) => c.kernel.startsWith('qu8') || c.kernel.startsWith('u8'))!.kernel;
-          const f = l.candidates.find((c) => c.kernel.includes('via f32'));
-          if (f) viaFloat[l.node] = f.kernel;
-        }
-        assert.ok(Object.keys(integer).length > 0, 'no integer kernel applied');
-        for (const kernels of [integer, viaFloat]) {
+        // One session per family: dense integer, sparse integer, and float kernels between conversions.
+        const families = ['qu8 dense', 'qu8 sparse', 'via f32'].map((family) => {
+          const kernels: Record<string, string> = {};
+          for (const l of layers) {
+            const k = l.candidates.find((c) => c.kernel.includes(family) || (family !== 'via f32' && c.kernel.startsWith('u8')));
+            if (k) kernels[l.node] = k.kernel;
+          }
+          return kernels;
+        });
+        assert.ok(Object.values(families[0]!).some((k) => k.startsWith('qu8 dense')) && Object.values(families[1]!).some((k) => k.startsWith('qu8 sparse')), 'no integer kernel applied');
+        for (const kernels of families) {
           const s = await Session.create(deploy, { batch: n, kernels, choose: 'first' });
           const got = s.runSync(raw, [n, 1, 28, 28]);
           for (const l of s.explain()) if (kernels[l.node]) assert.equal(l.chosen, kernels[l.node]);

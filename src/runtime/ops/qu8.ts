@@ -7,7 +7,7 @@
  * the simulation used (up to where float32 rounding breaks a tie: one step at most).
  */
 import { call, parallel } from '../../kernels/index.js';
-import type { ConvNode, LinearNode, PoolNode } from '../graph.js';
+import type { ConvNode, LinearNode, PoolNode, WeightTensor } from '../graph.js';
 import { Scratch, type Value } from '../plan/values.js';
 import { buildCsr, type Csr } from './csr.js';
 import { registerKernel, type Step, type StepContext } from './registry.js';
@@ -91,6 +91,62 @@ function qu8ScratchBytes(csr: Csr): number {
 }
 
 const linearOf = (ctx: StepContext) => ctx.plan.node as LinearNode;
+
+/** Every code of a weight as dense int8 (zero where not stored: zero point 0), row-major. */
+function denseCodes(w: WeightTensor): Int8Array {
+  const out = new Int8Array(w.shape.reduce((a, b) => a * b, 1));
+  const codes = w.codes!;
+  if (w.indices === null) out.set(codes);
+  else for (let k = 0; k < codes.length; k++) out[w.indices[k]!] = codes[k]!;
+  return out;
+}
+
+/** Packs a weight's codes once into the int8 GEMM's paired panels (with their row sums). */
+function packCodes(w: WeightTensor, rows: number, k: number, scratch: Scratch): number {
+  const codes = scratch.put(denseCodes(w));
+  const packed = scratch.alloc(call('qu8_gemm_packed_w_bytes', rows, k));
+  call('qu8_gemm_pack_w', rows, k, codes, packed);
+  return packed;
+}
+
+registerKernel({
+  op: 'Conv2d', name: 'qu8 dense gemm (qu8_conv2d)', dtype: 'qu8', weights: 'dense',
+  applies: (ctx) => u8In(ctx) && int8Weights(convOf(ctx)) && convOf(ctx).groups === 1,
+  build(ctx): Step {
+    const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
+    const [c, h, w] = x.shape, [oc, oh, ow] = y.shape;
+    const [kh, kw] = node.kernel, [sh, sw] = node.stride, [dh, dw] = node.dilation, [pt, pl] = node.pads;
+    const e = epilogue(ctx, node.weight.quant!.scales, node.bias, oc);
+    const scratch = new Scratch();
+    const packed = packCodes(node.weight, oc, c * kh * kw, scratch);
+    const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
+    const scratchBytes = call('qu8_conv2d_scratch_bytes', c, oh, ow, kh, kw);
+    const zx = x.grid!.zeroPoint;
+    return {
+      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
+      run: (n) => parallel('qu8_conv2d', [x.ptr, packed, y.ptr, c, h, w, oc, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, zx, mult, off, e.outKind, e.lo, e.hi], n, { scratchBytes }),
+    };
+  },
+});
+
+registerKernel({
+  op: 'Linear', name: 'qu8 dense gemm (qu8_linear)', dtype: 'qu8', weights: 'dense',
+  applies: (ctx) => u8In(ctx) && int8Weights(linearOf(ctx)),
+  build(ctx): Step {
+    const node = linearOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
+    const out = node.outFeatures, inF = x.size;
+    const e = epilogue(ctx, node.weight.quant!.scales, node.bias, out);
+    const scratch = new Scratch();
+    const packed = packCodes(node.weight, out, inF, scratch);
+    const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
+    const scratchBytes = call('qu8_linear_scratch_bytes', ctx.capacity, inF);
+    const zx = x.grid!.zeroPoint;
+    return {
+      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
+      run: (n) => parallel('qu8_linear', [x.ptr, n, inF, out, packed, zx, mult, off, e.outKind, e.lo, e.hi, y.ptr], out, { minPerThread: 8, scratchBytes: Math.max(scratchBytes, call('qu8_linear_scratch_bytes', 1, inF)) }),
+    };
+  },
+});
 
 registerKernel({
   op: 'Linear', name: 'qu8 sparse (qu8_spmm)', dtype: 'qu8', weights: 'sparse',
