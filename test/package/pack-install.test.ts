@@ -176,6 +176,10 @@ describe('the packed package, installed without dev dependencies', () => {
     assert.equal(result['wrongShape'], 'SessionError');
     assert.ok((result['agree'] as number) >= 0.9, `the .pqm and the quantized model agree on ${String(result['agree'])} of the argmaxes`);
 
+    // The CLI runs from the install too (bin/prunequant.js over dist/).
+    const help = mustRun(process.execPath, [join(app, 'node_modules', 'prunequant', 'bin', 'prunequant.js'), '--help'], app);
+    assert.match(help, /usage: prunequant <command>/);
+
     const kib = Number(mustRun('du', ['-sk', join(app, 'node_modules')], app).split(/\s+/)[0]);
     const bytes = kib * 1024;
     console.log(`installed size: ${(bytes / 2 ** 20).toFixed(1)} MiB in node_modules (tarball ${(packed[0]!.size / 2 ** 20).toFixed(2)} MiB; ${installed.join(', ')})`);
