@@ -9,7 +9,7 @@ import {
 } from '../../src/nn/index.js';
 import { Tensor, createRng, keep } from '../../src/tensor/index.js';
 import { randomFloats } from '../helpers/assert.js';
-import { expectLeafGradcheck, type LeafCheckOptions } from './leaf-gradcheck.js';
+import { expectLeafGradcheck, type GradcheckOptions as LeafCheckOptions } from '../helpers/gradcheck.js';
 
 type Chw = [number, number, number];
 
