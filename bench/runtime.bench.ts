@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { createModel } from '../src/nn/index.js';
 import { ANCHORS, writeAnchorInputs, type AnchorEngine, type AnchorInputs, type InferenceMeasurement, type InferenceRunOptions } from './lib/inference-anchors.js';
 import { formatMs, formatTable, ratioTable, rowFromMeasurement, type InferenceRow } from './lib/inference-rows.js';
-import { formatRate, mebibytes } from './lib/measure.js';
+import { formatRate, mebibytes, ratio, runJsonChild } from './lib/measure.js';
+import { fileURLToPath } from 'node:url';
 
 const { values: opts } = parseArgs({
   options: {
@@ -34,8 +35,8 @@ const engines = opts.engines!.split(',') as AnchorEngine[];
 for (const e of engines) if (!(e in ANCHORS)) throw new Error(`--engines: unknown engine '${e}'; known: ${Object.keys(ANCHORS).join(', ')}`);
 const runOpts = (threads: number): InferenceRunOptions => ({ threads, seconds: Number(opts.seconds), batch: Number(opts.batch), batch1Runs: Number(opts.runs) });
 
-// ───────────────────────────── OUR RUNTIME: PLUG IN HERE ─────────────────────────────
-// The configurations of ours to compare, per model. `models` limits one to some models.
+// Our runtime's configurations, per model (`models` limits one to some models); each runs in
+// its own process (bench/lib/runtime-worker.ts) with the anchors' timing protocol.
 const OUR_VARIANTS: { label: string; sparsity: number; bits: 32 | 8 | 4; models?: string[] }[] = [
   { label: 'ours dense fp32', sparsity: 0, bits: 32 },
   { label: 'ours 90% fp32', sparsity: 0.9, bits: 32 },
@@ -45,36 +46,57 @@ const OUR_VARIANTS: { label: string; sparsity: number; bits: 32 | 8 | 4; models?
   { label: 'ours 95% 4-bit', sparsity: 0.95, bits: 4, models: ['lenet5'] },
 ];
 
-/**
- * Rows for our runtime on one model at one thread count. Empty until `Session` lands. To
- * plug it in: write `bench/lib/runtime-worker.ts`, which builds `createModel(model, { seed: 0 })`,
- * prunes to `sparsity` and quantizes to `bits`, opens a `Session`, times it with
- * `timeInference` from `lib/inference-timing.ts` (the anchors' protocol) and prints one
- * `InferenceMeasurement` line; then, here, for each variant:
- *
- *   const r = runJsonChild<InferenceMeasurement>(process.execPath, ['--import', 'tsx', worker, ...], { env: { PRUNEQUANT_THREADS: String(threads) }, timeoutSeconds: 300 });
- *   if (r.ok) rows.push(rowFromMeasurement(r.value!, `${v.label} ${threads}t`)); else console.log(`${v.label}: FAILED (${r.error})`);
- */
-function measureOurRuntime(model: string, threads: number, inputs: AnchorInputs): InferenceRow[] {
-  const variants = OUR_VARIANTS.filter((v) => v.models === undefined || v.models.includes(model));
-  // TODO: run `variants` here (see above) once `Session` (src/runtime, being written) lands;
-  // until then there is nothing of ours to measure. `inputs` holds the same fp32 ONNX the
-  // anchors ran, should the worker start from it.
-  void variants, void threads, void inputs;
-  return [];
+const RUNTIME_WORKER = fileURLToPath(new URL('./lib/runtime-worker.ts', import.meta.url));
+
+/** Rows for our runtime on one model at one thread count: one process per configuration. */
+function measureOurRuntime(model: string, threads: number): InferenceRow[] {
+  const rows: InferenceRow[] = [];
+  for (const v of OUR_VARIANTS.filter((x) => x.models === undefined || x.models.includes(model))) {
+    const label = `${v.label} ${threads}t`;
+    const r = runJsonChild<InferenceMeasurement>(process.execPath, [
+      '--import', 'tsx', RUNTIME_WORKER, model, '--model', label, '--sparsity', String(v.sparsity), '--bits', String(v.bits),
+      '--seconds', opts.seconds!, '--batch', opts.batch!, '--runs', opts.runs!,
+    ], { env: { PRUNEQUANT_THREADS: String(threads) }, timeoutSeconds: 600 });
+    if (!r.ok || r.value === undefined) {
+      console.log(`${model} ${label}: FAILED (${r.error})`);
+      continue;
+    }
+    const m = r.value;
+    console.log(`${model} ${label}: batch 1 p50 ${formatMs(m.batch1.p50Ms)} ms p95 ${formatMs(m.batch1.p95Ms)} ms; batch ${m.batchN.batch} ${formatRate(m.batchN.imagesPerSecond)} img/s ` +
+      `(CPU/wall ${m.batchN.cpuPerWall.toFixed(2)}); created in ${m.sessionCreateMs.toFixed(0)} ms; peak RSS ${mebibytes(m.peakRssBytes)}; ${m.notes.join('; ')}`);
+    rows.push(rowFromMeasurement(m, label));
+  }
+  return rows;
+}
+
+/** The ratios the runtime issue asks for, where both sides were measured in this run. */
+function printTargets(model: string, ours: readonly InferenceRow[], anchors: readonly InferenceMeasurement[]): void {
+  const row = (label: string) => ours.find((r) => r.label.startsWith(label));
+  const anchor = (engine: string) => anchors.find((m) => m.engine === engine);
+  const line = (what: string, a: InferenceRow | undefined, b: { imagesPerSecond: number } | undefined) =>
+    console.log(`  ${what.padEnd(44)} ${a && b ? `${ratio(a.imagesPerSecond, b.imagesPerSecond)} (${formatRate(a.imagesPerSecond)} vs ${formatRate(b.imagesPerSecond)} img/s)` : 'n/a'}`);
+  const node = anchor('onnxruntime-node'), web = anchor('onnxruntime-web');
+  const tp = (m: InferenceMeasurement | undefined) => (m ? { imagesPerSecond: m.batchN.imagesPerSecond } : undefined);
+  console.log(`${model}: batch ${opts.batch} throughput ratios`);
+  line('ours dense fp32 / onnxruntime-web', row('ours dense fp32'), tp(web));
+  line('ours 90% fp32 / ours dense fp32', row('ours 90% fp32'), row('ours dense fp32'));
+  line('ours 90% int8 / onnxruntime-node', row('ours 90% int8'), tp(node));
+  line('ours 90% int8 / onnxruntime-web', row('ours 90% int8'), tp(web));
+  line('ours 95% int8 / onnxruntime-node', row('ours 95% int8'), tp(node));
+  if (row('ours 95% 4-bit')) line('ours 95% 4-bit / onnxruntime-node', row('ours 95% 4-bit'), tp(node));
 }
 
 /** Our rows for `model` against every anchor measured for it. */
-function printOursAgainstAnchors(model: string, threads: number, inputs: AnchorInputs, anchors: readonly InferenceMeasurement[]): void {
-  const ours = measureOurRuntime(model, threads, inputs);
+function printOursAgainstAnchors(model: string, threads: number, anchors: readonly InferenceMeasurement[]): void {
+  const ours = measureOurRuntime(model, threads);
   console.log(`\n${model}, ours at ${threads} thread${threads === 1 ? '' : 's'} against the anchors (speed-ups >1: ours faster; RSS <1: ours smaller)`);
   if (ours.length === 0) {
     console.log('  no rows for our runtime yet (measureOurRuntime in bench/runtime.bench.ts)');
     return;
   }
   console.log(ratioTable(ours, anchors.map((m) => rowFromMeasurement(m))));
+  printTargets(model, ours, anchors.filter((m) => m.threads === threads || m.engine === 'tfjs-wasm'));
 }
-// ─────────────────────────────────────────────────────────────────────────────────────
 
 // Its threads were runnable less than 85% of the time: other load took the cores.
 const starved = (m: InferenceMeasurement) => m.batchN.cpuPerWall < 0.85 * m.threads;
@@ -142,8 +164,8 @@ try {
   }
   console.log(loadLine('at end of the anchors'));
   printAnchorTable(results);
-  for (const [model, inputs] of inputsByModel) {
-    for (const threads of threadCounts) printOursAgainstAnchors(model, threads, inputs, results.filter((m) => m.model === model));
+  for (const model of inputsByModel.keys()) {
+    for (const threads of threadCounts) printOursAgainstAnchors(model, threads, results.filter((m) => m.model === model));
   }
   if (opts.json !== undefined) {
     writeFileSync(opts.json, `${JSON.stringify({ when: new Date().toISOString(), cores: availableParallelism(), loadavg: loadavg(), results }, null, 2)}\n`);
