@@ -6,7 +6,7 @@
 // twin (f32_spmm_32x1) where the build has it, and the float32 dense anchors measured in the
 // same run: f32_conv2d_fwd for conv2 and f32_gemm for fc1. GOP/s counts a multiply-add as
 // two operations: "real" over the nonzeros a kernel multiplies, "eff" as if the layer were
-// dense. Every figure is the best of seven timed batches. Measures only (STYLE.md §11).
+// dense. Every figure is the best of eleven timed batches. Measures only (STYLE.md §11).
 //
 //   node --import tsx bench/qu8-kernels.bench.ts
 import { performance } from 'node:perf_hooks';
@@ -14,8 +14,8 @@ import { wasm, setThreads } from '../src/kernels/index.js';
 
 const SPARSITIES = [0.5, 0.7, 0.8, 0.9, 0.95];
 
-/** Best seconds per call over seven batches of about batchSeconds each. */
-function secondsPerCall(fn: () => void, batchSeconds = 0.15): number {
+/** Best seconds per call over eleven batches of about batchSeconds each (other load only slows a batch down). */
+function secondsPerCall(fn: () => void, batchSeconds = 0.1): number {
   fn();
   let reps = 1;
   for (;;) {
@@ -26,7 +26,7 @@ function secondsPerCall(fn: () => void, batchSeconds = 0.15): number {
     reps *= 2;
   }
   let best = Infinity;
-  for (let b = 0; b < 7; b++) {
+  for (let b = 0; b < 11; b++) {
     const t0 = performance.now();
     for (let i = 0; i < reps; i++) fn();
     best = Math.min(best, (performance.now() - t0) / 1000 / reps);
@@ -187,7 +187,7 @@ function fc1(batch: number): void {
 }
 
 setThreads(1);
-console.log('8-bit kernels, 1 thread (best of 7). real = over multiplied nonzeros, eff = as if dense.');
+console.log('8-bit kernels, 1 thread (best of 11). real = over multiplied nonzeros, eff = as if dense.');
 conv2();
 fc1(32);
 fc1(1);

@@ -12,7 +12,7 @@
 // Offsets are in bytes (= elements) of one image of x. rowSum[r] = sum of row r's codes
 // (the runtime computes it when it packs the CSR); acc = sum w*x - zx*rowSum is the exact
 // int32 sum of w*(x - zx). The caller keeps 64 readable bytes after the last byte any
-// valid pixel reads (tiles load up to 15 bytes past a row's end); writes stay inside the
+// valid pixel reads (rows narrower than 8 pixels load 8 bytes); writes stay inside the
 // valid pixels. ldy, yBatchStride are in output elements (bytes for outKind 0, floats for 1).
 import { qu8_spmm_24x1__simd128, QU8_SPMM_PAIR_BYTES } from './qu8-spmm-24x1-simd128';
 export { qu8_spmm_24x1__simd128 } from './qu8-spmm-24x1-simd128';

@@ -40,9 +40,10 @@
 // pairs is paid per tile; the last tile ends at W, recomputing pixels its neighbour wrote
 // when W is not a multiple of 8 (the same bits). Rows narrower than 8 stack up to three
 // output rows per tile and store W lanes of each. A single pixel per row (batch-1 linear
-// layer) is a sparse dot product vectorised across nonzeros instead. Loads reach at most
-// 15 bytes past the last valid pixel of a row (the caller keeps 64 readable bytes after any
-// valid read); stores never leave the valid pixels.
+// layer) is a sparse dot product vectorised across nonzeros instead. Tiles of wide rows
+// load only valid pixels; rows narrower than 8 load 8 bytes, up to 7 past the row's end
+// (the caller keeps 64 readable bytes after any valid read). Stores never leave the valid
+// pixels.
 import {
   qu8Finish4, qu8Finish1, qu8Store16, qu8Store8, qu8Store1, qu8StoreLanes, qu8ClampLo, qu8ClampHi, QU8_OUT_F32,
 } from '../qu8-misc/qu8-epilogue';

@@ -151,6 +151,8 @@ function cases(): Case[] {
     convLayout(3, 26, 26, 3, 3, 1, 1), convLayout(2, 10, 30, 3, 3, 1, 1), convLayout(2, 9, 9, 3, 3, 2, 2),
     convLayout(1, 7, 11, 5, 5, 1, 1), convLayout(4, 12, 20, 1, 1, 1, 1), convLayout(2, 6, 23, 3, 2, 1, 3),
     convLayout(3, 5, 12, 3, 3, 1, 1),
+    // Rows narrower than 8 pixels: stacked by three (7 = 3+3+1, 5 = 3+2), and one pixel wide.
+    convLayout(2, 9, 7, 3, 3, 1, 1), convLayout(1, 7, 9, 3, 3, 1, 1), convLayout(2, 6, 3, 3, 3, 1, 1),
   ];
   for (const n of [1, 2, 3, 5, 7, 8, 9, 13, 15, 16, 17, 24, 26, 31, 32, 33, 47, 64, 100]) layouts.push(matrixLayout(19, n));
   layouts.push(matrixLayout(288, 48));
