@@ -76,6 +76,10 @@ describe('.pqm of LeNet-5, pruned 95% and quantized to 4 bits', () => {
   const meta = { quantization: quantizationMeta(q), normalization: { mean: 0.1307, std: 0.3081 } };
   const bytes = pqmBytes(q.model, { meta });
 
+  it('is the same file whether the quantization comes as the model or as checkpoint meta', () => {
+    assert.deepEqual(pqmBytes(q.model, { quantized: q, normalization: { mean: 0.1307, std: 0.3081 } }), bytes);
+  });
+
   it('is at least 40x smaller than the dense float32 weights (246,824 bytes)', () => {
     assert.ok(bytes.length <= 6170, `${bytes.length} bytes`);
   });

@@ -4,7 +4,7 @@
  * identity in inference); padding is resolved to explicit per-side pads for the input size the
  * model was built for; batch norm is stored as its inference affine (scale, shift).
  */
-import { readQuantizationMeta, type QuantizedTensor } from '../../compress/index.js';
+import { readQuantizationMeta, type QuantizedModel, type QuantizedTensor } from '../../compress/index.js';
 import {
   Activation, Add, BatchNorm2d, Concat, Conv2d, Dropout, Flatten, GlobalAvgPool, INPUT, Linear, Pool2d, writeFileAtomic, type Model, type Param,
 } from '../../nn/index.js';
@@ -18,6 +18,11 @@ export interface DeployOptions {
   normalization?: { mean: number | readonly number[]; std: number | readonly number[] };
   /** Names the source in errors. */
   source?: string;
+  /**
+   * A quantized model straight from PTQ or QAT (its integer weights and activation grids), instead
+   * of passing them inside `meta` as a checkpoint stores them.
+   */
+  quantized?: Pick<QuantizedModel, 'weights' | 'activations' | 'foldedBn'>;
 }
 
 /**
@@ -55,7 +60,7 @@ function perChannel(v: number | readonly number[], channels: number, what: strin
  */
 export function toDeployModel(model: Model, opts: DeployOptions = {}): DeployModel {
   const where = opts.source ?? `model ${model.name}`;
-  const quant = opts.meta ? readQuantizationMeta(opts.meta, where) : null;
+  const quant = opts.quantized ?? (opts.meta ? readQuantizationMeta(opts.meta, where) : null);
   const hooked = model.nodes.find((n) => n.outputHook !== undefined && quant?.activations == null);
   if (hooked) throw new PqmExportError(`${where}: node '${hooked.name}' has an output hook but the checkpoint meta holds no activation quantization to store`);
   const actQuant = (name: string): ActivationQuant | null => {
@@ -150,7 +155,7 @@ export function pqmBytes(model: Model, opts: DeployOptions = {}): Uint8Array {
 
 /**
  * Writes the `.pqm` file atomically; returns its size in bytes.
- * @example const { sizeBytes } = savePqm('runs/lenet.pqm', model, { meta });
+ * @example const q = postTrainingQuantize(model, { weights: { bits: 4 } }); const { sizeBytes } = savePqm('runs/lenet.pqm', q.model, { quantized: q });
  */
 export function savePqm(path: string, model: Model, opts: DeployOptions = {}): { sizeBytes: number } {
   const bytes = pqmBytes(model, opts);
