@@ -23,7 +23,7 @@
 // sum |w| <= 255 (so the i16 sums cannot overflow) over an i16 copy of x - 128 was 15%
 // slower than this loop with 8-bit codes and 12% faster with 4-bit codes: not worth an
 // image-sized scratch copy. Against f32_spmm_32x1 on the direct conv layout this kernel is
-// ahead at <= 70% sparsity and behind at 90-95% (0.7-0.85x): a pair costs about as much as
+// ahead up to 80% sparsity (1.1x) and behind at 90% and 95% (0.85x, 0.7x): a pair costs as much as
 // two float nonzeros there (unaligned loads split cache lines; the byte shuffles and
 // extends compete with the dots for the same vector ports), and the requantizing epilogue
 // (seven vector ops per four outputs against the float kernel's two) dominates short rows.
