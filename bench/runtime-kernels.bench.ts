@@ -1,9 +1,11 @@
 // The runtime's f32 inference kernels on one thread, for the Keras MNIST CNN's two heavy
 // layers: conv2 (32->64 channels, 3x3, 26x26 -> 24x24, batch 32) and fc1 (9216 -> 128,
 // batch 32 and batch 1). Prints the dense prepacked kernels, the training-side dense
-// kernels they replace, and the offset SpMM at 50-95% random sparsity: microseconds per
-// call, real GFLOP/s (nonzeros only), effective GFLOP/s (as if dense) and the speedup over
-// the dense prepacked kernel measured in the same run. Measures only (STYLE.md §11).
+// kernels they replace, and the offset SpMM at 50-95% random sparsity, with f32 weights
+// (f32_spmm_32x1) and with the same weights as i8 codes and per-row scales
+// (f32_qc8w_spmm_32x1): microseconds per call, real GFLOP/s (nonzeros only), effective
+// GFLOP/s (as if dense) and the speedup over the dense prepacked kernel measured in the
+// same run. Measures only (STYLE.md §11).
 //
 // Run: node --import tsx bench/runtime-kernels.bench.ts
 // Times exclude what the runtime does around the kernels: the sparse linear layer reads
@@ -69,9 +71,12 @@ function fill(ptr: number, n: number, seed: number): void {
   for (let i = 0; i < n; i++) v[i] = r();
 }
 
-interface Csr { rowPtrPtr: number; offsetsPtr: number; valuesPtr: number; nnz: number; free(): void }
+interface Csr { rowPtrPtr: number; offsetsPtr: number; valuesPtr: number; codesPtr: number; scalesPtr: number; nnz: number; free(): void }
 
-/** CSR of a random [rows][taps] matrix with about `sparsity` of it zero; tap t at tapOffset(t). */
+/**
+ * CSR of a random [rows][taps] matrix with about `sparsity` of it zero; tap t at tapOffset(t).
+ * The values in [-1, 1) come twice: as f32, and as i8 codes round(127 v) with scale 1/127.
+ */
 function randomCsr(rows: number, taps: number, sparsity: number, tapOffset: (t: number) => number, seed: number): Csr {
   const { heap } = wasm();
   const r = rng(seed);
@@ -85,10 +90,13 @@ function randomCsr(rows: number, taps: number, sparsity: number, tapOffset: (t: 
   }
   const nnz = offsets.length;
   const rowPtrPtr = heap.alloc(rowPtr.length * 4), offsetsPtr = heap.alloc(Math.max(nnz, 1) * 4), valuesPtr = heap.alloc(Math.max(nnz, 1) * 4);
+  const codesPtr = heap.alloc(Math.max(nnz, 4)), scalesPtr = heap.alloc(rows * 4);
   heap.i32(rowPtrPtr, rowPtr.length).set(rowPtr);
   heap.i32(offsetsPtr, nnz).set(offsets);
   heap.f32(valuesPtr, nnz).set(values);
-  return { rowPtrPtr, offsetsPtr, valuesPtr, nnz, free: () => [rowPtrPtr, offsetsPtr, valuesPtr].forEach((p) => heap.free(p)) };
+  heap.u8(codesPtr, nnz).set(values.map((v) => Math.round(v * 127) & 0xff));
+  heap.f32(scalesPtr, rows).fill(1 / 127);
+  return { rowPtrPtr, offsetsPtr, valuesPtr, codesPtr, scalesPtr, nnz, free: () => [rowPtrPtr, offsetsPtr, valuesPtr, codesPtr, scalesPtr].forEach((p) => heap.free(p)) };
 }
 
 function line(kernel: string, shape: string, sparsity: number | null, seconds: number, realFlops: number, denseFlops: number, denseSeconds: number): void {
@@ -96,7 +104,7 @@ function line(kernel: string, shape: string, sparsity: number | null, seconds: n
   const real = (realFlops / seconds / 1e9).toFixed(2).padStart(6);
   const eff = (denseFlops / seconds / 1e9).toFixed(2).padStart(6);
   const sp = sparsity === null ? 'dense' : `${(sparsity * 100).toFixed(0)}%`;
-  console.log(`${kernel.padEnd(33)} ${shape.padEnd(34)} ${sp.padStart(5)} ${us} us  ${real} GFLOP/s real  ${eff} effective  ` +
+  console.log(`${kernel.padEnd(38)} ${shape.padEnd(34)} ${sp.padStart(5)} ${us} us  ${real} GFLOP/s real  ${eff} effective  ` +
     `${(denseSeconds / seconds).toFixed(2)}x vs dense prepacked`);
 }
 
@@ -132,6 +140,9 @@ function conv2(): void {
     csrs.push(csr);
     variants.push({ kernel: 'f32_spmm_32x1 direct conv (relu)', sparsity, realFlops: 2 * n * csr.nnz * ohw,
       run: () => kernels.f32_spmm_32x1!(oc, oh, ow, w, csr.rowPtrPtr, csr.offsetsPtr, csr.valuesPtr, biasPtr,
+        0, Infinity, xPtr, c * h * w, yPtr, ohw, oc * ohw, 0, n * oc, 0) });
+    variants.push({ kernel: 'f32_qc8w_spmm_32x1 direct conv (relu)', sparsity, realFlops: 2 * n * csr.nnz * ohw,
+      run: () => kernels.f32_qc8w_spmm_32x1!(oc, oh, ow, w, csr.rowPtrPtr, csr.offsetsPtr, csr.codesPtr, csr.scalesPtr, biasPtr,
         0, Infinity, xPtr, c * h * w, yPtr, ohw, oc * ohw, 0, n * oc, 0) });
   }
   report(shape, denseFlops, variants);
@@ -169,6 +180,9 @@ function fc1(batch: number): void {
     csrs.push(csr);
     variants.push({ kernel: 'f32_spmm_32x1 on x^T (relu)', sparsity, realFlops: 2 * batch * csr.nnz,
       run: () => kernels.f32_spmm_32x1!(outF, 1, batch, batch, csr.rowPtrPtr, csr.offsetsPtr, csr.valuesPtr, biasPtr,
+        0, Infinity, xtPtr, inF * batch, yPtr, batch, outF * batch, 0, outF, 0) });
+    variants.push({ kernel: 'f32_qc8w_spmm_32x1 on x^T (relu)', sparsity, realFlops: 2 * batch * csr.nnz,
+      run: () => kernels.f32_qc8w_spmm_32x1!(outF, 1, batch, batch, csr.rowPtrPtr, csr.offsetsPtr, csr.codesPtr, csr.scalesPtr, biasPtr,
         0, Infinity, xtPtr, inF * batch, yPtr, batch, outF * batch, 0, outF, 0) });
   }
   report(shape, denseFlops, variants);

@@ -1,16 +1,20 @@
-// Scalar twin of f32_spmm_32x1__simd128 (STYLE.md §10): the same contract written as
-// plain loops, one output pixel at a time, summing the nonzeros in CSR order.
+// Scalar twins of f32_spmm_32x1__simd128 and f32_qc8w_spmm_32x1__simd128 (STYLE.md §10):
+// the same contracts written as plain loops, one output pixel at a time, summing the
+// nonzeros in CSR order. Like the simd128 file, one body generic over the weight element
+// W serves both: f32 weights sum onto the bias, i8 codes sum from 0 and take
+// acc * scale + bias once per pixel.
 
 /**
- * For units u in [start, end), u = img * rows + r:
- *   y[img, r, oy*outCols + ox] = clamp(bias[r] + sum_e values[e] * x[img, offsets[e] + oy*inRowStride + ox])
- * over e in [rowPtr[r], rowPtr[r+1]); see f32-spmm-32x1-simd128.ts for the layouts.
+ * For units u in [start, end), u = img * rows + r, over e in [rowPtr[r], rowPtr[r+1]):
+ *   W = f32: y[img, r, oy*outCols + ox] = clamp(bias[r] + sum_e values[e] * x[img, offsets[e] + oy*inRowStride + ox])
+ *   W = i8:  y[img, r, oy*outCols + ox] = clamp(sum_e codes[e] * x[img, offsets[e] + oy*inRowStride + ox] * scales[r] + bias[r])
+ * see f32-spmm-32x1-simd128.ts for the layouts.
  */
-export function f32_spmm_32x1__scalar(
+// @ts-ignore: decorator
+@inline function spmm32x1Scalar<W>(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
-  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, biasPtr: usize, minV: f32, maxV: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
-  start: i32, end: i32, scratchPtr: usize,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, scalesPtr: usize, biasPtr: usize, minV: f32, maxV: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32, start: i32, end: i32,
 ): void {
   for (let u = start; u < end; u++) {
     const img = u / rows, r = u - img * rows;
@@ -19,13 +23,15 @@ export function f32_spmm_32x1__scalar(
     const e0 = load<i32>(rowPtrPtr + (<usize>r << 2));
     const e1 = load<i32>(rowPtrPtr + (<usize>(r + 1) << 2));
     const b: f32 = biasPtr != 0 ? load<f32>(biasPtr + (<usize>r << 2)) : 0;
+    const scale: f32 = isInteger<W>() ? load<f32>(scalesPtr + (<usize>r << 2)) : 1;
     for (let oy = 0; oy < outRows; oy++) {
       for (let ox = 0; ox < outCols; ox++) {
-        let acc = b;
+        let acc: f32 = isInteger<W>() ? 0 : b;
         for (let e = e0; e < e1; e++) {
           const off = load<i32>(offsetsPtr + (<usize>e << 2)) + oy * inRowStride + ox;
-          acc += load<f32>(valuesPtr + (<usize>e << 2)) * load<f32>(xi + (<usize>off << 2));
+          acc += <f32>load<W>(valuesPtr + <usize>e * sizeof<W>()) * load<f32>(xi + (<usize>off << 2));
         }
+        if (isInteger<W>()) acc = acc * scale + b;
         // wasm's pmax then pmin, as the SIMD kernel clamps: a NaN sum stays NaN.
         acc = acc < minV ? minV : acc;
         acc = maxV < acc ? maxV : acc;
@@ -33,4 +39,26 @@ export function f32_spmm_32x1__scalar(
       }
     }
   }
+}
+
+/** Scalar twin of f32_spmm_32x1__simd128: f32 weights at valuesPtr. */
+export function f32_spmm_32x1__scalar(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, biasPtr: usize, minV: f32, maxV: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  spmm32x1Scalar<f32>(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, 0, biasPtr, minV, maxV,
+    xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end);
+}
+
+/** Scalar twin of f32_qc8w_spmm_32x1__simd128: i8 codes at valuesPtr, one f32 scale per row at scalesPtr. */
+export function f32_qc8w_spmm_32x1__scalar(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, scalesPtr: usize, biasPtr: usize, minV: f32, maxV: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  spmm32x1Scalar<i8>(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, minV, maxV,
+    xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end);
 }

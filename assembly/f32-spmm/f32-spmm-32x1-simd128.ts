@@ -22,6 +22,13 @@
 // past the row's end (the caller guarantees 64 readable bytes there) and stores only its
 // valid lanes. A single output pixel (batch-1 linear layer) is a sparse dot product,
 // vectorised across nonzeros instead.
+//
+// Weights: one body, generic over the weight element W, serves two kernels.
+// f32_spmm_32x1 (W = f32) starts each accumulator at the bias. f32_qc8w_spmm_32x1 (W = i8)
+// keeps a k <= 8-bit quantized model's codes in memory as they are, never expanded to f32,
+// with one f32 scale per output row: each code is splatted as its exact f32 value (looked up
+// in a 256-entry table, see CODE_TO_F32), the accumulators start at 0 and take
+// acc * scale + bias once per row, before the clamp. The codes stream a quarter of the bytes.
 
 // @ts-ignore: decorator
 @inline function clamp4(v: v128, vmin: v128, vmax: v128): v128 {
@@ -48,29 +55,104 @@
   return f32x4.splat(biasPtr != 0 ? load<f32>(biasPtr + (<usize>r << 2)) : 0);
 }
 
+/** Refuses, at compile time, a weight element other than the two the kernels define. */
+// @ts-ignore: decorator
+@inline function checkWeightType<W>(): void {
+  if (!isFloat<W>() && !(isInteger<W>() && isSigned<W>() && sizeof<W>() == 1)) ERROR('f32-spmm: weights are f32 or i8 codes');
+  if (isFloat<W>() && sizeof<W>() != 4) ERROR('f32-spmm: float weights are f32');
+}
+
+// The f32 value of every i8 code, indexed by its byte (0..127, then -128..-1). The inner
+// loop keeps the FP ports busy (a multiply and an add per accumulator and nonzero), so
+// converting each code there (f32.convert_i32_s, or i32x4.splat + f32x4.convert_i32x4_s)
+// cost 14-20% on the conv2 benchmark at 50-95% sparsity; this 1 KB table, hot in L1, costs
+// a byte load and one broadcast load per nonzero, the loads f32 weights need.
+const CODE_TO_F32: usize = memory.data<f32>([
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+  16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+  32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+  48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
+  64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79,
+  80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95,
+  96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111,
+  112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127,
+  -128, -127, -126, -125, -124, -123, -122, -121, -120, -119, -118, -117, -116, -115, -114, -113,
+  -112, -111, -110, -109, -108, -107, -106, -105, -104, -103, -102, -101, -100, -99, -98, -97,
+  -96, -95, -94, -93, -92, -91, -90, -89, -88, -87, -86, -85, -84, -83, -82, -81,
+  -80, -79, -78, -77, -76, -75, -74, -73, -72, -71, -70, -69, -68, -67, -66, -65,
+  -64, -63, -62, -61, -60, -59, -58, -57, -56, -55, -54, -53, -52, -51, -50, -49,
+  -48, -47, -46, -45, -44, -43, -42, -41, -40, -39, -38, -37, -36, -35, -34, -33,
+  -32, -31, -30, -29, -28, -27, -26, -25, -24, -23, -22, -21, -20, -19, -18, -17,
+  -16, -15, -14, -13, -12, -11, -10, -9, -8, -7, -6, -5, -4, -3, -2, -1,
+]);
+
+/** The weight at vp in all four lanes: an f32 as it is, an i8 code through CODE_TO_F32. */
+// @ts-ignore: decorator
+@inline function splatWeight<W>(vp: usize): v128 {
+  if (isInteger<W>()) return v128.load32_splat(CODE_TO_F32 + (<usize>load<u8>(vp) << 2));
+  return v128.load32_splat(vp);
+}
+
+/** Four consecutive weights at vp as f32x4. */
+// @ts-ignore: decorator
+@inline function loadWeights4<W>(vp: usize): v128 {
+  if (isInteger<W>()) {
+    return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(vp))));
+  }
+  return v128.load(vp);
+}
+
+/** Where a row's accumulators start: at the bias for f32 weights, at 0 for codes (scaled first). */
+// @ts-ignore: decorator
+@inline function accStart<W>(biasPtr: usize, r: i32): v128 {
+  return isInteger<W>() ? f32x4.splat(0) : rowBias(biasPtr, r);
+}
+
+// The scale and bias of a code row are read after its nonzeros, so that they do not hold
+// two registers through the inner loop: eight accumulators, the splat, a load, vmin and
+// vmax already take 12 of V8's xmm registers. For f32 weights these fold to unused constants.
+
+/** The row scale of code weights in all four lanes. */
+// @ts-ignore: decorator
+@inline function epilogueScale<W>(scalesPtr: usize, r: i32): v128 {
+  return isInteger<W>() ? v128.load32_splat(scalesPtr + (<usize>r << 2)) : f32x4.splat(1);
+}
+
+/** The bias code rows add after scaling; f32 rows started from it. */
+// @ts-ignore: decorator
+@inline function epilogueBias<W>(biasPtr: usize, r: i32): v128 {
+  return isInteger<W>() ? rowBias(biasPtr, r) : f32x4.splat(0);
+}
+
+/** A finished accumulator, clamped: codes take acc * scale + bias; f32 sums hold the bias already. */
+// @ts-ignore: decorator
+@inline function finish<W>(acc: v128, scale: v128, bias: v128, vmin: v128, vmax: v128): v128 {
+  return clamp4(isInteger<W>() ? f32x4.add(f32x4.mul(acc, scale), bias) : acc, vmin, vmax);
+}
+
 /**
  * One-row tile of V (a constant 1..8 at each call site) vectors for output rows
  * [r0, r1): x at xTile is the tile's first pixel, y at yTile + r*yRowBytes. The last
  * vector stores `lanes` lanes.
  */
 // @ts-ignore: decorator
-@inline function tileRow(
+@inline function tileRow<W>(
   V: i32, xTile: usize, yTile: usize, yRowBytes: usize, lanes: i32, r0: i32, r1: i32,
-  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, biasPtr: usize, vmin: v128, vmax: v128,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, scalesPtr: usize, biasPtr: usize, vmin: v128, vmax: v128,
 ): void {
   for (let r = r0; r < r1; r++) {
     const e0 = load<i32>(rowPtrPtr + (<usize>r << 2));
     const e1 = load<i32>(rowPtrPtr + (<usize>r << 2), 4);
-    const b = rowBias(biasPtr, r);
-    let a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+    const a = accStart<W>(biasPtr, r);
+    let a0 = a, a1 = a, a2 = a, a3 = a, a4 = a, a5 = a, a6 = a, a7 = a;
     let op = offsetsPtr + (<usize>e0 << 2);
-    let vp = valuesPtr + (<usize>e0 << 2);
+    let vp = valuesPtr + <usize>e0 * sizeof<W>();
     const opEnd = offsetsPtr + (<usize>e1 << 2);
     while (op < opEnd) {
       const p = xTile + (<usize>load<i32>(op) << 2);
-      const w = v128.load32_splat(vp);
+      const w = splatWeight<W>(vp);
       op += 4;
-      vp += 4;
+      vp += sizeof<W>();
       a0 = f32x4.add(a0, f32x4.mul(v128.load(p), w));
       if (V > 1) a1 = f32x4.add(a1, f32x4.mul(v128.load(p, 16), w));
       if (V > 2) a2 = f32x4.add(a2, f32x4.mul(v128.load(p, 32), w));
@@ -80,17 +162,18 @@
       if (V > 6) a6 = f32x4.add(a6, f32x4.mul(v128.load(p, 96), w));
       if (V > 7) a7 = f32x4.add(a7, f32x4.mul(v128.load(p, 112), w));
     }
+    const sc = epilogueScale<W>(scalesPtr, r), b = epilogueBias<W>(biasPtr, r);
     const y = yTile + <usize>r * yRowBytes;
     // Every vector but the last is whole; V is a constant, so these fold to straight stores.
-    if (V > 1) v128.store(y, clamp4(a0, vmin, vmax));
-    if (V > 2) v128.store(y, clamp4(a1, vmin, vmax), 16);
-    if (V > 3) v128.store(y, clamp4(a2, vmin, vmax), 32);
-    if (V > 4) v128.store(y, clamp4(a3, vmin, vmax), 48);
-    if (V > 5) v128.store(y, clamp4(a4, vmin, vmax), 64);
-    if (V > 6) v128.store(y, clamp4(a5, vmin, vmax), 80);
-    if (V > 7) v128.store(y, clamp4(a6, vmin, vmax), 96);
+    if (V > 1) v128.store(y, finish<W>(a0, sc, b, vmin, vmax));
+    if (V > 2) v128.store(y, finish<W>(a1, sc, b, vmin, vmax), 16);
+    if (V > 3) v128.store(y, finish<W>(a2, sc, b, vmin, vmax), 32);
+    if (V > 4) v128.store(y, finish<W>(a3, sc, b, vmin, vmax), 48);
+    if (V > 5) v128.store(y, finish<W>(a4, sc, b, vmin, vmax), 64);
+    if (V > 6) v128.store(y, finish<W>(a5, sc, b, vmin, vmax), 80);
+    if (V > 7) v128.store(y, finish<W>(a6, sc, b, vmin, vmax), 96);
     const last = V == 1 ? a0 : V == 2 ? a1 : V == 3 ? a2 : V == 4 ? a3 : V == 5 ? a4 : V == 6 ? a5 : V == 7 ? a6 : a7;
-    storeLanes(y + (<usize>(V - 1) << 4), clamp4(last, vmin, vmax), lanes);
+    storeLanes(y + (<usize>(V - 1) << 4), finish<W>(last, sc, b, vmin, vmax), lanes);
   }
 }
 
@@ -99,23 +182,23 @@
  * wide: input rows sBytes apart, output rows oBytes apart.
  */
 // @ts-ignore: decorator
-@inline function tileRowsX1(
+@inline function tileRowsX1<W>(
   R: i32, xTile: usize, sBytes: usize, yTile: usize, oBytes: usize, yRowBytes: usize, lanes: i32, r0: i32, r1: i32,
-  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, biasPtr: usize, vmin: v128, vmax: v128,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, scalesPtr: usize, biasPtr: usize, vmin: v128, vmax: v128,
 ): void {
   for (let r = r0; r < r1; r++) {
     const e0 = load<i32>(rowPtrPtr + (<usize>r << 2));
     const e1 = load<i32>(rowPtrPtr + (<usize>r << 2), 4);
-    const b = rowBias(biasPtr, r);
-    let a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+    const a = accStart<W>(biasPtr, r);
+    let a0 = a, a1 = a, a2 = a, a3 = a, a4 = a, a5 = a, a6 = a, a7 = a;
     let op = offsetsPtr + (<usize>e0 << 2);
-    let vp = valuesPtr + (<usize>e0 << 2);
+    let vp = valuesPtr + <usize>e0 * sizeof<W>();
     const opEnd = offsetsPtr + (<usize>e1 << 2);
     while (op < opEnd) {
       const p0 = xTile + (<usize>load<i32>(op) << 2);
-      const w = v128.load32_splat(vp);
+      const w = splatWeight<W>(vp);
       op += 4;
-      vp += 4;
+      vp += sizeof<W>();
       const p1 = p0 + sBytes;
       a0 = f32x4.add(a0, f32x4.mul(v128.load(p0), w));
       a1 = f32x4.add(a1, f32x4.mul(v128.load(p1), w));
@@ -132,17 +215,18 @@
         }
       }
     }
+    const sc = epilogueScale<W>(scalesPtr, r), b = epilogueBias<W>(biasPtr, r);
     const y0 = yTile + <usize>r * yRowBytes;
-    storeLanes(y0, clamp4(a0, vmin, vmax), lanes);
-    storeLanes(y0 + oBytes, clamp4(a1, vmin, vmax), lanes);
+    storeLanes(y0, finish<W>(a0, sc, b, vmin, vmax), lanes);
+    storeLanes(y0 + oBytes, finish<W>(a1, sc, b, vmin, vmax), lanes);
     if (R > 2) {
-      storeLanes(y0 + 2 * oBytes, clamp4(a2, vmin, vmax), lanes);
-      storeLanes(y0 + 3 * oBytes, clamp4(a3, vmin, vmax), lanes);
+      storeLanes(y0 + 2 * oBytes, finish<W>(a2, sc, b, vmin, vmax), lanes);
+      storeLanes(y0 + 3 * oBytes, finish<W>(a3, sc, b, vmin, vmax), lanes);
       if (R > 4) {
-        storeLanes(y0 + 4 * oBytes, clamp4(a4, vmin, vmax), lanes);
-        storeLanes(y0 + 5 * oBytes, clamp4(a5, vmin, vmax), lanes);
-        storeLanes(y0 + 6 * oBytes, clamp4(a6, vmin, vmax), lanes);
-        storeLanes(y0 + 7 * oBytes, clamp4(a7, vmin, vmax), lanes);
+        storeLanes(y0 + 4 * oBytes, finish<W>(a4, sc, b, vmin, vmax), lanes);
+        storeLanes(y0 + 5 * oBytes, finish<W>(a5, sc, b, vmin, vmax), lanes);
+        storeLanes(y0 + 6 * oBytes, finish<W>(a6, sc, b, vmin, vmax), lanes);
+        storeLanes(y0 + 7 * oBytes, finish<W>(a7, sc, b, vmin, vmax), lanes);
       }
     }
   }
@@ -150,23 +234,23 @@
 
 /** Four stacked output rows of two vectors each, for rows 5 to 8 pixels wide. */
 // @ts-ignore: decorator
-@inline function tileRowsX2(
+@inline function tileRowsX2<W>(
   xTile: usize, sBytes: usize, yTile: usize, oBytes: usize, yRowBytes: usize, lanes: i32, r0: i32, r1: i32,
-  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, biasPtr: usize, vmin: v128, vmax: v128,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, scalesPtr: usize, biasPtr: usize, vmin: v128, vmax: v128,
 ): void {
   for (let r = r0; r < r1; r++) {
     const e0 = load<i32>(rowPtrPtr + (<usize>r << 2));
     const e1 = load<i32>(rowPtrPtr + (<usize>r << 2), 4);
-    const b = rowBias(biasPtr, r);
-    let a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+    const a = accStart<W>(biasPtr, r);
+    let a0 = a, a1 = a, a2 = a, a3 = a, a4 = a, a5 = a, a6 = a, a7 = a;
     let op = offsetsPtr + (<usize>e0 << 2);
-    let vp = valuesPtr + (<usize>e0 << 2);
+    let vp = valuesPtr + <usize>e0 * sizeof<W>();
     const opEnd = offsetsPtr + (<usize>e1 << 2);
     while (op < opEnd) {
       const p0 = xTile + (<usize>load<i32>(op) << 2);
-      const w = v128.load32_splat(vp);
+      const w = splatWeight<W>(vp);
       op += 4;
-      vp += 4;
+      vp += sizeof<W>();
       const p1 = p0 + sBytes, p2 = p1 + sBytes, p3 = p2 + sBytes;
       a0 = f32x4.add(a0, f32x4.mul(v128.load(p0), w));
       a1 = f32x4.add(a1, f32x4.mul(v128.load(p0, 16), w));
@@ -177,15 +261,16 @@
       a6 = f32x4.add(a6, f32x4.mul(v128.load(p3), w));
       a7 = f32x4.add(a7, f32x4.mul(v128.load(p3, 16), w));
     }
+    const sc = epilogueScale<W>(scalesPtr, r), b = epilogueBias<W>(biasPtr, r);
     const y0 = yTile + <usize>r * yRowBytes, y1 = y0 + oBytes, y2 = y1 + oBytes, y3 = y2 + oBytes;
-    v128.store(y0, clamp4(a0, vmin, vmax));
-    storeLanes(y0 + 16, clamp4(a1, vmin, vmax), lanes);
-    v128.store(y1, clamp4(a2, vmin, vmax));
-    storeLanes(y1 + 16, clamp4(a3, vmin, vmax), lanes);
-    v128.store(y2, clamp4(a4, vmin, vmax));
-    storeLanes(y2 + 16, clamp4(a5, vmin, vmax), lanes);
-    v128.store(y3, clamp4(a6, vmin, vmax));
-    storeLanes(y3 + 16, clamp4(a7, vmin, vmax), lanes);
+    v128.store(y0, finish<W>(a0, sc, b, vmin, vmax));
+    storeLanes(y0 + 16, finish<W>(a1, sc, b, vmin, vmax), lanes);
+    v128.store(y1, finish<W>(a2, sc, b, vmin, vmax));
+    storeLanes(y1 + 16, finish<W>(a3, sc, b, vmin, vmax), lanes);
+    v128.store(y2, finish<W>(a4, sc, b, vmin, vmax));
+    storeLanes(y2 + 16, finish<W>(a5, sc, b, vmin, vmax), lanes);
+    v128.store(y3, finish<W>(a6, sc, b, vmin, vmax));
+    storeLanes(y3 + 16, finish<W>(a7, sc, b, vmin, vmax), lanes);
   }
 }
 
@@ -194,15 +279,15 @@
  * nonzeros per step, x gathered lane by lane.
  */
 // @ts-ignore: decorator
-@inline function dotRows(
+@inline function dotRows<W>(
   xi: usize, y: usize, yRowBytes: usize, r0: i32, r1: i32,
-  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, biasPtr: usize, minV: f32, maxV: f32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, scalesPtr: usize, biasPtr: usize, minV: f32, maxV: f32,
 ): void {
   for (let r = r0; r < r1; r++) {
     const e0 = load<i32>(rowPtrPtr + (<usize>r << 2));
     const e1 = load<i32>(rowPtrPtr + (<usize>r << 2), 4);
     let op = offsetsPtr + (<usize>e0 << 2);
-    let vp = valuesPtr + (<usize>e0 << 2);
+    let vp = valuesPtr + <usize>e0 * sizeof<W>();
     const opEnd = offsetsPtr + (<usize>e1 << 2);
     let acc = f32x4.splat(0);
     while (op + 16 <= opEnd) {
@@ -210,17 +295,19 @@
       g = v128.load32_lane(xi + (<usize>load<i32>(op, 4) << 2), g, 1);
       g = v128.load32_lane(xi + (<usize>load<i32>(op, 8) << 2), g, 2);
       g = v128.load32_lane(xi + (<usize>load<i32>(op, 12) << 2), g, 3);
-      acc = f32x4.add(acc, f32x4.mul(v128.load(vp), g));
+      acc = f32x4.add(acc, f32x4.mul(loadWeights4<W>(vp), g));
       op += 16;
-      vp += 16;
+      vp += 4 * sizeof<W>();
     }
-    let s: f32 = biasPtr != 0 ? load<f32>(biasPtr + (<usize>r << 2)) : 0;
+    const bias: f32 = biasPtr != 0 ? load<f32>(biasPtr + (<usize>r << 2)) : 0;
+    let s: f32 = isInteger<W>() ? 0 : bias;
     s += (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
     while (op < opEnd) {
-      s += load<f32>(vp) * load<f32>(xi + (<usize>load<i32>(op) << 2));
+      s += <f32>load<W>(vp) * load<f32>(xi + (<usize>load<i32>(op) << 2));
       op += 4;
-      vp += 4;
+      vp += sizeof<W>();
     }
+    if (isInteger<W>()) s = s * load<f32>(scalesPtr + (<usize>r << 2)) + bias;
     s = s < minV ? minV : s;
     s = maxV < s ? maxV : s;
     store<f32>(y + <usize>r * yRowBytes, s);
@@ -228,13 +315,13 @@
 }
 
 /** Output rows [r0, r1) of one image: x image at xi, y image at yi. */
-function spmmImage(
+function spmmImage<W>(
   outRows: i32, outCols: i32, inRowStride: i32, rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize,
-  biasPtr: usize, minV: f32, maxV: f32, xi: usize, yi: usize, ldy: i32, r0: i32, r1: i32,
+  scalesPtr: usize, biasPtr: usize, minV: f32, maxV: f32, xi: usize, yi: usize, ldy: i32, r0: i32, r1: i32,
 ): void {
   const yRowBytes = <usize>ldy << 2;
   if (outRows == 1 && outCols == 1) {
-    dotRows(xi, yi, yRowBytes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, minV, maxV);
+    dotRows<W>(xi, yi, yRowBytes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, minV, maxV);
     return;
   }
   const vmin = f32x4.splat(minV), vmax = f32x4.splat(maxV);
@@ -251,11 +338,11 @@ function spmmImage(
       const xTile = xi + <usize>oy0 * sBytes;
       const yTile = yi + <usize>oy0 * oBytes;
       if (nv == 2) {
-        tileRowsX2(xTile, sBytes, yTile, oBytes, yRowBytes, lastLanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax);
+        tileRowsX2<W>(xTile, sBytes, yTile, oBytes, yRowBytes, lastLanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax);
       } else if (R == 8) {
-        tileRowsX1(8, xTile, sBytes, yTile, oBytes, yRowBytes, lastLanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax);
+        tileRowsX1<W>(8, xTile, sBytes, yTile, oBytes, yRowBytes, lastLanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax);
       } else {
-        tileRowsX1(4, xTile, sBytes, yTile, oBytes, yRowBytes, lastLanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax);
+        tileRowsX1<W>(4, xTile, sBytes, yTile, oBytes, yRowBytes, lastLanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax);
       }
     }
     return;
@@ -270,17 +357,42 @@ function spmmImage(
       const xTile = xi + <usize>oy * sBytes + (<usize>v0 << 4);
       const yTile = yi + <usize>oy * oBytes + (<usize>v0 << 4);
       switch (V) {
-        case 8: tileRow(8, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
-        case 7: tileRow(7, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
-        case 6: tileRow(6, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
-        case 5: tileRow(5, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
-        case 4: tileRow(4, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
-        case 3: tileRow(3, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
-        case 2: tileRow(2, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
-        default: tileRow(1, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, vmin, vmax); break;
+        case 8: tileRow<W>(8, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax); break;
+        case 7: tileRow<W>(7, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax); break;
+        case 6: tileRow<W>(6, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax); break;
+        case 5: tileRow<W>(5, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax); break;
+        case 4: tileRow<W>(4, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax); break;
+        case 3: tileRow<W>(3, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax); break;
+        case 2: tileRow<W>(2, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax); break;
+        default: tileRow<W>(1, xTile, yTile, yRowBytes, lanes, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax); break;
       }
       v0 += V;
     }
+  }
+}
+
+/**
+ * The simd128 body of both kernels, over the weight element W (f32, or i8 codes scaled by
+ * scalesPtr per row): units u in [start, end), u = img * rows + r.
+ */
+// @ts-ignore: decorator
+@inline function spmm32x1<W>(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, scalesPtr: usize, biasPtr: usize, minV: f32, maxV: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32, start: i32, end: i32,
+): void {
+  checkWeightType<W>();
+  if (rows <= 0 || outRows <= 0 || outCols <= 0) return;
+  let u = start;
+  while (u < end) {
+    // The units of one image run together, so its pixel tiles are walked once per call.
+    const img = u / rows;
+    const r0 = u - img * rows;
+    const r1 = min(rows, r0 + (end - u));
+    const xi = xPtr + ((<usize>img * xBatchStride) << 2);
+    const yi = yPtr + ((<usize>img * yBatchStride) << 2);
+    spmmImage<W>(outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, minV, maxV, xi, yi, ldy, r0, r1);
+    u += r1 - r0;
   }
 }
 
@@ -295,16 +407,21 @@ export function f32_spmm_32x1__simd128(
   xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
-  if (rows <= 0 || outRows <= 0 || outCols <= 0) return;
-  let u = start;
-  while (u < end) {
-    // The units of one image run together, so its pixel tiles are walked once per call.
-    const img = u / rows;
-    const r0 = u - img * rows;
-    const r1 = min(rows, r0 + (end - u));
-    const xi = xPtr + ((<usize>img * xBatchStride) << 2);
-    const yi = yPtr + ((<usize>img * yBatchStride) << 2);
-    spmmImage(outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, biasPtr, minV, maxV, xi, yi, ldy, r0, r1);
-    u += r1 - r0;
-  }
+  spmm32x1<f32>(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, 0, biasPtr, minV, maxV,
+    xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end);
+}
+
+/**
+ * Same contract as f32_qc8w_spmm_32x1__scalar: f32_spmm_32x1__simd128 with i8 codes at
+ * valuesPtr and one f32 scale per row at scalesPtr, y[img, r, oy*outCols + ox] =
+ * clamp(bias[r] + scales[r] * sum_e codes[e] * x[img, offsets[e] + oy*inRowStride + ox]).
+ */
+export function f32_qc8w_spmm_32x1__simd128(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, scalesPtr: usize, biasPtr: usize, minV: f32, maxV: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  spmm32x1<i8>(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, minV, maxV,
+    xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end);
 }
