@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { setThreads } from '../../src/kernels/index.js';
 import { Conv2d, Model, createModel, type Layer } from '../../src/nn/index.js';
 import { Tensor, noGrad, scope } from '../../src/tensor/index.js';
-import { pruneModel } from '../../src/compress/index.js';
+import { pruneModel, postTrainingQuantize } from '../../src/compress/index.js';
 import { pqmBytes, toDeployModel } from '../../src/io/index.js';
 import { Session, SessionError } from '../../src/runtime/index.js';
 import { maxRelError, randomFloats } from '../helpers/assert.js';
@@ -89,6 +89,23 @@ describe('runtime convolutions on ragged shapes', () => {
       }
     });
   }
+});
+
+describe('runtime on a pruned model with low-bit weights and float activations', () => {
+  before(() => setThreads(2));
+  it('keeps the codes at 8 bits (qc8w SpMM), skips the dense float kernels, and equals the simulation', async () => {
+    const model = createModel('lenet5', { seed: 6 });
+    pruneModel(model, { sparsity: 0.9, scope: 'global' });
+    const q = postTrainingQuantize(model, { weights: { bits: 4 } });
+    const session = await Session.create(toDeployModel(q.model, { quantized: q }), { batch: 4, timingRuns: 1 });
+    for (const l of session.explain().filter((x) => x.weights !== null && x.weights.sparsity >= 0.5)) {
+      assert.match(l.chosen, /f32_qc8w_spmm_32x1/, l.node);
+      assert.ok(l.candidates.every((c) => !c.kernel.includes('dense')), `${l.node}: ${l.candidates.map((c) => c.kernel).join('; ')}`);
+    }
+    const x = randomFloats(4 * 784, 12, -1, 2);
+    assert.ok(maxRelError(session.runSync(x, [4, 1, 28, 28]), reference(q.model, x, 4)) < 1e-4);
+    session.dispose();
+  });
 });
 
 describe('Session', () => {

@@ -7,7 +7,7 @@
  * - sparse linear: a batch transposed to features-major, so SIMD lanes run over samples.
  */
 import { call, parallel } from '../../kernels/index.js';
-import { denseWeight, type ConvNode, type LinearNode } from '../graph.js';
+import { denseWeight, weightDensity, type ConvNode, type LinearNode, type WeightTensor } from '../graph.js';
 import { clampPass } from './pointwise-f32.js';
 import { buildCsr, type Csr } from './csr.js';
 import { registerKernel, type Step, type StepContext } from './registry.js';
@@ -15,6 +15,7 @@ import { Scratch } from '../plan/values.js';
 
 const f32Only = (ctx: StepContext) => ctx.inputs[0]!.dtype === 'f32' && ctx.output.dtype === 'f32';
 const convOf = (ctx: StepContext) => ctx.plan.node as ConvNode;
+const linearOf = (ctx: StepContext) => ctx.plan.node as LinearNode;
 
 /** Geometry of a conv step from its input and output values. */
 function convDims(ctx: StepContext) {
@@ -24,8 +25,53 @@ function convDims(ctx: StepContext) {
   return { node, c, h, w, oc, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups: node.groups };
 }
 
-function csrSlots(csr: Csr, scratch: Scratch) {
-  return { rowPtr: scratch.put(csr.rowPtr), offsets: scratch.put(csr.offsets), values: scratch.put(csr.values) };
+/**
+ * How a sparse layer's non-zeros are held: float32 values, or (weights stored as codes of at most
+ * 8 bits) int8 codes with one scale per row, so a low-bit model is never widened to float32.
+ */
+type SparseValues = 'f32' | 'qc8w';
+const SPMM_KERNEL = { f32: 'f32_spmm_32x1', qc8w: 'f32_qc8w_spmm_32x1' } as const;
+
+/** Int8-codable weights (symmetric, at most 8 bits) keep their codes; others are float. */
+function valuesOf(w: WeightTensor): SparseValues {
+  const q = w.quant;
+  return q !== null && q.bits <= 8 && q.qmin >= -128 && q.qmax <= 127 && q.zeroPoints.every((z) => z === 0) ? 'qc8w' : 'f32';
+}
+
+type SpmmShape = [rows: number, outRows: number, outCols: number, inRowStride: number];
+type SpmmData = [biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+
+/** Puts a CSR in the heap once; returns the call that runs the SpMM kernel its values need. */
+function spmmLauncher(csr: Csr, w: WeightTensor, scratch: Scratch): (shape: SpmmShape, data: SpmmData, units: number, minPerThread: number) => void {
+  const rowPtr = scratch.put(csr.rowPtr), offsets = scratch.put(csr.offsets);
+  if (valuesOf(w) === 'qc8w') {
+    const codes = scratch.put(csr.codes!);
+    const q = w.quant!;
+    const scales = scratch.put(Float32Array.from({ length: csr.rows }, (_, r) => q.scales[q.scales.length === 1 ? 0 : r]!));
+    return (shape, data, units, minPerThread) => parallel('f32_qc8w_spmm_32x1', [...shape, rowPtr, offsets, codes, scales, ...data], units, { minPerThread });
+  }
+  const values = scratch.put(csr.values);
+  return (shape, data, units, minPerThread) => parallel('f32_spmm_32x1', [...shape, rowPtr, offsets, values, ...data], units, { minPerThread });
+}
+
+/**
+ * A pruned weight stored as codes of at most 8 bits stays off the dense float32 kernels: those
+ * would widen every code to a float32 panel, and at half or more zeros the sparse kernel is the
+ * faster one anyway (the cost model that stands in for timing them).
+ */
+function staysCoded(w: WeightTensor): boolean {
+  if (valuesOf(w) !== 'qc8w') return false;
+  const { nonzero, size } = weightDensity(w);
+  return nonzero <= size / 2;
+}
+
+/** Registers one sparse entry per value format: the same layout, a different kernel. */
+function registerSparse(op: 'Conv2d' | 'Linear', layout: string, applies: (ctx: StepContext) => boolean, build: (ctx: StepContext, name: string) => Step): void {
+  for (const values of ['f32', 'qc8w'] as const) {
+    const name = `f32 sparse ${layout}(${SPMM_KERNEL[values]})`;
+    const weightOf = (ctx: StepContext) => (ctx.plan.node as ConvNode | LinearNode).weight;
+    registerKernel({ op, name, dtype: 'f32', weights: 'sparse', applies: (ctx) => applies(ctx) && valuesOf(weightOf(ctx)) === values, build: (ctx) => build(ctx, name) });
+  }
 }
 
 function biasPtr(bias: Float32Array | null, scratch: Scratch): number {
@@ -34,7 +80,7 @@ function biasPtr(bias: Float32Array | null, scratch: Scratch): number {
 
 registerKernel({
   op: 'Conv2d', name: 'f32 dense gemm (f32_conv2d_prepacked)', dtype: 'f32', weights: 'dense',
-  applies: (ctx) => f32Only(ctx) && convOf(ctx).groups === 1,
+  applies: (ctx) => f32Only(ctx) && convOf(ctx).groups === 1 && !staysCoded(convOf(ctx).weight),
   build(ctx): Step {
     const d = convDims(ctx);
     const k = d.c * d.kh * d.kw;
@@ -94,63 +140,53 @@ registerKernel({
   },
 });
 
-registerKernel({
-  op: 'Conv2d', name: 'f32 sparse direct (f32_spmm_32x1)', dtype: 'f32', weights: 'sparse',
-  applies: (ctx) => f32Only(ctx) && convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1,
-  build(ctx): Step {
-    const d = convDims(ctx);
-    const padded = d.pt + d.pl + d.pb + d.pr > 0;
-    const hp = d.h + d.pt + d.pb, wp = d.w + d.pl + d.pr;
-    const cg = d.c / d.groups, ocg = d.oc / d.groups, taps = d.kh * d.kw;
-    const csr = buildCsr(d.node.weight, (row, inner) => {
-      const ic = Math.floor(row / ocg) * cg + Math.floor(inner / taps);
-      const t = inner % taps;
-      return (ic * hp + Math.floor(t / d.kw) * d.dh) * wp + (t % d.kw) * d.dw;
-    });
-    const scratch = new Scratch();
-    const s = csrSlots(csr, scratch);
-    const bias = biasPtr(d.node.bias, scratch);
-    const x = ctx.inputs[0]!, y = ctx.output;
-    const src = padded ? scratch.alloc(4 * ctx.capacity * d.c * hp * wp) : x.ptr;
-    const { min, max } = ctx.plan.clamp;
-    return {
-      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
-      run: (n) => {
-        if (padded) parallel('xx_pad2d', [x.ptr, src, d.h, d.w, 4, d.pt, d.pl, d.pb, d.pr, 0], n * d.c, { minPerThread: 8 });
-        parallel('f32_spmm_32x1', [d.oc, d.oh, d.ow, wp, s.rowPtr, s.offsets, s.values, bias, min, max, src, d.c * hp * wp, y.ptr, d.oh * d.ow, y.size], n * d.oc, { minPerThread: 2 });
-      },
-    };
-  },
+registerSparse('Conv2d', 'direct ', (ctx) => f32Only(ctx) && convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1, (ctx, name) => {
+  const d = convDims(ctx);
+  const padded = d.pt + d.pl + d.pb + d.pr > 0;
+  const hp = d.h + d.pt + d.pb, wp = d.w + d.pl + d.pr;
+  const cg = d.c / d.groups, ocg = d.oc / d.groups, taps = d.kh * d.kw;
+  const csr = buildCsr(d.node.weight, (row, inner) => {
+    const ic = Math.floor(row / ocg) * cg + Math.floor(inner / taps);
+    const t = inner % taps;
+    return (ic * hp + Math.floor(t / d.kw) * d.dh) * wp + (t % d.kw) * d.dw;
+  });
+  const scratch = new Scratch();
+  const spmm = spmmLauncher(csr, d.node.weight, scratch);
+  const bias = biasPtr(d.node.bias, scratch);
+  const x = ctx.inputs[0]!, y = ctx.output;
+  const src = padded ? scratch.alloc(4 * ctx.capacity * d.c * hp * wp) : x.ptr;
+  const { min, max } = ctx.plan.clamp;
+  return {
+    kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
+    run: (n) => {
+      if (padded) parallel('xx_pad2d', [x.ptr, src, d.h, d.w, 4, d.pt, d.pl, d.pb, d.pr, 0], n * d.c, { minPerThread: 8 });
+      spmm([d.oc, d.oh, d.ow, wp], [bias, min, max, src, d.c * hp * wp, y.ptr, d.oh * d.ow, y.size], n * d.oc, 2);
+    },
+  };
 });
 
-registerKernel({
-  op: 'Conv2d', name: 'f32 sparse im2col (f32_spmm_32x1)', dtype: 'f32', weights: 'sparse',
-  applies: (ctx) => f32Only(ctx) && convOf(ctx).groups === 1 && !(convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1),
-  build(ctx): Step {
-    const d = convDims(ctx);
-    const k = d.c * d.kh * d.kw, cols = d.oh * d.ow;
-    const csr = buildCsr(d.node.weight, (_row, inner) => inner * cols);
-    const scratch = new Scratch();
-    const s = csrSlots(csr, scratch);
-    const bias = biasPtr(d.node.bias, scratch);
-    const col = scratch.alloc(4 * ctx.capacity * k * cols);
-    const x = ctx.inputs[0]!, y = ctx.output;
-    const { min, max } = ctx.plan.clamp;
-    return {
-      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
-      run: (n) => {
-        parallel('f32_im2col_batch', [x.ptr, x.size, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.pt, d.pl, d.dh, d.dw, d.oh, d.ow, col, k * cols], n);
-        parallel('f32_spmm_32x1', [d.oc, 1, cols, cols, s.rowPtr, s.offsets, s.values, bias, min, max, col, k * cols, y.ptr, cols, y.size], n * d.oc, { minPerThread: 2 });
-      },
-    };
-  },
+registerSparse('Conv2d', 'im2col ', (ctx) => f32Only(ctx) && convOf(ctx).groups === 1 && !(convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1), (ctx, name) => {
+  const d = convDims(ctx);
+  const k = d.c * d.kh * d.kw, cols = d.oh * d.ow;
+  const csr = buildCsr(d.node.weight, (_row, inner) => inner * cols);
+  const scratch = new Scratch();
+  const spmm = spmmLauncher(csr, d.node.weight, scratch);
+  const bias = biasPtr(d.node.bias, scratch);
+  const col = scratch.alloc(4 * ctx.capacity * k * cols);
+  const x = ctx.inputs[0]!, y = ctx.output;
+  const { min, max } = ctx.plan.clamp;
+  return {
+    kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
+    run: (n) => {
+      parallel('f32_im2col_batch', [x.ptr, x.size, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.pt, d.pl, d.dh, d.dw, d.oh, d.ow, col, k * cols], n);
+      spmm([d.oc, 1, cols, cols], [bias, min, max, col, k * cols, y.ptr, cols, y.size], n * d.oc, 2);
+    },
+  };
 });
-
-const linearOf = (ctx: StepContext) => ctx.plan.node as LinearNode;
 
 registerKernel({
   op: 'Linear', name: 'f32 dense gemm (f32_linear_prepacked)', dtype: 'f32', weights: 'dense',
-  applies: f32Only,
+  applies: (ctx) => f32Only(ctx) && !staysCoded(linearOf(ctx).weight),
   build(ctx): Step {
     const node = linearOf(ctx);
     const out = node.outFeatures, inF = ctx.inputs[0]!.size;
@@ -170,26 +206,22 @@ registerKernel({
   },
 });
 
-registerKernel({
-  op: 'Linear', name: 'f32 sparse (f32_spmm_32x1)', dtype: 'f32', weights: 'sparse',
-  applies: f32Only,
-  build(ctx): Step {
-    const node = linearOf(ctx);
-    const out = node.outFeatures, inF = ctx.inputs[0]!.size, cap = ctx.capacity;
-    const csr = buildCsr(node.weight, (_row, inner) => inner * cap);
-    const scratch = new Scratch();
-    const s = csrSlots(csr, scratch);
-    const bias = biasPtr(node.bias, scratch);
-    const xT = scratch.alloc(4 * inF * cap), yT = scratch.alloc(4 * out * cap);
-    const { min, max } = ctx.plan.clamp;
-    const x = ctx.inputs[0]!, y = ctx.output;
-    return {
-      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
-      run: (n) => {
-        parallel('x32_transpose', [x.ptr, inF, xT, cap, inF], n, { grain: 4, minPerThread: 8 });
-        parallel('f32_spmm_32x1', [out, 1, n, 0, s.rowPtr, s.offsets, s.values, bias, min, max, xT, 0, yT, cap, 0], out, { minPerThread: 4 });
-        parallel('x32_transpose', [yT, cap, y.ptr, out, n], out, { grain: 4, minPerThread: 16 });
-      },
-    };
-  },
+registerSparse('Linear', '', f32Only, (ctx, name) => {
+  const node = linearOf(ctx);
+  const out = node.outFeatures, inF = ctx.inputs[0]!.size, cap = ctx.capacity;
+  const csr = buildCsr(node.weight, (_row, inner) => inner * cap);
+  const scratch = new Scratch();
+  const spmm = spmmLauncher(csr, node.weight, scratch);
+  const bias = biasPtr(node.bias, scratch);
+  const xT = scratch.alloc(4 * inF * cap), yT = scratch.alloc(4 * out * cap);
+  const { min, max } = ctx.plan.clamp;
+  const x = ctx.inputs[0]!, y = ctx.output;
+  return {
+    kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
+    run: (n) => {
+      parallel('x32_transpose', [x.ptr, inF, xT, cap, inF], n, { grain: 4, minPerThread: 8 });
+      spmm([out, 1, n, 0], [bias, min, max, xT, 0, yT, cap, 0], out, 4);
+      parallel('x32_transpose', [yT, cap, y.ptr, out, n], out, { grain: 4, minPerThread: 16 });
+    },
+  };
 });
