@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { loadQuantizedCheckpoint } from '../../compress/index.js';
 import { encodeOnnxModel, exportOnnxModel, toDeployModel } from '../../io/index.js';
 import { threadCount } from '../../kernels/index.js';
-import { Session, decodePqm, type DeployModel } from '../../runtime/index.js';
+import { Session, decodePqm, denseWeight, type DeployModel } from '../../runtime/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, applyThreads, finish } from '../common.js';
 
@@ -54,10 +54,23 @@ async function measure(engine: string, run: (n: number) => Promise<void> | void,
   return { engine, p50Ms: percentile(lat, 50), p95Ms: percentile(lat, 95), imagesPerSecond: images / ((performance.now() - t0) / 1000), memoryBytes };
 }
 
-/** Every conv and linear node forced onto a dense kernel: the uncompressed baseline of the same graph. */
+/** The same graph uncompressed: every weight dense float32, activations float32. */
+function denseFloat(model: DeployModel): DeployModel {
+  const nodes = model.nodes.map((n) => {
+    const plain = { ...n, outputQuant: null };
+    if (n.op !== 'Conv2d' && n.op !== 'Linear') return plain;
+    return { ...plain, weight: { shape: n.weight.shape, indices: null, values: denseWeight(n.weight), codes: null, quant: null } };
+  }) as DeployModel['nodes'];
+  return { ...model, inputQuant: null, nodes };
+}
+
+/** Every conv and linear node on a dense kernel, as an unpruned model would run. */
 function denseKernels(session: Session): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const l of session.explain()) if (l.weights !== null) out[l.node] = l.candidates.some((c) => c.kernel.includes('dense')) ? 'dense' : 'depthwise';
+  for (const l of session.explain()) {
+    const dense = l.candidates.find((c) => !c.kernel.includes('sparse'));
+    if (l.weights !== null && dense) out[l.node] = dense.kernel;
+  }
   return out;
 }
 
@@ -84,7 +97,9 @@ export async function benchCommand(argv: readonly string[]): Promise<void> {
   const [c, h, w] = deploy.inputShape;
   const input = new Float32Array(batch * c * h * w).map((_, i) => ((i * 2654435761) % 1000) / 1000);
   const session = await Session.create(deploy, { batch });
-  const dense = await Session.create(deploy, { batch, kernels: denseKernels(session), choose: 'first' });
+  const probe = await Session.create(denseFloat(deploy), { batch, timingRuns: 1 });
+  const dense = await Session.create(denseFloat(deploy), { batch, kernels: denseKernels(probe), choose: 'first' });
+  probe.dispose();
   const rows: EngineFigures[] = [];
   try {
     const runOn = (s: Session) => (n: number) => void s.runSync(input.subarray(0, n * c * h * w), [n, c, h, w]);
