@@ -25,6 +25,11 @@ export interface BatchSourceOptions {
 export function batchSource(ds: Dataset, augment: BatchSourceOptions = {}): BatchSource {
   const [c, h, w] = ds.shape;
   const plane = h * w;
+  // A short buffer would otherwise yield batches padded with whatever the batcher's buffers held.
+  if (ds.images.length !== ds.count * c * plane) {
+    throw new RangeError(`batchSource('${ds.name}'): images has ${ds.images.length} values, but ${ds.count} images of ${c}×${h}×${w} need ${ds.count * c * plane}`);
+  }
+  if (ds.labels.length !== ds.count) throw new RangeError(`batchSource('${ds.name}'): labels has ${ds.labels.length} entries for ${ds.count} images`);
   const perChannel = (v: number | readonly number[], what: string): number[] => {
     const list = typeof v === 'number' ? new Array<number>(c).fill(v) : [...v];
     if (list.length !== c) throw new RangeError(`batchSource('${ds.name}'): ${what} has ${list.length} values for ${c} channels`);

@@ -1,48 +1,18 @@
 /**
  * Checkpoints: one file holding the model's architecture, params, buffers, pruning masks,
- * optional optimizer state and free-form metadata.
- *
- * Layout: "PQCK" | u32 version | u32 header bytes | header JSON | zero pad to 4 | blobs.
- * The header lists each blob's name, dtype, length and offset, and a CRC-32 of the blobs.
- * Writes go to a temp file that is renamed over the target, so a crash mid-write leaves
- * the previous checkpoint intact.
+ * optional optimizer state and free-form metadata. The container (checksummed header and
+ * blobs) is in checkpoint-format.ts. Writes go to a temp file that is renamed over the
+ * target, so a crash mid-write leaves the previous checkpoint intact.
  */
-import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { crc32 } from '../kernels/index.js';
+import { readFileSync } from 'node:fs';
 import { Mask } from './param.js';
-import { Model, type ModelConfig } from './model.js';
+import { Model } from './model.js';
 import type { Optimizer } from './optim/optimizer.js';
+import { CheckpointError, blobBytes, decodeCheckpoint, encodeCheckpoint, type BlobEntry } from './checkpoint-format.js';
+import { writeFileAtomic } from './write-file-atomic.js';
 
-const MAGIC = 'PQCK';
-const VERSION = 1;
-
-export class CheckpointError extends Error {
-  override name = 'CheckpointError';
-}
-
-interface BlobEntry {
-  name: string;
-  dtype: 'f32' | 'u8';
-  length: number;
-  offset: number;
-}
-
-interface Header {
-  model: ModelConfig;
-  blobs: BlobEntry[];
-  crc32: number;
-  optimizer?: { name: string; steps: number };
-  meta: Record<string, unknown>;
-}
-
-/** Writes `bytes` to `path` through a temp file and a rename. */
-export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
-}
+export { CheckpointError, CHECKPOINT_VERSION } from './checkpoint-format.js';
+export { writeFileAtomic } from './write-file-atomic.js';
 
 export interface SaveOptions {
   optimizer?: Optimizer;
@@ -69,26 +39,18 @@ export function saveCheckpoint(path: string, model: Model, opts: SaveOptions = {
   });
   const payload = new Uint8Array(offset);
   parts.forEach(({ bytes }, i) => payload.set(bytes, blobs[i]!.offset));
-  const header: Header = {
-    model: model.config(), blobs, crc32: crc32(payload), meta: opts.meta ?? {},
+  const header = {
+    model: model.config(), blobs, meta: opts.meta ?? {},
     ...(optState ? { optimizer: { name: optState.name, steps: optState.steps } } : {}),
   };
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const headerEnd = 12 + json.length;
-  const start = Math.ceil(headerEnd / 4) * 4;
-  const out = new Uint8Array(start + payload.length);
-  out.set(new TextEncoder().encode(MAGIC), 0);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(4, VERSION, true);
-  dv.setUint32(8, json.length, true);
-  out.set(json, 12);
-  out.set(payload, start);
-  writeFileAtomic(path, out);
+  writeFileAtomic(path, encodeCheckpoint(header, payload));
 }
 
 export interface LoadedCheckpoint {
   model: Model;
   meta: Record<string, unknown>;
+  /** The optimizer the state was saved from ('sgd', 'adam', 'adamw'); null when none was saved. */
+  optimizer: string | null;
   /** Restores the saved optimizer state into a fresh optimizer over the same model. */
   restoreOptimizer(opt: Optimizer): void;
 }
@@ -101,54 +63,54 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
   } catch (e) {
     throw new CheckpointError(`${path}: cannot read checkpoint (${(e as Error).message})`);
   }
+  const { header, payload, start } = decodeCheckpoint(bytes, path);
   const fail = (offset: number, what: string): never => {
     throw new CheckpointError(`${path} @ byte ${offset}: ${what}`);
   };
-  if (new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC) fail(0, `not a prunequant checkpoint (magic is not ${MAGIC})`);
-  if (bytes.length < 12) fail(bytes.length, `file ends inside the 12-byte preamble (truncated)`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = dv.getUint32(4, true);
-  if (version !== VERSION) fail(4, `checkpoint version ${version}, this reader knows ${VERSION}`);
-  const headerLen = dv.getUint32(8, true);
-  if (12 + headerLen > bytes.length) fail(8, `header of ${headerLen} bytes runs past the end of the ${bytes.length}-byte file`);
-  let header: Header;
+  let model: Model;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLen))) as Header;
+    model = Model.fromConfig(header.model);
   } catch (e) {
-    return fail(12, `header is not valid JSON (${(e as Error).message})`);
+    return fail(start, `the header's model architecture cannot be built: ${(e as Error).message}`);
   }
-  const start = Math.ceil((12 + headerLen) / 4) * 4;
-  const payload = bytes.subarray(start);
-  // Name the first blob that runs past the end: a truncated file says where it was cut.
-  for (const e of header.blobs ?? []) {
-    const end = e.offset + e.length * (e.dtype === 'f32' ? 4 : 1);
-    if (end > payload.length) fail(start + payload.length, `file ends here (truncated): blob ${e.name} spans bytes ${start + e.offset}..${start + end}`);
-  }
-  if (crc32(payload) !== header.crc32) fail(start, 'checksum mismatch: the file is truncated or corrupt');
-  const model = Model.fromConfig(header.model);
-  const blob = (name: string): BlobEntry | undefined => header.blobs.find((b) => b.name === name);
-  const f32 = (e: BlobEntry) => new Float32Array(payload.buffer.slice(payload.byteOffset + e.offset, payload.byteOffset + e.offset + e.length * 4));
-  for (const [name, p] of model.namedParams()) {
-    const e = blob(`param:${name}`);
-    if (!e) fail(start, `param ${name} is missing`);
-    if (e!.length !== p.size) fail(start + e!.offset, `param ${name} has ${e!.length} values, the layer needs ${p.size}`);
-    p.assign(f32(e!));
-    const m = blob(`mask:${name}`);
-    if (m) p.setMask(new Mask(p.size, payload.subarray(m.offset, m.offset + m.length)));
-  }
-  for (const [name, b] of model.namedBuffers()) {
-    const e = blob(`buffer:${name}`);
-    if (!e) fail(start, `buffer ${name} is missing`);
-    b.view().set(f32(e!));
+  const byName = new Map(header.blobs.map((b) => [b.name, b]));
+  const f32 = (e: BlobEntry) => new Float32Array(payload.buffer.slice(payload.byteOffset + e.offset, payload.byteOffset + e.offset + blobBytes(e)));
+  const expect = (name: string, dtype: BlobEntry['dtype'], size: number, what: string): BlobEntry => {
+    const e = byName.get(name);
+    if (!e) return fail(start, `${what} is missing`);
+    if (e.dtype !== dtype) fail(start + e.offset, `${what} is stored as ${e.dtype}, expected ${dtype}`);
+    if (e.length !== size) fail(start + e.offset, `${what} has ${e.length} values, the layer needs ${size}`);
+    return e;
+  };
+  try {
+    for (const [name, p] of model.namedParams()) {
+      p.assign(f32(expect(`param:${name}`, 'f32', p.size, `param ${name}`)));
+      if (byName.has(`mask:${name}`)) {
+        const m = expect(`mask:${name}`, 'u8', p.size, `mask of ${name}`);
+        const bits = payload.subarray(m.offset, m.offset + m.length);
+        const bad = bits.findIndex((b) => b > 1);
+        if (bad >= 0) fail(start + m.offset + bad, `mask of ${name} holds ${bits[bad]} at index ${bad}, expected 0 or 1`);
+        p.setMask(new Mask(p.size, bits));
+      }
+    }
+    for (const [name, b] of model.namedBuffers()) b.view().set(f32(expect(`buffer:${name}`, 'f32', b.size, `buffer ${name}`)));
+  } catch (e) {
+    model.dispose();
+    throw e;
   }
   return {
     model,
     meta: header.meta,
+    optimizer: header.optimizer?.name ?? null,
     restoreOptimizer(opt: Optimizer) {
       if (!header.optimizer) throw new CheckpointError(`${path}: holds no optimizer state`);
       const tensors: Record<string, Float32Array> = {};
       for (const e of header.blobs) if (e.name.startsWith('optim:')) tensors[e.name.slice(6)] = f32(e);
-      opt.loadState({ steps: header.optimizer.steps, tensors });
+      try {
+        opt.loadState({ steps: header.optimizer.steps, tensors });
+      } catch (e) {
+        throw new CheckpointError(`${path}: optimizer state does not fit: ${(e as Error).message}`);
+      }
     },
   };
 }

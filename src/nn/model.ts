@@ -32,8 +32,15 @@ export class Model {
   constructor(readonly name: string, readonly inputShape: [number, number, number], readonly nodes: ModelNode[]) {
     if (nodes.length === 0) throw new Error(`model ${name}: has no layers`);
     const seen = new Set([INPUT]);
+    // One layer instance in two nodes would share (and double-count) its params and hold one name.
+    const owner = new Map<Layer, string>();
     for (const node of nodes) {
       if (seen.has(node.name)) throw new Error(`model ${name}: duplicate node name '${node.name}'`);
+      const first = owner.get(node.layer);
+      if (first !== undefined) {
+        throw new Error(`model ${name}: node '${node.name}' uses the same ${node.layer.constructor.name} instance as node '${first}'; give each node its own layer`);
+      }
+      owner.set(node.layer, node.name);
       for (const i of node.inputs) {
         if (!seen.has(i)) throw new Error(`model ${name}: node '${node.name}' reads '${i}', which is not an earlier node or '${INPUT}'`);
       }

@@ -123,7 +123,7 @@ describe('prunequant quantize', () => {
     // MNIST loader itself refuses --limit 0.)
     const none = await run(['quantize', checkpoint, '--activations', 'int8', '--calibration-batches', '0', '--out', out]);
     assert.equal(none.code, 2);
-    assert.match(none.stderr, /--calibration-batches must be a positive integer, got 0/);
+    assert.match(none.stderr, /--calibration-batches must be an integer >= 1, got 0/);
     assert.ok(!existsSync(join(out, 'model.pqck')), 'nothing written on error');
   });
 });

@@ -1,4 +1,5 @@
 /** Runs the CLI's main() in-process with stdout and stderr captured, for CLI tests. */
+import { spawnSync } from 'node:child_process';
 import { main } from '../../src/cli/main.js';
 
 export interface CliResult {
@@ -24,4 +25,23 @@ export async function runCli(argv: readonly string[]): Promise<CliResult> {
     process.stderr.write = errWrite;
     process.stdout.write = outWrite;
   }
+}
+
+export interface ChildCliResult extends CliResult {
+  /** The signal that ended the child: 'SIGTERM' when it ran past the timeout (a hang). */
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * Runs the CLI in a child process with a timeout, for checks whose failure mode is a hang
+ * the test process could not recover from (a synchronous call that never returns).
+ */
+export function runCliInChild(argv: readonly string[], timeoutMs: number): ChildCliResult {
+  const mainUrl = new URL('../../src/cli/main.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(mainUrl)}).then(async (m) => { process.exitCode = await m.main(JSON.parse(process.env.PQ_CLI_ARGV)); })`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
+    timeout: timeoutMs, encoding: 'utf8', env: { ...process.env, PQ_CLI_ARGV: JSON.stringify(argv) },
+  });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  return { code: r.status ?? -1, signal: r.signal, stdout: r.stdout, stderr: r.stderr, json: last.startsWith('{') ? (JSON.parse(last) as Record<string, any>) : null };
 }

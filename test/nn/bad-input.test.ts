@@ -15,6 +15,7 @@ import {
 } from '../../src/nn/index.js';
 import { ShapeError, Tensor, scope } from '../../src/tensor/index.js';
 import { hidePackages } from './hide-packages.js';
+import { buildCheckpoint, editHeader, splitCheckpoint } from '../helpers/checkpoint-bytes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pq-bad-input-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -110,7 +111,7 @@ describe('corrupt or truncated checkpoints name the file and the byte', () => {
   model.dispose();
   const bytes = readFileSync(good);
   const headerLen = bytes.readUInt32LE(8);
-  const payloadStart = Math.ceil((12 + headerLen) / 4) * 4;
+  const { payloadStart, jsonStart } = splitCheckpoint(bytes);
   const variant = (name: string, data: Uint8Array) => {
     const p = join(dir, name);
     writeFileSync(p, data);
@@ -129,7 +130,7 @@ describe('corrupt or truncated checkpoints name the file and the byte', () => {
   it('unknown version', () => {
     const b = Uint8Array.from(bytes);
     new DataView(b.buffer).setUint32(4, 7, true);
-    expectError(variant('version.pqck', b), /@ byte 4: checkpoint version 7, this reader knows 1/);
+    expectError(variant('version.pqck', b), /@ byte 4: checkpoint version 7, this reader knows 1 and 2/);
   });
   it('cut inside the preamble', () => expectError(variant('cut6.pqck', bytes.subarray(0, 6)), /@ byte 6: file ends inside the 12-byte preamble/));
   it('cut inside the header', () => expectError(variant('cut-header.pqck', bytes.subarray(0, 40)), new RegExp(`@ byte 8: header of ${headerLen} bytes runs past the end of the 40-byte file`)));
@@ -142,22 +143,14 @@ describe('corrupt or truncated checkpoints name the file and the byte', () => {
     b[payloadStart + 5]! ^= 0x40;
     expectError(variant('flip.pqck', b), new RegExp(`@ byte ${payloadStart}: checksum mismatch`));
   });
-  it('a header that is not JSON', () => {
-    const b = Uint8Array.from(bytes);
-    b[12] = 0x21; // '!' where '{' was
-    expectError(variant('json.pqck', b), /@ byte 12: header is not valid JSON/);
+  it('a header that is not JSON (behind a valid header checksum)', () => {
+    const { payload } = splitCheckpoint(bytes);
+    expectError(variant('json.pqck', buildCheckpoint('!not json', payload)), new RegExp(`@ byte ${jsonStart}: header is not valid JSON`));
   });
   it('a header whose architecture disagrees with the blobs names the param and its offset', () => {
-    const header = JSON.parse(bytes.subarray(12, 12 + headerLen).toString('utf8'));
-    header.model.nodes[1].layer.outFeatures = 4;
-    const json = Buffer.from(JSON.stringify(header));
-    const start = Math.ceil((12 + json.length) / 4) * 4;
-    const out = Buffer.alloc(start + bytes.length - payloadStart);
-    bytes.copy(out, 0, 0, 12);
-    out.writeUInt32LE(json.length, 8);
-    json.copy(out, 12);
-    bytes.copy(out, start, payloadStart);
-    const weight = header.blobs.find((b: { name: string }) => b.name === 'param:1.weight');
-    expectError(variant('arch.pqck', out), new RegExp(`@ byte ${start + weight.offset}: param 1.weight has 48 values, the layer needs 64`));
+    const edited = editHeader(bytes, (h) => { h['model'].nodes[1].layer.outFeatures = 4; });
+    const { header, payloadStart: start } = splitCheckpoint(edited);
+    const weight = header['blobs'].find((b: { name: string }) => b.name === 'param:1.weight');
+    expectError(variant('arch.pqck', edited), new RegExp(`@ byte ${start + weight.offset}: param 1.weight has 48 values, the layer needs 64`));
   });
 });

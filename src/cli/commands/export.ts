@@ -9,13 +9,14 @@ import { readQuantizationMeta } from '../../compress/index.js';
 import { saveOnnxModel, savePqm } from '../../io/index.js';
 import { loadCheckpoint } from '../../nn/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
-import { COMMON_OPTIONS, finish } from '../common.js';
+import { COMMON_OPTIONS, FORCE_OPTION, checkOutputs, finish } from '../common.js';
 
 const FORMATS = ['onnx', 'pqm'] as const;
 
 const OPTIONS: Record<string, OptionSpec> = {
   format: { type: 'string', default: 'onnx', help: `output format: ${FORMATS.join(', ')}` },
   out: { type: 'string', help: 'output file (required), e.g. model.onnx' },
+  force: FORCE_OPTION,
   json: COMMON_OPTIONS['json']!,
   help: COMMON_OPTIONS['help']!,
 };
@@ -23,15 +24,15 @@ const OPTIONS: Record<string, OptionSpec> = {
 export const exportUsage = helpText('prunequant export MODEL.pqck --format onnx|pqm --out FILE', OPTIONS);
 
 export async function exportCommand(argv: readonly string[]): Promise<void> {
-  const { positionals, options: o } = parseArgs('export', argv, OPTIONS);
+  const { positionals, options: o } = parseArgs('export', argv, OPTIONS, { positionals: ['MODEL'] });
   if (o['help']) return void process.stdout.write(`${exportUsage}\n`);
-  const [path, ...extra] = positionals;
+  const path = positionals[0];
   if (path === undefined) throw new UsageError('export: missing MODEL (a .pqck checkpoint)');
-  if (extra.length > 0) throw new UsageError(`export: one MODEL expected, also got ${extra.map((e) => `'${e}'`).join(', ')}`);
   const format = o['format'] as string;
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`export: unknown --format '${format}'; known: ${FORMATS.join(', ')}`);
   const out = o['out'] as string | undefined;
   if (out === undefined || out === '') throw new UsageError('export: --out FILE is required');
+  checkOutputs('export', [out], { force: o['force'] === true, inputs: [path] });
 
   const { model, meta } = loadCheckpoint(path);
   try {

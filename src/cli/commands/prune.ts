@@ -3,36 +3,37 @@
  * fine-tuned with the model's own recipe unless told otherwise. Writes the pruned
  * checkpoint (masks included) and a JSON report, both atomically.
  */
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
-  GradualPruner, adaptivePrune, checkControllerOptions, checkSparsity, fineTune, maskStats, percentileToSparsity, prunableLayers, pruneModel,
+  GradualPruner, QUANT_META_KEY, adaptivePrune, checkControllerOptions, checkSparsity, fineTune, maskStats, percentileToSparsity, prunableLayers, pruneModel,
   type FineTuneRecipe, type PruneResult, type PruneScope, type SelectOptions,
 } from '../../compress/index.js';
 import { batchSource } from '../../data/index.js';
 import { evaluate, loadCheckpoint, saveCheckpoint, writeFileAtomic, type BatchSource, type Model, type ScheduleConfig } from '../../nn/index.js';
 import { pqmBytes } from '../../io/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
-import { COMMON_OPTIONS, applyThreads, finish, loadSplit } from '../common.js';
+import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkDatasetOption, checkOutDir, finish, loadSplit } from '../common.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   sparsity: { type: 'number', help: 'fraction of weights to prune, in [0, 1) (percentile / 100); not with --adaptive' },
   scope: { type: 'string', default: 'global', help: 'global (rank all chosen layers together) or layer (each layer to --sparsity)' },
   exclude: { type: 'string', help: 'comma-separated globs over node names / param paths to keep dense, or @first / @last' },
-  'min-size': { type: 'number', default: 0, help: 'layers with fewer weights stay dense' },
-  'finetune-epochs': { type: 'number', help: 'fine-tuning epochs (default: the recipe\'s epochs; 0: no fine-tuning)' },
-  lr: { type: 'number', help: 'fine-tuning learning rate (default: the recipe\'s lr)' },
-  'batch-size': { type: 'number', help: 'fine-tuning batch size (default: the recipe\'s)' },
-  seed: { type: 'number', default: 0, help: 'seed for shuffling and dropout during fine-tuning' },
+  'min-size': { type: 'number', default: 0, integer: true, min: 0, help: 'layers with fewer weights stay dense' },
+  'finetune-epochs': { type: 'number', integer: true, min: 0, help: 'fine-tuning epochs (default: the recipe\'s epochs; 0: no fine-tuning)' },
+  lr: { type: 'number', above: 0, help: 'fine-tuning learning rate (default: the recipe\'s lr)' },
+  'batch-size': { type: 'number', integer: true, min: 1, help: 'fine-tuning batch size (default: the recipe\'s)' },
+  seed: { type: 'number', default: 0, integer: true, help: 'seed for shuffling and dropout during fine-tuning' },
   adaptive: { type: 'boolean', default: false, help: 'search the highest level within --tolerance (dynamic threshold controller)' },
-  tolerance: { type: 'number', default: 0.5, help: 'adaptive: allowed top-1 drop in percentage points' },
+  tolerance: { type: 'number', default: 0.5, min: 0, help: 'adaptive: allowed top-1 drop in percentage points' },
   start: { type: 'number', default: 50, help: 'adaptive: first percentile tried' },
   step: { type: 'number', default: 10, help: 'adaptive: initial percentile step' },
   'min-step': { type: 'number', default: 1, help: 'adaptive: stop when the halved step falls below this' },
   gradual: { type: 'boolean', default: false, help: 'prune during fine-tuning on the Zhu & Gupta cubic schedule, over its first half' },
-  'prune-every': { type: 'number', default: 100, help: 'gradual: training steps between pruning steps (Δt)' },
+  'prune-every': { type: 'number', default: 100, integer: true, min: 1, help: 'gradual: training steps between pruning steps (Δt)' },
   dataset: { type: 'string', help: 'mnist or fashion-mnist (default: the one the model was trained on)' },
-  limit: { type: 'number', help: 'use only the first N samples of each split (quick runs)' },
+  limit: { type: 'number', integer: true, min: 1, help: 'use only the first N samples of each split (quick runs)' },
   out: { type: 'string', default: 'runs/prune', help: 'output directory for model.pqck and prune.json' },
+  force: FORCE_OPTION,
   ...COMMON_OPTIONS,
 };
 
@@ -40,18 +41,33 @@ export const pruneUsage = helpText('prunequant prune MODEL.pqck --sparsity 0.9 [
 
 interface Recipe { dataset?: string; epochs?: number; lr?: number; batchSize?: number; optimizer?: string; momentum?: number; nesterov?: boolean; weightDecay?: number; schedule?: ScheduleConfig }
 
-/** A checkpoint with its train/test sources, normalised as the checkpoint says (shared with `sensitivity`). */
-export function loadForCompression(path: string | undefined, command: string, o: Record<string, unknown>) {
+/**
+ * A checkpoint with its train/test sources, normalised as the checkpoint says (shared with `sensitivity`).
+ * `floatOnly` refuses a quantized checkpoint before any data is loaded.
+ */
+export function loadForCompression(path: string | undefined, command: string, o: Record<string, unknown>, floatOnly = false) {
   if (path === undefined) throw new UsageError(`${command}: missing MODEL (a .pqck checkpoint written by prunequant train)`);
+  checkDatasetOption(command, o['dataset']);
   const { model, meta } = loadCheckpoint(path);
-  const recipe = (meta['recipe'] ?? {}) as Recipe;
-  const dataset = (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist';
-  const split = loadSplit(dataset, o['limit'] as number | undefined);
-  const normalization = (meta['normalization'] as { mean: number; std: number } | undefined) ?? split.normalization;
-  return {
-    model, meta, recipe, dataset, normalization,
-    train: batchSource(split.train, { normalization }), test: batchSource(split.test, { normalization }),
-  };
+  try {
+    const q = meta[QUANT_META_KEY] as { weights?: Record<string, { bits?: number }> } | undefined;
+    if (floatOnly && q !== undefined) {
+      const bits = [...new Set(Object.values(q.weights ?? {}).map((w) => w.bits))].join('/');
+      throw new UsageError(`${command}: ${path} is quantized (${bits}-bit weights); pruning it would leave weights its integer codes no longer match. ` +
+        'Prune the float checkpoint first, then quantize the pruned one (quantization keeps the zeros)');
+    }
+    const recipe = (meta['recipe'] ?? {}) as Recipe;
+    const dataset = (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist';
+    const split = loadSplit(dataset, o['limit'] as number | undefined);
+    const normalization = (meta['normalization'] as { mean: number; std: number } | undefined) ?? split.normalization;
+    return {
+      model, meta, recipe, dataset, normalization,
+      train: batchSource(split.train, { normalization }), test: batchSource(split.test, { normalization }),
+    };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
 }
 
 export function selectOptions(command: string, o: Record<string, unknown>): SelectOptions {
@@ -100,7 +116,7 @@ async function gradual(model: Model, train: BatchSource, test: BatchSource, sel:
 }
 
 export async function prune(argv: readonly string[]): Promise<void> {
-  const { positionals, options: o } = parseArgs('prune', argv, OPTIONS);
+  const { positionals, options: o } = parseArgs('prune', argv, OPTIONS, { positionals: ['MODEL'] });
   if (o['help']) return void process.stdout.write(`${pruneUsage}\n`);
   applyThreads(o['threads']);
   const json = o['json'] === true;
@@ -119,10 +135,28 @@ export async function prune(argv: readonly string[]): Promise<void> {
   }
   const sel = selectOptions('prune', o);
   const path = positionals[0];
+  if (path === undefined) throw new UsageError('prune: missing MODEL (a .pqck checkpoint written by prunequant train)');
+  const [checkpoint, reportPath] = checkOutDir('prune', resolve(String(o['out'])), ['model.pqck', 'prune.json'], { force: o['force'] === true, inputs: [path] }) as [string, string];
   const started = performance.now();
-  const { model, meta, recipe, dataset, normalization, train, test } = loadForCompression(path, 'prune', o);
+  const loaded = loadForCompression(path, 'prune', o, true);
+  try {
+    await pruneLoaded(o, { path, checkpoint, reportPath, started, json, log, scope, adaptive, sparsity, sel }, loaded);
+  } finally {
+    loaded.model.dispose();
+  }
+}
+
+interface PruneRun {
+  path: string; checkpoint: string; reportPath: string; started: number; json: boolean; log: (s: string) => void;
+  scope: PruneScope; adaptive: boolean; sparsity: number | undefined; sel: SelectOptions;
+}
+
+async function pruneLoaded(o: Record<string, unknown>, run: PruneRun, loaded: ReturnType<typeof loadForCompression>): Promise<void> {
+  const { path, checkpoint, reportPath, started, json, log, scope, adaptive, sparsity, sel } = run;
+  const { model, meta, recipe, dataset, normalization, train, test } = loaded;
   const layers = prunableLayers(model, sel); // bad patterns and unprunable models fail here, before any training
   const ft = fineTuneRecipe(o, recipe);
+  if (o['gradual'] === true && ft.epochs < 1) throw new UsageError('prune: --gradual prunes during fine-tuning, so it needs --finetune-epochs >= 1');
   const baseline = evaluate(model, test).accuracy;
   log(`${path}: baseline ${pct(baseline)} on ${dataset} test; pruning ${layers.length} layer(s): ${layers.map((l) => l.name).join(', ')}`);
   let report: Record<string, unknown>;
@@ -152,15 +186,13 @@ export async function prune(argv: readonly string[]): Promise<void> {
   const final = evaluate(model, test);
   const masks = maskStats(model);
   if (masks.violations !== 0) throw new Error(`prune: ${masks.violations} masked weights are not 0 after fine-tuning; this is a bug`);
-  const outDir = resolve(String(o['out']));
-  const checkpoint = join(outDir, 'model.pqck');
-  const pruneMeta = { ...report, scope, exclude: sel.exclude, minSize: sel.minSize, source: resolve(path!), baseline, postPrune, accuracy: final.accuracy, sparsity: masks.sparsity, fineTune: ft };
+  const pruneMeta = { ...report, scope, exclude: sel.exclude, minSize: sel.minSize, source: resolve(path), baseline, postPrune, accuracy: final.accuracy, sparsity: masks.sparsity, fineTune: ft };
   saveCheckpoint(checkpoint, model, { meta: { ...meta, recipe, normalization, prune: pruneMeta, test: final } });
   const result = {
     command: 'prune', model: path, dataset, checkpoint, ...report, scope, baseline, postPruneAccuracy: postPrune, accuracy: final.accuracy,
     dropPp: 100 * (baseline - final.accuracy), sparsity: masks.sparsity, prunedSparsity: prunePass?.sparsity ?? 0,
     layers: masks.layers, fineTune: ft, pqmBytes: pqmBytes(model, { meta: { recipe, normalization }, source: checkpoint }).length, seconds: (performance.now() - started) / 1000,
   };
-  writeFileAtomic(join(outDir, 'prune.json'), JSON.stringify(result, null, 2));
-  finish(json, result, `pruned ${path} to ${pct(masks.sparsity)} of its weights: accuracy ${pct(final.accuracy)} (baseline ${pct(baseline)}), ${result.pqmBytes} bytes as .pqm; wrote ${checkpoint} and ${join(dirname(checkpoint), 'prune.json')}`);
+  writeFileAtomic(reportPath, JSON.stringify(result, null, 2));
+  finish(json, result, `pruned ${path} to ${pct(masks.sparsity)} of its weights: accuracy ${pct(final.accuracy)} (baseline ${pct(baseline)}), ${result.pqmBytes} bytes as .pqm; wrote ${checkpoint} and ${reportPath}`);
 }

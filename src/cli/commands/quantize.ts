@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { batchSource } from '../../data/index.js';
 import { Sgd, evaluate, loadCheckpoint, fit, writeFileAtomic, type Model } from '../../nn/index.js';
 import {
@@ -7,7 +7,7 @@ import {
 } from '../../compress/index.js';
 import { pqmBytes } from '../../io/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
-import { COMMON_OPTIONS, applyThreads, finish, loadSplit } from '../common.js';
+import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkDatasetOption, checkOutDir, finish, loadSplit } from '../common.js';
 import { ProgressBar } from '../progress.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
@@ -16,21 +16,22 @@ const OPTIONS: Record<string, OptionSpec> = {
   symmetric: { type: 'boolean', default: true, help: 'symmetric weight codes, zero point 0 (--symmetric=false or --asymmetric for asymmetric)' },
   asymmetric: { type: 'boolean', default: false, help: 'asymmetric weight codes with a zero point' },
   range: { type: 'string', default: 'minmax', help: 'weight range: minmax, percentile or mse' },
-  percentile: { type: 'number', default: 99.99, help: 'percentile for --range percentile and --observer percentile' },
+  percentile: { type: 'number', default: 99.99, above: 0, max: 100, help: 'percentile for --range percentile and --observer percentile' },
   ptq: { type: 'boolean', default: false, help: 'post-training quantization (the default mode)' },
   qat: { type: 'boolean', default: false, help: 'quantization-aware training' },
-  epochs: { type: 'number', help: 'QAT epochs (default: the recipe in the checkpoint)' },
-  lr: { type: 'number', help: 'QAT learning rate (default: the recipe in the checkpoint)' },
-  'batch-size': { type: 'number', help: 'QAT batch size (default: the recipe in the checkpoint)' },
+  epochs: { type: 'number', integer: true, min: 1, help: 'QAT epochs (default: the recipe in the checkpoint)' },
+  lr: { type: 'number', above: 0, help: 'QAT learning rate (default: the recipe in the checkpoint)' },
+  'batch-size': { type: 'number', integer: true, min: 1, help: 'QAT batch size (default: the recipe in the checkpoint)' },
   lsq: { type: 'boolean', default: false, help: 'QAT learns step sizes (LSQ)' },
-  'freeze-epoch': { type: 'number', help: 'QAT: freeze activation ranges and BN statistics after this epoch (default: before the last epoch)' },
+  'freeze-epoch': { type: 'number', integer: true, min: 0, help: 'QAT: freeze activation ranges and BN statistics after this epoch (default: before the last epoch)' },
   activations: { type: 'string', default: 'none', help: 'activation quantization: int8, uint8 or none' },
-  'calibration-batches': { type: 'number', default: 100, help: 'PTQ: batches of training data for activation calibration' },
+  'calibration-batches': { type: 'number', default: 100, integer: true, min: 1, help: 'PTQ: batches of training data for activation calibration' },
   observer: { type: 'string', default: 'minmax', help: 'PTQ activation observer: minmax, percentile or ema' },
   dataset: { type: 'string', help: 'mnist or fashion-mnist (default: the one the model was trained on)' },
-  limit: { type: 'number', help: 'use only the first N samples of each split' },
-  seed: { type: 'number', default: 0, help: 'seed for shuffling' },
+  limit: { type: 'number', integer: true, min: 1, help: 'use only the first N samples of each split' },
+  seed: { type: 'number', default: 0, integer: true, help: 'seed for shuffling' },
   out: { type: 'string', default: 'runs/quantize', help: 'output directory for model.pqck and quantize.json' },
+  force: FORCE_OPTION,
   ...COMMON_OPTIONS,
 };
 
@@ -62,7 +63,7 @@ function weightZeroFraction(model: Model): number {
 }
 
 export async function quantizeCommand(argv: readonly string[]): Promise<void> {
-  const { positionals, options: o } = parseArgs('quantize', argv, OPTIONS);
+  const { positionals, options: o, given } = parseArgs('quantize', argv, OPTIONS, { positionals: ['MODEL'] });
   if (o['help']) return void process.stdout.write(`${quantizeUsage}\n`);
   applyThreads(o['threads']);
   const path = positionals[0];
@@ -82,9 +83,26 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
   const observer = oneOf<ObserverKind>('observer', o['observer'], ['minmax', 'percentile', 'ema']);
   const calibrationBatches = positiveInt('calibration-batches', o['calibration-batches']);
   const json = o['json'] === true;
+  if (given.has('symmetric') && given.has('asymmetric')) throw new UsageError('quantize: choose one of --symmetric and --asymmetric');
+  checkDatasetOption('quantize', o['dataset']);
+  const [checkpoint, reportPath] = checkOutDir('quantize', resolve(String(o['out'])), ['model.pqck', 'quantize.json'], { force: o['force'] === true, inputs: [path] }) as [string, string];
   const started = performance.now();
 
   const { model, meta } = loadCheckpoint(path);
+  try {
+    await quantizeLoaded(o, { path, checkpoint, reportPath, started, json, bits, mode, granularity, symmetric, method, act, observer, calibrationBatches }, model, meta);
+  } finally {
+    model.dispose();
+  }
+}
+
+interface QuantizeRun {
+  path: string; checkpoint: string; reportPath: string; started: number; json: boolean; bits: number; mode: 'ptq' | 'qat';
+  granularity: 'channel' | 'tensor'; symmetric: boolean; method: RangeMethod; act: 'int8' | 'uint8' | 'none'; observer: ObserverKind; calibrationBatches: number;
+}
+
+async function quantizeLoaded(o: Record<string, unknown>, run: QuantizeRun, model: Model, meta: Record<string, unknown>): Promise<void> {
+  const { path, checkpoint, reportPath, started, json, bits, mode, granularity, symmetric, method, act, observer, calibrationBatches } = run;
   const recipe = (meta['recipe'] ?? {}) as Recipe;
   const dataset = (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist';
   const data = loadSplit(dataset, o['limit'] as number | undefined);
@@ -138,8 +156,6 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
   }
 
   const after = evaluate(q.model, test);
-  const outDir = resolve(String(o['out']));
-  const checkpoint = join(outDir, 'model.pqck');
   const savedMeta = { ...meta, quantize: { mode, bits, granularity, symmetric, range: method, activations: act, accuracy: after.accuracy } };
   // The size quoted is that of the real .pqm file this checkpoint exports to.
   const pqmSize = pqmBytes(q.model, { meta: { ...savedMeta, [QUANT_META_KEY]: quantizationMeta(q) }, source: checkpoint }).length;
@@ -153,7 +169,8 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
     foldedBn: q.foldedBn, qat: qatReport, checkpoint, seconds: (performance.now() - started) / 1000,
   };
   saveQuantizedCheckpoint(checkpoint, q, savedMeta);
-  writeFileAtomic(join(outDir, 'quantize.json'), JSON.stringify(result, null, 2));
+  if (q.model !== model) q.model.dispose();
+  writeFileAtomic(reportPath, JSON.stringify(result, null, 2));
   finish(json, result, `quantized ${path} (${mode}, ${bits}-bit ${granularity}${act !== 'none' ? `, ${act} activations` : ''}): accuracy ` +
     `${(100 * before.accuracy).toFixed(2)}% → ${(100 * after.accuracy).toFixed(2)}%, ${pqmSize} bytes as .pqm vs ${fp32Bytes(model)} bytes of fp32 weights; checkpoint ${checkpoint}`);
 }

@@ -1,84 +1,180 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { threadCount } from '../../kernels/index.js';
-import { batchSource } from '../../data/index.js';
-import { Adam, Sgd, createModel, fit, loadCheckpoint, modelNames, saveCheckpoint, writeFileAtomic, type EpochResult, type Optimizer, type ScheduleConfig } from '../../nn/index.js';
-import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
-import { COMMON_OPTIONS, applyThreads, finish, loadSplit } from '../common.js';
+import { batchSource, isDatasetName, DATASET_NAMES } from '../../data/index.js';
+import { Adam, Sgd, createModel, fit, loadCheckpoint, modelNames, saveCheckpoint, writeFileAtomic, type EpochResult, type LoadedCheckpoint, type Model, type Optimizer, type ScheduleConfig } from '../../nn/index.js';
+import { helpText, parseArgs, UsageError, type OptionSpec, type Parsed } from '../args.js';
+import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkOutDir, finish, loadSplit } from '../common.js';
 import { ProgressBar } from '../progress.js';
+
+const OPTIMIZERS = ['sgd', 'adam', 'adamw'];
+const SCHEDULES = ['constant', 'step', 'cosine'];
 
 const OPTIONS: Record<string, OptionSpec> = {
   model: { type: 'string', default: 'lenet5', help: `architecture: ${modelNames.join(', ')}` },
   dataset: { type: 'string', default: 'mnist', help: 'mnist or fashion-mnist' },
-  epochs: { type: 'number', default: 5, help: 'training epochs' },
-  lr: { type: 'number', default: 0.01, help: 'learning rate' },
-  'batch-size': { type: 'number', default: 64, help: 'batch size' },
-  optimizer: { type: 'string', default: 'sgd', help: 'sgd, adam or adamw' },
-  momentum: { type: 'number', default: 0.9, help: 'SGD momentum' },
+  epochs: { type: 'number', default: 5, integer: true, min: 1, help: 'training epochs (with --resume: the total, counting those already done)' },
+  lr: { type: 'number', default: 0.01, above: 0, help: 'learning rate' },
+  'batch-size': { type: 'number', default: 64, integer: true, min: 1, help: 'batch size' },
+  optimizer: { type: 'string', default: 'sgd', help: OPTIMIZERS.join(', ') },
+  momentum: { type: 'number', default: 0.9, min: 0, help: 'SGD momentum' },
   nesterov: { type: 'boolean', default: false, help: 'Nesterov momentum' },
-  'weight-decay': { type: 'number', default: 0, help: 'weight decay' },
-  schedule: { type: 'string', default: 'constant', help: 'constant, step or cosine' },
-  'warmup-epochs': { type: 'number', default: 0, help: 'linear warm-up epochs' },
-  'label-smoothing': { type: 'number', default: 0, help: 'label smoothing in [0, 1)' },
-  shift: { type: 'number', default: 0, help: 'augmentation: random shift in pixels' },
-  seed: { type: 'number', default: 0, help: 'seed for init, shuffling and dropout' },
-  limit: { type: 'number', help: 'use only the first N samples of each split (quick runs)' },
+  'weight-decay': { type: 'number', default: 0, min: 0, help: 'weight decay' },
+  schedule: { type: 'string', default: 'constant', help: SCHEDULES.join(', ') },
+  'warmup-epochs': { type: 'number', default: 0, min: 0, help: 'linear warm-up epochs' },
+  'label-smoothing': { type: 'number', default: 0, min: 0, below: 1, help: 'label smoothing in [0, 1)' },
+  shift: { type: 'number', default: 0, integer: true, min: 0, help: 'augmentation: random shift in pixels' },
+  seed: { type: 'number', default: 0, integer: true, help: 'seed for init, shuffling and dropout' },
+  limit: { type: 'number', integer: true, min: 1, help: 'use only the first N samples of each split (quick runs)' },
   out: { type: 'string', default: 'runs/train', help: 'output directory for the checkpoint and metrics' },
-  resume: { type: 'boolean', default: false, help: 'continue from OUT/model.pqck (weights, optimizer state, epoch) if it exists' },
+  resume: { type: 'boolean', default: false, help: 'continue from OUT/model.pqck (weights, optimizer state, epoch) if it exists; options not given are the checkpoint\'s' },
+  force: FORCE_OPTION,
   ...COMMON_OPTIONS,
 };
 
 export const trainUsage = helpText('prunequant train --model lenet5 --dataset mnist --epochs 5 --lr 0.01 --out DIR', OPTIONS);
 
+const NOT_RECORDED = Symbol('not recorded');
+
+/** What a run is, as stored in meta.recipe: the key, how to read it, and whether a resume may change it. */
+const RECIPE_FIELDS: { option: string; read: (r: Record<string, unknown>) => unknown; identity: boolean }[] = [
+  { option: 'model', read: (r) => r['model'], identity: true },
+  { option: 'dataset', read: (r) => r['dataset'], identity: true },
+  { option: 'limit', read: (r) => ('limit' in r ? r['limit'] ?? undefined : NOT_RECORDED), identity: true },
+  { option: 'optimizer', read: (r) => r['optimizer'], identity: true },
+  { option: 'momentum', read: (r) => r['momentum'], identity: true },
+  { option: 'nesterov', read: (r) => r['nesterov'], identity: true },
+  { option: 'weight-decay', read: (r) => r['weightDecay'], identity: true },
+  { option: 'epochs', read: (r) => r['epochs'], identity: false },
+  { option: 'lr', read: (r) => r['lr'], identity: false },
+  { option: 'batch-size', read: (r) => r['batchSize'], identity: false },
+  { option: 'seed', read: (r) => r['seed'], identity: false },
+  { option: 'schedule', read: (r) => (r['schedule'] as ScheduleConfig | undefined)?.kind, identity: false },
+  { option: 'warmup-epochs', read: (r) => (r['schedule'] as ScheduleConfig | undefined)?.warmupEpochs, identity: false },
+  { option: 'label-smoothing', read: (r) => r['labelSmoothing'], identity: false },
+  { option: 'shift', read: (r) => r['shift'], identity: false },
+];
+
+/**
+ * A resumed run continues the checkpoint's run: options not given take the checkpoint's values,
+ * and a given model, dataset, --limit or optimizer setting that differs is refused, naming it.
+ * Checkpoints from before --limit was recorded cannot be checked for it.
+ */
+function resumeOptions(args: Parsed, resumed: LoadedCheckpoint, checkpoint: string): void {
+  const o = args.options;
+  const recipe = { ...(resumed.meta['recipe'] ?? {}) as Record<string, unknown> };
+  recipe['model'] ??= resumed.model.name;
+  if (resumed.optimizer !== null) recipe['optimizer'] ??= resumed.optimizer;
+  for (const { option, read, identity } of RECIPE_FIELDS) {
+    const stored = read(recipe);
+    if (stored === NOT_RECORDED || (stored === undefined && option !== 'limit')) continue;
+    if (!args.given.has(option)) {
+      o[option] = stored as string | number | boolean | undefined;
+    } else if (identity && o[option] !== stored) {
+      const shown = (v: unknown) => (v === undefined ? 'none (all samples)' : typeof v === 'string' ? `'${v}'` : String(v));
+      throw new UsageError(`train: --resume: ${checkpoint} was trained with --${option} ${shown(stored)}, this run gives ${shown(o[option])}; ` +
+        `drop --${option} to continue it, or train into another --out`);
+    }
+  }
+  if (resumed.optimizer !== null && resumed.optimizer !== o['optimizer']) {
+    throw new UsageError(`train: --resume: ${checkpoint} holds ${resumed.optimizer} state, the recipe says --optimizer ${String(o['optimizer'])}; the checkpoint is inconsistent`);
+  }
+}
+
 export async function train(argv: readonly string[]): Promise<void> {
-  const { options: o } = parseArgs('train', argv, OPTIONS);
+  const args = parseArgs('train', argv, OPTIONS, { positionals: [] });
+  const o = args.options;
   if (o['help']) return void process.stdout.write(`${trainUsage}\n`);
   applyThreads(o['threads']);
   const json = o['json'] === true;
-  if (!modelNames.includes(String(o['model']))) throw new UsageError(`train: unknown --model '${String(o['model'])}'; known models: ${modelNames.join(', ')}`);
-  const data = loadSplit(String(o['dataset']), o['limit'] as number | undefined);
-  const [c, h, w] = data.train.shape;
-  const seed = o['seed'] as number;
   const outDir = resolve(String(o['out']));
-  const checkpoint = join(outDir, 'model.pqck');
+  const resume = o['resume'] === true;
+  // Outputs are checked before anything is loaded or trained; --resume continues its own files.
+  const [checkpoint, report] = checkOutDir('train', outDir, ['model.pqck', 'train.json'], {
+    force: o['force'] === true, hint: 'pass --resume to continue it',
+    ...(resume ? { mayExist: ['model.pqck', 'train.json'].map((n) => resolve(outDir, n)) } : {}),
+  }) as [string, string];
   // Resuming restores weights, masks, optimizer state and the finished epochs, so an
   // interrupted run loses at most the epoch it was in.
-  const resumed = o['resume'] === true && existsSync(checkpoint) ? loadCheckpoint(checkpoint) : undefined;
-  const model = resumed?.model ?? createModel(String(o['model']), { inputShape: [c, h, w], classes: data.train.classes, seed });
-  const previous = (resumed?.meta['history'] as EpochResult[] | undefined) ?? [];
-  const params = model.params();
-  const kind = String(o['optimizer']);
-  const wd = o['weight-decay'] as number;
-  let optimizer: Optimizer;
-  if (kind === 'sgd') optimizer = new Sgd(params, { momentum: o['momentum'] as number, nesterov: o['nesterov'] === true, weightDecay: wd });
-  else if (kind === 'adam' || kind === 'adamw') optimizer = new Adam(params, { weightDecay: wd, decoupled: kind === 'adamw' });
-  else throw new UsageError(`train: unknown --optimizer '${kind}'; known: sgd, adam, adamw`);
-  resumed?.restoreOptimizer(optimizer);
-  const schedule: ScheduleConfig = { kind: String(o['schedule']) as ScheduleConfig['kind'], warmupEpochs: o['warmup-epochs'] as number, stepEpochs: 2 };
-  const bar = new ProgressBar(!json && process.stderr.isTTY === true);
+  const resumed = resume && existsSync(checkpoint) ? loadCheckpoint(checkpoint) : undefined;
+  try {
+    if (resumed) resumeOptions(args, resumed, checkpoint);
+    const model = await trainModel(o, resumed, checkpoint, report, json);
+    model.dispose();
+  } catch (e) {
+    resumed?.model.dispose();
+    throw e;
+  }
+}
+
+async function trainModel(o: Parsed['options'], resumed: LoadedCheckpoint | undefined, checkpoint: string, report: string, json: boolean) {
+  const modelName = String(o['model']), datasetName = String(o['dataset']), kind = String(o['optimizer']);
+  if (resumed === undefined && !modelNames.includes(modelName)) throw new UsageError(`train: unknown --model '${modelName}'; known models: ${modelNames.join(', ')}`);
+  if (!isDatasetName(datasetName)) throw new UsageError(`train: unknown dataset '${datasetName}'; known datasets: ${DATASET_NAMES.join(', ')}`);
+  if (!OPTIMIZERS.includes(kind)) throw new UsageError(`train: unknown --optimizer '${kind}'; known: ${OPTIMIZERS.join(', ')}`);
+  if (!SCHEDULES.includes(String(o['schedule']))) throw new UsageError(`train: unknown --schedule '${String(o['schedule'])}'; known: ${SCHEDULES.join(', ')}`);
+  if (o['nesterov'] === true && kind !== 'sgd') throw new UsageError(`train: --nesterov is an SGD option, not for --optimizer ${kind}`);
+  if (o['nesterov'] === true && !((o['momentum'] as number) > 0)) throw new UsageError('train: --nesterov needs --momentum > 0');
+  const history = resumed?.meta['history'];
+  if (resumed && history !== undefined && !Array.isArray(history)) throw new Error(`train: --resume: ${checkpoint} has a meta.history that is not a list of epochs`);
+  const previous = [...((history as EpochResult[] | undefined) ?? [])];
   const epochs = o['epochs'] as number;
-  const recipe = { model: model.name, dataset: String(o['dataset']), epochs, lr: o['lr'], batchSize: o['batch-size'], optimizer: kind, momentum: o['momentum'], weightDecay: wd, seed, schedule };
-  await fit(model, batchSource(data.train, { maxShift: o['shift'] as number, normalization: data.normalization }), optimizer, {
-    epochs, batchSize: o['batch-size'] as number, lr: o['lr'] as number, schedule, seed,
-    startEpoch: previous.length,
-    labelSmoothing: o['label-smoothing'] as number, test: batchSource(data.test, { normalization: data.normalization }),
-    callbacks: {
-      onBatchEnd: ({ epoch, step, steps, loss }) => bar.update(`epoch ${epoch + 1}/${epochs}`, step + 1, steps, `loss ${loss.toFixed(4)}`),
-      onEpochEnd: (r) => {
-        previous.push(r);
-        saveCheckpoint(checkpoint, model, { optimizer, meta: { recipe, normalization: data.normalization, epoch: r.epoch, test: r.test, history: previous } });
-        if (!json) {
-          process.stderr.write(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}% | ` +
-            `test loss ${r.test!.loss.toFixed(4)} acc ${(100 * r.test!.accuracy).toFixed(2)}% | ${r.imagesPerSecond.toFixed(0)} img/s\n`);
-        }
+  if (epochs < previous.length) throw new UsageError(`train: --resume: ${checkpoint} has ${previous.length} epochs done, more than --epochs ${epochs}`);
+  const limit = o['limit'] as number | undefined;
+  const data = loadSplit(datasetName, limit);
+  const [c, h, w] = data.train.shape;
+  const seed = o['seed'] as number;
+  const model = resumed?.model ?? createModel(modelName, { inputShape: [c, h, w], classes: data.train.classes, seed });
+  try {
+    return await fitAndReport(o, model, resumed, previous, data, checkpoint, report, json);
+  } catch (e) {
+    if (resumed === undefined) model.dispose();
+    throw e;
+  }
+}
+
+async function fitAndReport(o: Parsed['options'], model: Model, resumed: LoadedCheckpoint | undefined, previous: EpochResult[],
+  data: ReturnType<typeof loadSplit>, checkpoint: string, report: string, json: boolean): Promise<Model> {
+  const kind = String(o['optimizer']), datasetName = String(o['dataset']), epochs = o['epochs'] as number, seed = o['seed'] as number;
+  const limit = o['limit'] as number | undefined;
+  const params = model.params();
+  const wd = o['weight-decay'] as number;
+  const optimizer: Optimizer = kind === 'sgd'
+    ? new Sgd(params, { momentum: o['momentum'] as number, nesterov: o['nesterov'] === true, weightDecay: wd })
+    : new Adam(params, { weightDecay: wd, decoupled: kind === 'adamw' });
+  try {
+    resumed?.restoreOptimizer(optimizer);
+    const schedule: ScheduleConfig = { kind: String(o['schedule']) as ScheduleConfig['kind'], warmupEpochs: o['warmup-epochs'] as number, stepEpochs: 2 };
+    const bar = new ProgressBar(!json && process.stderr.isTTY === true);
+    const recipe = {
+      model: model.name, dataset: datasetName, limit: limit ?? null, epochs, lr: o['lr'], batchSize: o['batch-size'], optimizer: kind,
+      momentum: o['momentum'], nesterov: o['nesterov'] === true, weightDecay: wd, seed, schedule, labelSmoothing: o['label-smoothing'], shift: o['shift'],
+    };
+    await fit(model, batchSource(data.train, { maxShift: o['shift'] as number, normalization: data.normalization }), optimizer, {
+      epochs, batchSize: o['batch-size'] as number, lr: o['lr'] as number, schedule, seed,
+      startEpoch: previous.length,
+      labelSmoothing: o['label-smoothing'] as number, test: batchSource(data.test, { normalization: data.normalization }),
+      callbacks: {
+        onBatchEnd: ({ epoch, step, steps, loss }) => bar.update(`epoch ${epoch + 1}/${epochs}`, step + 1, steps, `loss ${loss.toFixed(4)}`),
+        onEpochEnd: (r) => {
+          previous.push(r);
+          saveCheckpoint(checkpoint, model, { optimizer, meta: { recipe, normalization: data.normalization, epoch: r.epoch, test: r.test, history: previous } });
+          if (!json) {
+            process.stderr.write(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}% | ` +
+              `test loss ${r.test!.loss.toFixed(4)} acc ${(100 * r.test!.accuracy).toFixed(2)}% | ${r.imagesPerSecond.toFixed(0)} img/s\n`);
+          }
+        },
       },
-    },
-  });
-  const last = previous[previous.length - 1];
-  const result = {
-    command: 'train', model: model.name, dataset: recipe.dataset, params: model.paramCount(), threads: threadCount(),
-    epochs: previous, testAccuracy: last?.test?.accuracy, testLoss: last?.test?.loss, checkpoint, recipe,
-  };
-  writeFileAtomic(join(outDir, 'train.json'), JSON.stringify(result, null, 2));
-  finish(json, result, `trained ${model.name} on ${recipe.dataset}: test accuracy ${(100 * (last?.test?.accuracy ?? NaN)).toFixed(2)}%, checkpoint ${checkpoint}`);
+    });
+    const last = previous[previous.length - 1]!;
+    const result = {
+      command: 'train', model: model.name, dataset: recipe.dataset, params: model.paramCount(), threads: threadCount(),
+      epochs: previous, testAccuracy: last.test?.accuracy, testLoss: last.test?.loss, checkpoint, recipe,
+    };
+    writeFileAtomic(report, JSON.stringify(result, null, 2));
+    finish(json, result, `trained ${model.name} on ${recipe.dataset}: test accuracy ${(100 * (last.test?.accuracy ?? NaN)).toFixed(2)}%, checkpoint ${checkpoint}`);
+    return model;
+  } finally {
+    optimizer.dispose();
+  }
 }

@@ -48,8 +48,8 @@ export class Adam implements Optimizer {
   }
 
   loadState(state: { steps: number; tensors: Record<string, Float32Array> }): void {
+    this.slots.load(state, this.params, 'Adam', ['m', 'v']);
     this.steps = state.steps;
-    this.slots.load(state.tensors, this.params);
   }
 
   dispose(): void {

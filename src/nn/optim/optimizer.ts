@@ -34,13 +34,25 @@ export class SlotStore {
   snapshot(): Record<string, Float32Array> {
     return Object.fromEntries([...this.slots.entries()].map(([k, t]) => [k, t.toArray()]));
   }
-  load(tensors: Record<string, Float32Array>, params: readonly Param[]): void {
-    for (const [key, data] of Object.entries(tensors)) {
-      const [index, slot] = key.split('.') as [string, string];
-      const p = params[Number(index)];
-      if (p === undefined) throw new Error(`optimizer state: slot ${key} names param ${index}, the model has ${params.length}`);
-      this.get(Number(index), slot, p.shape).view().set(data);
-    }
+  /**
+   * Restores a snapshot. Everything is checked before anything is written, so a state saved
+   * for another model (other param count or shapes) is refused whole, naming the param.
+   */
+  load(state: { steps: number; tensors: Record<string, Float32Array> }, params: readonly Param[], where: string, slotNames: readonly string[]): void {
+    if (!(Number.isSafeInteger(state.steps) && state.steps >= 0)) throw new RangeError(`${where}.loadState: steps must be an integer >= 0, got ${state.steps}`);
+    const entries = Object.entries(state.tensors).map(([key, data]) => {
+      const match = /^(\d+)\.(\w+)$/.exec(key);
+      if (match === null) throw new RangeError(`${where}.loadState: state key '${key}' is not '<param index>.<slot>'`);
+      const index = Number(match[1]), slot = match[2]!;
+      if (!slotNames.includes(slot)) throw new RangeError(`${where}.loadState: state key '${key}' names slot '${slot}'; ${where} keeps ${slotNames.join(', ')}`);
+      const p = params[index];
+      if (p === undefined) throw new RangeError(`${where}.loadState: state key '${key}' names param ${index}, the optimizer has ${params.length} params`);
+      if (data.length !== p.size) {
+        throw new RangeError(`${where}.loadState: ${slot} of param ${index} has ${data.length} values, the param [${p.shape.join(', ')}] has ${p.size}`);
+      }
+      return { index, slot, data, p };
+    });
+    for (const { index, slot, data, p } of entries) this.get(index, slot, p.shape).view().set(data);
   }
   dispose(): void {
     for (const t of this.slots.values()) t.dispose();

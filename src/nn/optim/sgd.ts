@@ -42,8 +42,8 @@ export class Sgd implements Optimizer {
   }
 
   loadState(state: { steps: number; tensors: Record<string, Float32Array> }): void {
+    this.slots.load(state, this.params, 'Sgd', ['velocity']);
     this.steps = state.steps;
-    this.slots.load(state.tensors, this.params);
   }
 
   dispose(): void {
