@@ -7,6 +7,7 @@ import { prune, pruneUsage } from './commands/prune.js';
 import { sensitivity, sensitivityUsage } from './commands/sensitivity.js';
 import { exportCommand, exportUsage } from './commands/export.js';
 import { benchCommand, benchUsage } from './commands/bench.js';
+import { runCommand, runUsage } from './commands/run.js';
 
 const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; usage: string }> = {
   train: { run: train, usage: trainUsage },
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>
   sensitivity: { run: sensitivity, usage: sensitivityUsage },
   export: { run: exportCommand, usage: exportUsage },
   bench: { run: benchCommand, usage: benchUsage },
+  run: { run: runCommand, usage: runUsage },
 };
 
 const USAGE = `usage: prunequant <command> [options]\n\ncommands:\n${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(8)} ${c.usage.split('\n')[0]}`).join('\n')}\n\nRun 'prunequant <command> --help' for its options.`;

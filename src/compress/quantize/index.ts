@@ -14,7 +14,7 @@ export { makeObserver, MinMaxObserver, EmaObserver, PercentileObserver } from '.
 export type { Observer, ObserverKind, ObserverOptions } from './observers.js';
 export { foldBatchNorm, findConvBnPairs, bnFactors } from './bn-fold.js';
 export type { FoldResult, ConvBnPair } from './bn-fold.js';
-export { quantizeWeights, applyQuantizedWeights, quantizableWeights } from './weight-ptq.js';
+export { quantizeWeights, applyQuantizedWeights, quantizableWeights, maskZeroCodes } from './weight-ptq.js';
 export type { WeightQuantOptions } from './weight-ptq.js';
 export { activationQuantPoints } from './quant-points.js';
 export { ActivationQuantizer, calibrateActivations, activationSpec } from './activation-quant.js';

@@ -14,7 +14,8 @@
  * Pruning masks are kept, and the zero pattern stays exactly the mask: the optimizer kernels
  * hold masked weights at exact 0, fake quantization maps 0 to the zero point and back to
  * exactly 0, and a survivor never takes the zero-point code (in the forward pass and in the
- * final integers), so quantization adds no zeros of its own.
+ * final integers), so quantization adds no zeros of its own. With `roundSurvivorsToZero` a
+ * survivor rounds like any weight instead (zero included), as the reference protocol does.
  */
 import { BatchNorm2d, type Model, type Param } from '../../nn/index.js';
 import { ActivationQuantizer, type ActivationDtype, type ActivationParams } from './activation-quant.js';
@@ -43,6 +44,11 @@ export interface QatOptions {
   freezeEpoch?: number;
   /** Quantize conv weights as folded with the following BN (default true). */
   foldBn?: boolean;
+  /**
+   * Let the survivors of a pruning mask round to zero like any other weight, in training and
+   * in the final codes (default false: the zero pattern stays exactly the mask).
+   */
+  roundSurvivorsToZero?: boolean;
 }
 
 /**
@@ -68,6 +74,7 @@ export class QatSession {
       const bn = bnAfter.get(name);
       this.weights.set(name, new WeightFakeQuant(`${model.name}/${name}`, param, {
         spec, granularity: opts.granularity ?? 'channel', range: opts.range ?? {}, lsq: opts.lsq ?? false,
+        roundSurvivorsToZero: opts.roundSurvivorsToZero ?? false,
         ...(bn ? { bnFactors: () => bnFactors(bn) } : {}),
       }));
     }
@@ -137,7 +144,8 @@ export class QatSession {
       const p = this.weights.get(name)!.opts.bnFactors || !folded.some((f) => `${f.conv}.weight` === name)
         ? chosenParams
         : chooseParams(param.value.view(), param.shape, spec, this.opts.granularity ?? 'channel', this.opts.range ?? {}, `QAT ${name}`);
-      const q = quantizeWithParams(param.value.view(), param.shape, spec, p.axis, p.scales, p.zeroPoints, param.mask?.view() ?? null);
+      const survivors = this.opts.roundSurvivorsToZero ? null : param.mask?.view() ?? null;
+      const q = quantizeWithParams(param.value.view(), param.shape, spec, p.axis, p.scales, p.zeroPoints, survivors);
       param.assign(dequantize(q));
       weights.set(name, q);
     }

@@ -17,7 +17,8 @@
  *
  * A param with a pruning mask passes it to the fake quantizer as `survivors`, read at every
  * forward (a mask may change between steps): survivors never quantize to zero, so the model
- * trains with exactly the zero pattern it will be exported with.
+ * trains with exactly the zero pattern it will be exported with (unless `roundSurvivorsToZero`:
+ * then a survivor may round to zero, and keeps training through the straight-through gradient).
  */
 import { Param } from '../../nn/index.js';
 import { Tensor, div, fakeQuantize, fakeQuantizeLsq, keep, mul } from '../../tensor/index.js';
@@ -30,6 +31,8 @@ export interface WeightFakeQuantOptions {
   granularity: Granularity;
   range: RangeOptions;
   lsq: boolean;
+  /** Survivors of a pruning mask round like any weight, to zero too (default false). */
+  roundSurvivorsToZero?: boolean;
   /** Per-output-channel γ/σ of the BN that follows, read at every forward; absent: no BN. */
   bnFactors?: () => Float64Array;
 }
@@ -92,7 +95,7 @@ export class WeightFakeQuant {
     const { qmin, qmax } = this.codes;
     const name = this.name;
     // Copied: a view into WASM memory is not kept across the allocations below.
-    const survivors = this.param.mask?.view().slice() ?? null;
+    const survivors = this.opts.roundSurvivorsToZero ? null : this.param.mask?.view().slice() ?? null;
     let q: Tensor;
     if (this.stepSize) {
       q = fakeQuantizeLsq(x, this.stepSize.value, { zeroPoints: this.zeroPoints, qmin, qmax, axis: this.axis, gradScale: this.gradScale, name, survivors });

@@ -7,7 +7,14 @@
 import type { Model, Param } from '../../nn/index.js';
 import { dequantize, quantizeTensor, type QuantizedTensor, type QuantizeOptions } from './quantized-tensor.js';
 
-export type WeightQuantOptions = Omit<QuantizeOptions, 'name' | 'survivors'>;
+export type WeightQuantOptions = Omit<QuantizeOptions, 'name' | 'survivors'> & {
+  /**
+   * Let a pruned weight's survivors round to the zero-point code like any other weight (they
+   * count as pruned from then on; see maskZeroCodes). Default false: survivors keep a non-zero
+   * code, so the zeros of the codes are exactly the mask's.
+   */
+  roundSurvivorsToZero?: boolean;
+};
 
 /** Weight params of conv and linear layers, by path ('<node>.weight'). */
 export function quantizableWeights(model: Model): [string, Param][] {
@@ -20,13 +27,38 @@ export function quantizableWeights(model: Model): [string, Param][] {
  * @example const weights = quantizeWeights(model, { bits: 8, granularity: 'channel' });
  */
 export function quantizeWeights(model: Model, opts: WeightQuantOptions): Map<string, QuantizedTensor> {
+  const { roundSurvivorsToZero = false, ...quant } = opts;
   const out = new Map<string, QuantizedTensor>();
   // Quantize everything first so that a bad layer leaves the model untouched.
   for (const [name, p] of quantizableWeights(model)) {
-    out.set(name, quantizeTensor(p.value.view(), p.shape, { ...opts, name: `${model.name}/${name}`, survivors: p.mask?.view() ?? null }));
+    const survivors = roundSurvivorsToZero ? null : p.mask?.view() ?? null;
+    out.set(name, quantizeTensor(p.value.view(), p.shape, { ...quant, name: `${model.name}/${name}`, survivors }));
   }
   applyQuantizedWeights(model, out);
   return out;
+}
+
+/**
+ * Prunes, in the masks of `model`, every weight whose code is its zero point (a survivor that
+ * rounded to zero under `roundSurvivorsToZero`), so masks, codes and the exported zeros agree.
+ * Only params that already have a mask change. Returns how many weights joined a mask.
+ * @example const q = postTrainingQuantize(model, { weights: { bits: 3, roundSurvivorsToZero: true } }); maskZeroCodes(q.model, q.weights);
+ */
+export function maskZeroCodes(model: Model, weights: ReadonlyMap<string, QuantizedTensor>): number {
+  const params = new Map(model.namedParams());
+  let joined = 0;
+  for (const [name, q] of weights) {
+    const mask = params.get(name)?.mask;
+    if (!mask) continue;
+    const keep = mask.view(), inner = q.axis === 0 ? q.values.length / q.scales.length : q.values.length;
+    for (let i = 0; i < q.values.length; i++) {
+      if (keep[i] === 1 && q.values[i] === q.zeroPoints[Math.floor(i / inner)]) {
+        keep[i] = 0;
+        joined++;
+      }
+    }
+  }
+  return joined;
 }
 
 /** Writes dequantized weights into the params they name. */

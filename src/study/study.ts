@@ -1,0 +1,211 @@
+/**
+ * The study (DESIGN.md, "The method it implements"), stage by stage:
+ *   1. baseline: trained with the recipe unless a checkpoint is given (cached across runs);
+ *   2. each pruning level three ways: post (no training), aware (the recipe, masks fixed),
+ *      refine (from aware, lr / 10); or the adaptive controller choosing the levels;
+ *   3. each bit width three ways: post (PTQ), aware (QAT with the recipe), refine (QAT at lr / 10);
+ *   4. the best level and the best bit width on the validation split (select.ts);
+ *   5. the combination: prune, quantize the survivors with the masks kept, post / aware / refine;
+ *   6. the chosen models exported to .pqm and measured (measure.ts).
+ * Stages 2 and 3 depend only on the baseline, so their trials are submitted together and a
+ * parallel queue runs them side by side. Every trial goes through the JobQueue.
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { searchThreshold } from '../compress/index.js';
+import { threadCount } from '../kernels/index.js';
+import { createModel, loadCheckpoint, writeFileAtomic } from '../nn/index.js';
+import type { StudyConfig } from './config.js';
+import type { StudyEvent } from './events.js';
+import { measureModel } from './measure.js';
+import { InProcessQueue, type JobQueue } from './queue.js';
+import type { ChosenModel, StudyResults, Trial } from './results.js';
+import { configHash, openRunDir } from './run-dir.js';
+import { trialDir } from './run-trial.js';
+import { chooseBest, withinTolerance } from './select.js';
+import { loadStudyData } from './study-data.js';
+import { makeJob, trainSpec, type BaseSpec, type PruneSpec, type QuantSpecConfig, type TrialResult, type TrialSpec } from './trial-spec.js';
+import { WorkerProcessQueue } from './worker-queue.js';
+
+export interface StudyOptions {
+  runDir: string;
+  /** Baseline cache; null: none. */
+  cacheDir: string | null;
+  /** Overrides config.workers. */
+  workers?: number;
+  onEvent?(e: StudyEvent): void;
+  /** A queue to use instead of the in-process or worker one (a distributed backend). */
+  queue?: JobQueue;
+  /** Called with the results once results.json is written (the report writer). */
+  afterResults?(runDir: string, results: StudyResults): Promise<void> | void;
+}
+
+/** Plain data of a result: the results.json row of a trial. */
+function row(r: TrialResult): Trial {
+  const { id, stage, mode, sparsity, bits, valAccuracy, pqmBytes, nonzeroWeights, seconds, parent } = r;
+  return { id, stage, mode, sparsity, bits, valAccuracy, pqmBytes, nonzeroWeights, seconds, parent };
+}
+
+const STAGE_ORDER = { baseline: 0, prune: 1, quantize: 2, combined: 3 } as const;
+const MODE_ORDER = { train: 0, post: 1, aware: 2, refine: 3 } as const;
+
+/** Trials in a fixed order (stage, level, bits, mode, id), whatever order they finished in. */
+export function sortTrials(trials: Trial[]): Trial[] {
+  return [...trials].sort((a, b) => STAGE_ORDER[a.stage] - STAGE_ORDER[b.stage] || (a.sparsity ?? -1) - (b.sparsity ?? -1) ||
+    (b.bits ?? 99) - (a.bits ?? 99) || MODE_ORDER[a.mode] - MODE_ORDER[b.mode] || (a.id < b.id ? -1 : 1));
+}
+
+function baseSpec(config: StudyConfig): BaseSpec {
+  if (config.model.zoo !== null) return { zoo: config.model.zoo, seed: config.seed };
+  const path = config.model.checkpoint;
+  return { checkpoint: path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
+}
+
+/**
+ * Runs (or resumes) the study in `opts.runDir` and returns what it wrote to results.json.
+ * @example const results = await runStudy(loadStudyConfig(null, 'quick'), { runDir: 'runs/study', cacheDir: null });
+ */
+export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise<StudyResults> {
+  const emit = (e: StudyEvent) => opts.onEvent?.(e);
+  const { runDir } = opts;
+  openRunDir(runDir, config);
+  const data = loadStudyData(config.data);
+  const workers = opts.workers ?? config.workers;
+  const ctx = { runDir, cacheDir: config.cacheBaseline ? opts.cacheDir : null, onEvent: emit };
+  const queue = opts.queue ?? (workers > 1 ? new WorkerProcessQueue(ctx, workers, threadCount()) : new InProcessQueue(ctx));
+  const results: TrialResult[] = [];
+  const submit = async (spec: TrialSpec): Promise<TrialResult> => {
+    const r = await queue.submit(makeJob(spec));
+    if (!results.some((x) => x.id === r.id)) results.push(r);
+    return r;
+  };
+  try {
+    return await stages(config, opts, data, submit, results, emit);
+  } finally {
+    await queue.close();
+  }
+}
+
+type Submit = (spec: TrialSpec) => Promise<TrialResult>;
+
+async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<typeof loadStudyData>, submit: Submit, results: TrialResult[], emit: (e: StudyEvent) => void): Promise<StudyResults> {
+  const { runDir } = opts;
+  const common = { data: config.data, seed: config.seed, base: null } as const;
+  const recipe = trainSpec(config.recipe);
+  const refine = trainSpec(config.recipe, config.refine.lrFactor, config.refine.epochs ?? config.recipe.epochs);
+  const pruneSpec = (sparsity: number): PruneSpec => ({ sparsity, scope: config.pruning.scope, exclude: config.pruning.exclude, minSize: config.pruning.minSize });
+  const quantSpec = (bits: number): QuantSpecConfig => ({
+    bits, granularity: config.quantization.granularity, symmetric: config.quantization.symmetric, roundSurvivorsToZero: config.quantization.roundSurvivorsToZero,
+  });
+
+  emit({ kind: 'stage', stage: '1 baseline', message: config.model.zoo !== null ? `${config.model.zoo} on ${config.data.dataset} (${data.train.count} train, ${data.val.count} validation images)` : config.model.checkpoint! });
+  const baseline = await submit({
+    ...common, stage: 'baseline', mode: config.model.zoo !== null ? 'train' : 'post', parent: null, sparsity: null, bits: null,
+    base: baseSpec(config), prune: null, quant: null, train: config.model.zoo !== null ? recipe : null,
+  });
+
+  /** post, aware and refine of one level or bit width, all from `parent`. */
+  const threeWays = (stage: 'prune' | 'quantize' | 'combined', parent: string, sparsity: number | null, bits: number | null, prune: PruneSpec | null, quant: QuantSpecConfig | null) => {
+    const base = { ...common, stage, parent, sparsity, bits, prune, quant };
+    const post = submit({ ...base, mode: 'post', train: null });
+    const aware = submit({ ...base, mode: 'aware', train: recipe });
+    const refined = aware.then((a) => submit({ ...common, stage, mode: 'refine', parent: a.id, sparsity, bits, prune: null, quant, train: refine }));
+    return Promise.all([post, aware, refined]);
+  };
+
+  emit({ kind: 'stage', stage: '2 pruning', message: config.pruning.adaptive ? `adaptive controller from ${config.pruning.adaptive.start}%` : `levels ${config.pruning.levels.join(', ')}%` });
+  emit({ kind: 'stage', stage: '3 quantization', message: `bits ${config.quantization.bits.join(', ')}, ${config.quantization.symmetric ? 'symmetric' : 'asymmetric'} per ${config.quantization.granularity}` });
+  const pruning = config.pruning.adaptive === null
+    ? Promise.all(config.pruning.levels.map((level) => threeWays('prune', baseline.id, level / 100, null, pruneSpec(level / 100), null)))
+    : adaptivePruning(config, baseline, threeWays, pruneSpec);
+  const quantization = Promise.all(config.quantization.bits.map((bits) => threeWays('quantize', baseline.id, null, bits, null, quantSpec(bits))));
+  await Promise.all([pruning, quantization]);
+
+  emit({ kind: 'stage', stage: '4 selection', message: `highest compression within ${config.selection.tolerance} pp of the baseline's validation accuracy` });
+  const rows = results.map(row);
+  const rule = { tolerance: config.selection.tolerance, modes: config.selection.modes };
+  const pruneChoice = chooseBest(rows.filter((t) => t.stage === 'prune'), baseline.valAccuracy, 'sparsity', rule);
+  const bitsChoice = chooseBest(rows.filter((t) => t.stage === 'quantize'), baseline.valAccuracy, 'bits', rule);
+  emit({ kind: 'choice', what: 'pruning', trial: pruneChoice.choice?.trial ?? null, reason: pruneChoice.reason });
+  emit({ kind: 'choice', what: 'bits', trial: bitsChoice.choice?.trial ?? null, reason: bitsChoice.reason });
+
+  let combinedTrial: string | null = null;
+  if (pruneChoice.choice && bitsChoice.choice) {
+    const level = pruneChoice.choice.sparsity!, bits = bitsChoice.choice.bits!;
+    const from = config.combine.from;
+    emit({ kind: 'stage', stage: '5 combination', message: `${(100 * level).toFixed(1).replace(/\.0$/, '')}% + ${bits} bits, from the ${from === 'pruned' ? 'chosen pruning trial' : 'baseline'}` });
+    const combined = from === 'pruned'
+      ? await threeWays('combined', pruneChoice.choice.trial, level, bits, null, quantSpec(bits))
+      : await threeWays('combined', baseline.id, level, bits, pruneSpec(level), quantSpec(bits));
+    const eligible = combined.filter((t) => (config.selection.modes as readonly string[]).includes(t.mode));
+    const best = [...eligible].sort((a, b) => b.valAccuracy - a.valAccuracy || MODE_ORDER[b.mode] - MODE_ORDER[a.mode])[0]!;
+    combinedTrial = best.id;
+    const drop = 100 * (baseline.valAccuracy - best.valAccuracy);
+    emit({ kind: 'choice', what: 'combined', trial: best.id, reason: `best validation accuracy of the combined trials: ${best.mode} at ${(100 * best.valAccuracy).toFixed(2)}% (drop ${drop.toFixed(2)} pp${withinTolerance(baseline.valAccuracy, best.valAccuracy, config.selection.tolerance) ? '' : ', beyond the tolerance'})` });
+  } else {
+    emit({ kind: 'stage', stage: '5 combination', message: 'skipped: no pruning level or no bit width within the tolerance' });
+  }
+
+  emit({ kind: 'stage', stage: '6 export and measure', message: 'chosen models to .pqm; size on disk, test accuracy, latency' });
+  const byId = new Map(results.map((r) => [r.id, r]));
+  const chosen: { label: string; trial: string }[] = [
+    { label: 'baseline', trial: baseline.id },
+    ...(pruneChoice.choice ? [{ label: 'best pruning', trial: pruneChoice.choice.trial }] : []),
+    ...(bitsChoice.choice ? [{ label: 'best bits', trial: bitsChoice.choice.trial }] : []),
+    ...(combinedTrial ? [{ label: 'combined', trial: combinedTrial }] : []),
+  ];
+  mkdirSync(join(runDir, 'models'), { recursive: true });
+  const baselinePqm = join(trialDir(runDir, baseline.id), 'model.pqm');
+  const models: ChosenModel[] = [];
+  for (const c of chosen) {
+    const pqmPath = join(runDir, 'models', `${c.label.replace(/ /g, '-')}.pqm`);
+    copyFileSync(join(trialDir(runDir, c.trial), 'model.pqm'), pqmPath);
+    const m = await measureModel(c.label, c.trial, byId.get(c.trial)!.valAccuracy, pqmPath, baselinePqm, data.test, config.measure);
+    emit({ kind: 'measured', label: c.label, testAccuracy: m.testAccuracy, pqmBytes: m.pqmBytes, batch1P50Ms: m.latency.batch1P50Ms, batch32ImagesPerSecond: m.latency.batch32ImagesPerSecond });
+    models.push(m);
+  }
+
+  const probe = config.model.zoo !== null
+    ? createModel(config.model.zoo, { inputShape: data.train.shape, classes: data.train.classes })
+    : loadCheckpoint(config.model.checkpoint!).model;
+  const fp32Bytes = 4 * probe.paramCount(); // every param as float32: what compression ratios are against
+  probe.dispose();
+  const out: StudyResults = {
+    version: 1,
+    createdAt: new Date().toISOString(),
+    config: { ...(config as unknown as Record<string, unknown>), configHash: configHash(config) },
+    dataset: { name: data.name, trainCount: data.train.count, valCount: data.val.count, testCount: data.test.count },
+    fp32Bytes,
+    trials: sortTrials(results.map(row)),
+    chosen: { pruning: pruneChoice.choice, bits: bitsChoice.choice, combinedTrial },
+    models,
+  };
+  writeFileAtomic(join(runDir, 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
+  await opts.afterResults?.(runDir, out);
+  return out;
+}
+
+/**
+ * Stage 2 with the dynamic threshold controller: each level tried is pruned from the last
+ * accepted level's refined trial (or the baseline), three ways, and the controller is told the
+ * best validation accuracy of the modes the selection allows.
+ */
+async function adaptivePruning(
+  config: StudyConfig, baseline: TrialResult,
+  threeWays: (stage: 'prune', parent: string, sparsity: number, bits: null, prune: PruneSpec, quant: null) => Promise<TrialResult[]>,
+  pruneSpec: (s: number) => PruneSpec,
+): Promise<void> {
+  const a = config.pruning.adaptive!;
+  let parent = baseline.id;
+  let last: TrialResult[] = [];
+  await searchThreshold(
+    { baseline: baseline.valAccuracy, tolerance: config.selection.tolerance, start: a.start, step: a.step, minStep: a.minStep, maxTrials: a.maxTrials },
+    async (level) => {
+      last = await threeWays('prune', parent, level / 100, null, pruneSpec(level / 100), null);
+      const allowed = last.filter((t) => (config.selection.modes as readonly string[]).includes(t.mode));
+      return { postPruneAccuracy: last[0]!.valAccuracy, fineTunedAccuracy: Math.max(...allowed.map((t) => t.valAccuracy)) };
+    },
+    { onAccept: () => { parent = last[2]!.id; } },
+  );
+}

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { PRESETS, StudyConfigError, defaultStudyConfig, loadStudyConfig, parseStudyYaml, validateStudyConfig } from '../../src/study/index.js';
+
+/** The StudyConfigError a document raises: its message and field. */
+function mistake(doc: unknown, preset: string | null = null): StudyConfigError {
+  try {
+    validateStudyConfig(doc, 'study.yaml', preset);
+  } catch (e) {
+    assert.ok(e instanceof StudyConfigError, `expected a StudyConfigError, got ${(e as Error).message}`);
+    return e;
+  }
+  assert.fail(`expected ${JSON.stringify(doc)} to be refused`);
+}
+
+test('the defaults are the reference protocol (LeNet-5, MNIST, SGD 0.9, lr 0.01, batch 64, 5 epochs, 50-98%, 8-2 bits, 0.5 pp)', () => {
+  const c = validateStudyConfig(null);
+  assert.deepEqual(c, defaultStudyConfig());
+  assert.deepEqual(c.model, { zoo: 'lenet5', checkpoint: null });
+  assert.equal(c.data.dataset, 'mnist');
+  assert.equal(c.data.validation, 5000);
+  assert.deepEqual([c.recipe.optimizer, c.recipe.momentum, c.recipe.lr, c.recipe.batchSize, c.recipe.epochs], ['sgd', 0.9, 0.01, 64, 5]);
+  assert.deepEqual(c.pruning.levels, [50, 70, 80, 90, 95, 98]);
+  assert.equal(c.pruning.scope, 'global');
+  assert.deepEqual(c.quantization.bits, [8, 6, 4, 3, 2]);
+  assert.deepEqual([c.quantization.symmetric, c.quantization.granularity], [true, 'channel']);
+  assert.equal(c.selection.tolerance, 0.5);
+  assert.equal(c.refine.lrFactor, 0.1);
+});
+
+test('a document overrides what it names and keeps the rest; shorthands for the model', () => {
+  const c = validateStudyConfig({ model: 'mnist-cnn', recipe: { lr: 0.05 }, pruning: { levels: [90] } });
+  assert.deepEqual(c.model, { zoo: 'mnist-cnn', checkpoint: null });
+  assert.equal(c.recipe.lr, 0.05);
+  assert.equal(c.recipe.epochs, 5);
+  assert.deepEqual(c.pruning.levels, [90]);
+  assert.deepEqual(validateStudyConfig({ model: 'runs/x/model.pqck' }).model, { zoo: null, checkpoint: 'runs/x/model.pqck' });
+  assert.deepEqual(validateStudyConfig({ model: { checkpoint: 'a.pqck' } }).model, { zoo: null, checkpoint: 'a.pqck' });
+  assert.deepEqual(validateStudyConfig({ pruning: { adaptive: true } }).pruning.adaptive, { start: 50, step: 10, minStep: 1, maxTrials: 12 });
+});
+
+test('every mistake names the field, the value and what is allowed', () => {
+  const cases: [unknown, string, RegExp][] = [
+    [{ model: 'resnet99' }, 'model', /"resnet99".*lenet5.*\.pqck/],
+    [{ model: 'm.onnx' }, 'model', /"m\.onnx".*not supported/],
+    [{ data: { dataset: 'cifar' } }, 'data.dataset', /"cifar".*one of mnist, fashion-mnist/],
+    [{ data: { validation: 0 } }, 'data.validation', /0 is not allowed; expected an integer >= 1/],
+    [{ data: { trainLimit: 100, validation: 100 } }, 'data.validation', /100 .*fewer images than data.trainLimit/],
+    [{ recipe: { lr: -1 } }, 'recipe.lr', /-1 is not allowed; expected a number > 0/],
+    [{ recipe: { epochs: 1.5 } }, 'recipe.epochs', /1\.5 .*an integer >= 1/],
+    [{ recipe: { optimizer: 'rmsprop' } }, 'recipe.optimizer', /"rmsprop".*one of sgd, adam, adamw/],
+    [{ recipe: { lrr: 0.1 } }, 'recipe.lrr', /unknown key; recipe takes lr, epochs/],
+    [{ recipe: { nesterov: true, momentum: 0 } }, 'recipe.nesterov', /Nesterov needs sgd with momentum > 0/],
+    [{ pruning: { levels: [50, 120] } }, 'pruning.levels[1]', /120 .*a number in \(0, 100\)/],
+    [{ pruning: { levels: [50, 50] } }, 'pruning.levels[1]', /not already in the list/],
+    [{ pruning: { levels: 90 } }, 'pruning.levels', /90 .*a list of percentiles/],
+    [{ pruning: { scope: 'local' } }, 'pruning.scope', /"local".*global, layer/],
+    [{ pruning: { adaptive: { step: 5, minStep: 10 } } }, 'pruning.adaptive.minStep', /10 .*no larger than pruning.adaptive.step \(5\)/],
+    [{ quantization: { bits: [8, 1] } }, 'quantization.bits[1]', /1 .*an integer in \[2, 16\]/],
+    [{ quantization: { symmetric: 'yes' } }, 'quantization.symmetric', /"yes".*true or false/],
+    [{ selection: { tolerance: -0.5 } }, 'selection.tolerance', /-0\.5/],
+    [{ selection: { modes: ['refined'] } }, 'selection.modes[0]', /"refined".*post, aware, refine/],
+    [{ workers: 0 }, 'workers', /0 .*an integer in \[1, 64\]/],
+    [{ recipes: {} }, 'recipes', /unknown key; the top level takes model, data/],
+    [['a'], '', /expected a mapping/],
+  ];
+  for (const [doc, field, pattern] of cases) {
+    const e = mistake(doc);
+    assert.equal(e.field, field, `${JSON.stringify(doc)}: field`);
+    assert.match(e.message, pattern, `${JSON.stringify(doc)}: ${e.message}`);
+    assert.ok(e.message.startsWith('study.yaml: '), e.message);
+    assert.ok(!e.message.includes('\n'), 'one line');
+  }
+});
+
+test('presets: each is valid, an unknown one lists the known ones', () => {
+  for (const name of Object.keys(PRESETS)) validateStudyConfig(null, 'defaults', name);
+  assert.equal(validateStudyConfig(null, 'defaults', 'quick').data.trainLimit, 12000);
+  assert.match(mistake(null, 'fast').message, /'fast' is not a preset; known: quick, tiny/);
+  // The user's file wins over the preset.
+  assert.deepEqual(validateStudyConfig({ pruning: { levels: [70] } }, 'x', 'tiny').pruning.levels, [70]);
+});
+
+test('YAML: syntax errors give the line and column; duplicate keys are refused; checkpoints resolve next to the file', () => {
+  assert.throws(() => parseStudyYaml('a: [1, 2\nb: 3', 'bad.yaml'), (e: Error) => e instanceof StudyConfigError && /^bad\.yaml:2:1: invalid YAML: /.test(e.message) && !e.message.includes('\n'));
+  assert.throws(() => parseStudyYaml('seed: 1\nseed: 2', 'dup.yaml'), /dup\.yaml:2:1: invalid YAML: Map keys must be unique/);
+  const dir = mkdtempSync(join(tmpdir(), 'pq-config-'));
+  writeFileSync(join(dir, 's.yaml'), 'model: base/model.pqck\n');
+  assert.deepEqual(loadStudyConfig(join(dir, 's.yaml')).model, { zoo: null, checkpoint: join(dir, 'base/model.pqck') });
+  assert.throws(() => loadStudyConfig(join(dir, 'missing.yaml')), /missing\.yaml: cannot read the study config \(ENOENT\)/);
+});
