@@ -8,6 +8,7 @@ import { sensitivity, sensitivityUsage } from './commands/sensitivity.js';
 import { exportCommand, exportUsage } from './commands/export.js';
 import { benchCommand, benchUsage } from './commands/bench.js';
 import { runCommand, runUsage } from './commands/run.js';
+import { reportCommand, reportUsage } from './commands/report.js';
 
 const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; usage: string }> = {
   train: { run: train, usage: trainUsage },
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>
   export: { run: exportCommand, usage: exportUsage },
   bench: { run: benchCommand, usage: benchUsage },
   run: { run: runCommand, usage: runUsage },
+  report: { run: reportCommand, usage: reportUsage },
 };
 
 const USAGE = `usage: prunequant <command> [options]\n\ncommands:\n${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(8)} ${c.usage.split('\n')[0]}`).join('\n')}\n\nRun 'prunequant <command> --help' for its options.`;

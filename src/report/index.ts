@@ -1,0 +1,24 @@
+/**
+ * The study's report: the results format (the contract src/study fills), its validation, the
+ * Pareto front, and the writers of report.html (charts rendered to inline SVG), report.md and
+ * results.csv.
+ */
+export {
+  RESULTS_VERSION, TRIAL_MODES, TRIAL_STAGES,
+  type StudyResults, type Trial, type TrialStage, type TrialMode, type Choice, type ChosenModel,
+  type LatencyMeasurement, type LayerSummary, type WeightHistogram,
+} from './results.js';
+export { ResultsError } from './errors.js';
+export { validateResults } from './validate-results.js';
+export { readResults } from './read-results.js';
+export { paretoFront, type Coordinate } from './pareto-front.js';
+export { weightHistogram } from './weight-histogram.js';
+export { toCsv, parseCsv, type CsvField } from './csv.js';
+export { resultsCsv, RESULTS_CSV_HEADER } from './results-csv.js';
+export { reportMarkdown, markdownTable } from './report-markdown.js';
+export { reportHtml, type RenderedChart } from './report-html.js';
+export { summaryLines } from './summary.js';
+export { reportCharts, CHART_IDS } from './charts/report-charts.js';
+export type { Chart } from './charts/chart.js';
+export { renderSvg } from './charts/render-svg.js';
+export { writeReport, rebuildReport, REPORT_FILES, type WriteReportOptions, type WrittenReport } from './write-report.js';
