@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
+import { QUANT_META_KEY } from '../compress/index.js';
+import { loadCheckpoint } from '../nn/index.js';
 import type { StudyConfig } from './config.js';
 import { StudyConfigError } from './errors.js';
 import { validateStudyConfig } from './validate-config.js';
@@ -33,9 +35,36 @@ export function loadStudyConfig(path: string | null, preset: string | null = nul
   } catch (e) {
     throw new StudyConfigError(`${path}: cannot read the study config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const config = validateStudyConfig(parseStudyYaml(text, path), path, preset);
-  if (config.model.checkpoint !== null && !isAbsolute(config.model.checkpoint)) {
-    config.model = { zoo: null, checkpoint: resolve(dirname(path), config.model.checkpoint) };
+  const doc = parseStudyYaml(text, path);
+  const config = validateStudyConfig(doc, path, preset);
+  if (config.model.checkpoint === null) return config;
+  const checkpoint = isAbsolute(config.model.checkpoint) ? config.model.checkpoint : resolve(dirname(path), config.model.checkpoint);
+  // The study fine-tunes a given model with the recipe stored in it; the file may still override any of it.
+  const resolved = validateStudyConfig(doc, path, preset, storedRecipe(checkpoint, path));
+  resolved.model = { zoo: null, checkpoint };
+  return resolved;
+}
+
+/** A checkpoint's meta.recipe (as `prunequant train` writes it) as config fields; checks the file on the way. */
+function storedRecipe(checkpoint: string, source: string): Record<string, unknown> {
+  let meta: Record<string, unknown>;
+  try {
+    const loaded = loadCheckpoint(checkpoint);
+    meta = loaded.meta;
+    loaded.model.dispose();
+  } catch (e) {
+    throw new StudyConfigError(`${source}: model: ${(e as Error).message}`, 'model');
   }
-  return config;
+  if (meta[QUANT_META_KEY] !== undefined) {
+    throw new StudyConfigError(`${source}: model: ${checkpoint} is quantized; a study starts from a float model (it prunes and quantizes it itself)`, 'model');
+  }
+  const r = (meta['recipe'] ?? {}) as Record<string, unknown>;
+  const schedule = (r['schedule'] ?? {}) as Record<string, unknown>;
+  const recipe: Record<string, unknown> = {};
+  const copy = (from: unknown, key: string) => { if (from !== undefined && from !== null) recipe[key] = from; };
+  for (const k of ['lr', 'epochs', 'batchSize', 'optimizer', 'momentum', 'nesterov', 'weightDecay', 'labelSmoothing', 'shift']) copy(r[k], k);
+  copy(schedule['kind'], 'schedule');
+  copy(schedule['warmupEpochs'], 'warmupEpochs');
+  copy(schedule['stepEpochs'], 'stepEpochs');
+  return { recipe, ...(typeof r['dataset'] === 'string' ? { data: { dataset: r['dataset'] } } : {}) };
 }

@@ -16,15 +16,15 @@ export const STUDY_FILE = 'study.json';
 
 export interface StoredStudy {
   version: 1;
-  /** Hash of the config minus what does not change results (workers). */
+  /** Hash of the config minus what does not change results (workers, the baseline cache). */
   configHash: string;
   config: StudyConfig;
   createdAt: string;
 }
 
-/** The part of a config that decides trial results: parallelism does not. */
-export function studyIdentity(config: StudyConfig): Omit<StudyConfig, 'workers'> {
-  const { workers: _workers, ...rest } = config;
+/** The part of a config that decides the results: parallelism and the baseline cache do not. */
+export function studyIdentity(config: StudyConfig): Omit<StudyConfig, 'workers' | 'cacheBaseline'> {
+  const { workers: _workers, cacheBaseline: _cache, ...rest } = config;
   return rest;
 }
 

@@ -84,17 +84,18 @@ const MODES: readonly TrialModeName[] = ['post', 'aware', 'refine'];
 
 /**
  * Checks a parsed config document (null or {} for all defaults) over a preset, and returns the
- * resolved config. `source` names the file in messages.
+ * resolved config. `source` names the file in messages. `base` goes between the defaults and the
+ * preset: the recipe a given checkpoint was trained with.
  * @example const config = validateStudyConfig(YAML.parse(text), 'study.yaml', 'quick');
  */
-export function validateStudyConfig(doc: unknown, source = 'config', preset: string | null = null): StudyConfig {
+export function validateStudyConfig(doc: unknown, source = 'config', preset: string | null = null, base: Record<string, unknown> = {}): StudyConfig {
   const f: Fields = new Fields(source);
   if (preset !== null && !Object.hasOwn(PRESETS, preset)) {
     throw new StudyConfigError(`--preset: '${preset}' is not a preset; known: ${Object.keys(PRESETS).join(', ')}`, 'preset');
   }
   const user = doc === null || doc === undefined ? {} : f.object(doc, '', TOP);
   // Check the user's keys before merging, so a message names what the user wrote.
-  const d = deepMerge(deepMerge(defaultStudyConfig(), preset ? PRESETS[preset] : {}), normalizeModel(f, user)) as Obj;
+  const d = deepMerge(deepMerge(deepMerge(defaultStudyConfig(), base), preset ? PRESETS[preset] : {}), normalizeModel(f, user)) as Obj;
   const c = defaultStudyConfig();
 
   const m = f.object(d['model'], 'model', ['zoo', 'checkpoint']);

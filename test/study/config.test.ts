@@ -84,11 +84,40 @@ test('presets: each is valid, an unknown one lists the known ones', () => {
   assert.deepEqual(validateStudyConfig({ pruning: { levels: [70] } }, 'x', 'tiny').pruning.levels, [70]);
 });
 
-test('YAML: syntax errors give the line and column; duplicate keys are refused; checkpoints resolve next to the file', () => {
+test('YAML: syntax errors give the line and column; duplicate keys are refused; a checkpoint path is taken next to the file', () => {
   assert.throws(() => parseStudyYaml('a: [1, 2\nb: 3', 'bad.yaml'), (e: Error) => e instanceof StudyConfigError && /^bad\.yaml:2:1: invalid YAML: /.test(e.message) && !e.message.includes('\n'));
   assert.throws(() => parseStudyYaml('seed: 1\nseed: 2', 'dup.yaml'), /dup\.yaml:2:1: invalid YAML: Map keys must be unique/);
   const dir = mkdtempSync(join(tmpdir(), 'pq-config-'));
   writeFileSync(join(dir, 's.yaml'), 'model: base/model.pqck\n');
-  assert.deepEqual(loadStudyConfig(join(dir, 's.yaml')).model, { zoo: null, checkpoint: join(dir, 'base/model.pqck') });
+  assert.throws(() => loadStudyConfig(join(dir, 's.yaml')), new RegExp(`s\\.yaml: model: ${dir}/base/model\\.pqck: cannot read checkpoint`));
   assert.throws(() => loadStudyConfig(join(dir, 'missing.yaml')), /missing\.yaml: cannot read the study config \(ENOENT\)/);
+});
+
+test('a .pqck base model brings the recipe it was trained with; the file still overrides it; a quantized one is refused', async () => {
+  const { createModel, saveCheckpoint } = await import('../../src/nn/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'pq-config-ckpt-'));
+  const model = createModel('lenet5', { seed: 1 });
+  saveCheckpoint(join(dir, 'base.pqck'), model, {
+    meta: { recipe: { dataset: 'fashion-mnist', lr: 0.05, epochs: 3, batchSize: 128, optimizer: 'adam', momentum: 0, weightDecay: 0.0001, schedule: { kind: 'cosine', warmupEpochs: 1 }, labelSmoothing: 0.1, shift: 2 } },
+  });
+  saveCheckpoint(join(dir, 'q.pqck'), model, { meta: { quantization: { format: 'prunequant-quant', version: 1, weights: {} } } });
+  model.dispose();
+  writeFileSync(join(dir, 'a.yaml'), 'model: base.pqck\n');
+  const c = loadStudyConfig(join(dir, 'a.yaml'));
+  assert.deepEqual(c.model, { zoo: null, checkpoint: join(dir, 'base.pqck') });
+  assert.equal(c.data.dataset, 'fashion-mnist');
+  assert.deepEqual([c.recipe.lr, c.recipe.epochs, c.recipe.batchSize, c.recipe.optimizer, c.recipe.schedule, c.recipe.warmupEpochs, c.recipe.labelSmoothing, c.recipe.shift],
+    [0.05, 3, 128, 'adam', 'cosine', 1, 0.1, 2]);
+  writeFileSync(join(dir, 'b.yaml'), 'model: base.pqck\nrecipe:\n  lr: 0.002\n');
+  assert.equal(loadStudyConfig(join(dir, 'b.yaml')).recipe.lr, 0.002);
+  writeFileSync(join(dir, 'c.yaml'), 'model: q.pqck\n');
+  assert.throws(() => loadStudyConfig(join(dir, 'c.yaml')), /c\.yaml: model: .*q\.pqck is quantized/);
+});
+
+test('the example configs are valid', () => {
+  const protocol = loadStudyConfig(new URL('../../examples/lenet5-pytorch-protocol.yaml', import.meta.url).pathname);
+  assert.deepEqual(protocol.selection.modes, ['refine']);
+  assert.equal(protocol.combine.from, 'baseline');
+  assert.equal(loadStudyConfig(new URL('../../examples/keras-mnist-cnn.yaml', import.meta.url).pathname).model.zoo, 'mnist-cnn');
+  assert.equal(loadStudyConfig(new URL('../../examples/fashion-mnist.yaml', import.meta.url).pathname).data.dataset, 'fashion-mnist');
 });
