@@ -19,8 +19,20 @@ function prefixIds(svg: string, prefix: string): string {
     .replace(/href="#([^"]+)"/g, `href="#${prefix}-$1"`);
 }
 
+/**
+ * The chart renderer is an optional peer of the package (about 24 MiB with its d3 modules): an
+ * app that only prunes, quantizes or runs models does not install it, and a report says what to add.
+ */
+async function loadVega(): Promise<[typeof import('vega'), typeof import('vega-lite')]> {
+  try {
+    return await Promise.all([import('vega'), import('vega-lite')]);
+  } catch (e) {
+    throw new Error(`report charts need the packages vega and vega-lite (npm install vega vega-lite): ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
 export async function renderSvg(spec: TopLevelSpec, idPrefix: string, warn: WarningSink = () => {}): Promise<string> {
-  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
+  const [vega, vl] = await loadVega();
   // One logger for the compiler and the View: warnings go to the sink, not to the console.
   const logger = vega.logger(vega.Warn, undefined, (_method, level, args) =>
     warn(`${idPrefix}: ${level.toLowerCase()} ${args.map(String).join(' ')}`));
