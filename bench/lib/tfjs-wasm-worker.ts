@@ -45,8 +45,8 @@ const { model, notes } = tfjsLayersFromConfig(config);
 const [c, h, w] = config.inputShape;
 const inputs = new Map<number, tf.Tensor>();
 for (const n of [1, args.batch]) inputs.set(n, tf.tensor4d(fillInput(n * c * h * w), [n, h, w, c]));
-// The first predict compiles nothing in WASM but allocates the weights in the backend:
-// count it in session creation, as onnxruntime's session creation counts its set-up.
+// The first predict sets up the backend's buffers for this graph: count it in session
+// creation, as onnxruntime's session creation counts its own set-up.
 tf.tidy(() => model.predict(inputs.get(1)!) as tf.Tensor).dispose();
 const sessionCreateMs = performance.now() - t0;
 
