@@ -15,6 +15,7 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { searchThreshold } from '../compress/index.js';
 import { threadCount } from '../kernels/index.js';
+import { writeReport } from '../report/index.js';
 import { createModel, loadCheckpoint, writeFileAtomic } from '../nn/index.js';
 import type { StudyConfig } from './config.js';
 import type { StudyEvent } from './events.js';
@@ -37,8 +38,8 @@ export interface StudyOptions {
   onEvent?(e: StudyEvent): void;
   /** A queue to use instead of the in-process or worker one (a distributed backend). */
   queue?: JobQueue;
-  /** Called with the results once results.json is written (the report writer). */
-  afterResults?(runDir: string, results: StudyResults): Promise<void> | void;
+  /** Write report.html, report.md and results.csv after results.json (default true). */
+  report?: boolean;
 }
 
 /** Plain data of a result: the results.json row of a trial. */
@@ -182,7 +183,16 @@ async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<
     models,
   };
   writeFileAtomic(join(runDir, 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
-  await opts.afterResults?.(runDir, out);
+  if (opts.report !== false) {
+    // results.json is the study's record; a report that cannot be written (vega missing, say)
+    // is said, not fatal: `prunequant report DIR` rebuilds it later.
+    try {
+      const written = await writeReport(runDir, out);
+      emit({ kind: 'stage', stage: '7 report', message: written.files.map((f) => f.slice(runDir.length + 1)).join(', ') });
+    } catch (e) {
+      emit({ kind: 'stage', stage: '7 report', message: `not written: ${(e as Error).message}` });
+    }
+  }
   return out;
 }
 
