@@ -14,7 +14,11 @@ export interface InferenceRow {
   peakRssBytes: number;
 }
 
-export function rowFromMeasurement(m: InferenceMeasurement, label = `${m.engine} ${m.threads}t`): InferenceRow {
+// An engine that ran fewer threads than asked (TF.js WASM in Node) says so, so that its rows
+// from two requests do not read as one configuration listed twice.
+const defaultLabel = (m: InferenceMeasurement) => `${m.engine} ${m.threads}t${m.threads !== m.threadsRequested ? ` (asked ${m.threadsRequested})` : ''}`;
+
+export function rowFromMeasurement(m: InferenceMeasurement, label = defaultLabel(m)): InferenceRow {
   return { label, imagesPerSecond: m.batchN.imagesPerSecond, p50: m.batch1.p50Ms, p95: m.batch1.p95Ms, peakRssBytes: m.peakRssBytes };
 }
 
