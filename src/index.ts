@@ -115,3 +115,14 @@ export type { OnnxModel, DeployOptions } from './io/index.js';
  */
 export { Session, FormatError, SessionError, encodePqm, decodePqm } from './runtime/index.js';
 export type { SessionOptions, LayerChoice, DeployModel } from './runtime/index.js';
+
+// ---- Study report -------------------------------------------------------------------------------
+/**
+ * A study's results, read and checked (the report itself is written by `prunequant run` and
+ * `prunequant report DIR`, whose charts need the optional peers vega and vega-lite).
+ * @example
+ * const results = readResults('runs/study/results.json');
+ * const front = paretoFront(results.trials, 'pqmBytes', 'valAccuracy');
+ */
+export { readResults, validateResults, paretoFront, ResultsError } from './report/index.js';
+export type { StudyResults, Trial, Choice, ChosenModel } from './report/index.js';

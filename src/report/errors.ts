@@ -1,6 +1,7 @@
 /**
  * A results file that cannot be read or does not match the results format. The message names
  * the file and the field (`trials[3].valAccuracy`), what was expected and what came.
+ * @example try { readResults('runs/x/results.json'); } catch (e) { if (e instanceof ResultsError) console.error(e.message); }
  */
 export class ResultsError extends Error {
   override name = 'ResultsError';

@@ -18,7 +18,7 @@ export { resultsCsv, RESULTS_CSV_HEADER } from './results-csv.js';
 export { reportMarkdown, markdownTable } from './report-markdown.js';
 export { reportHtml, type RenderedChart } from './report-html.js';
 export { summaryLines } from './summary.js';
-export { reportCharts, CHART_IDS } from './charts/report-charts.js';
-export type { Chart } from './charts/chart.js';
-export { renderSvg } from './charts/render-svg.js';
+// The chart specs and their renderer stay inside the folder: their types come from vega-lite,
+// an optional peer that an app installing prunequant may not have.
+export { CHART_IDS } from './charts/chart-ids.js';
 export { writeReport, rebuildReport, REPORT_FILES, type WriteReportOptions, type WrittenReport } from './write-report.js';

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { reportCharts } from './charts/report-charts.js';
-import { renderSvg, type WarningSink } from './charts/render-svg.js';
+import { renderSvg } from './charts/render-svg.js';
 import { ResultsError } from './errors.js';
 import { readResults } from './read-results.js';
 import { reportHtml } from './report-html.js';
@@ -46,7 +46,7 @@ export interface WriteReportOptions {
    */
   resultsJson?: 'if-missing' | 'always';
   /** Receives Vega and Vega-Lite warnings (default: dropped). */
-  onWarning?: WarningSink;
+  onWarning?: (message: string) => void;
 }
 
 export interface WrittenReport {

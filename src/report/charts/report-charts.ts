@@ -8,8 +8,6 @@ import type { Chart } from './chart.js';
 import { layerSparsityChart } from './layer-sparsity.js';
 import { weightHistogramsChart } from './weight-histograms.js';
 
-export const CHART_IDS = ['accuracy-vs-sparsity', 'accuracy-vs-bits', 'accuracy-vs-size', 'accuracy-vs-latency', 'layer-sparsity', 'weight-histograms'] as const;
-
 export function reportCharts(r: StudyResults): Chart[] {
   return [
     accuracyVsSparsityChart(r), accuracyVsBitsChart(r), accuracyVsSizeChart(r),
