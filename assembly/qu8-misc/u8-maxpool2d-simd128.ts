@@ -28,6 +28,37 @@ import { tapLo, tapHi } from '../im2col/tap-range';
   return best;
 }
 
+/**
+ * 2x2 stride-2 windows on planes too narrow for the 16-output blocks (MNIST's 24- and 28-pixel
+ * maps): 8 outputs per step from 16 bytes of each of the two input rows. A step may load up to
+ * 15 bytes past the row it reads (past the plane, on the last row): the runtime's uint8 values
+ * keep 64 readable bytes after their last plane. A short last step still stores 8 bytes, the
+ * extra ones landing on the next output row, which is written afterwards; only the very last
+ * row of the range stores its outputs one by one, since what follows it is not ours.
+ */
+function narrowPairs(xPtr: usize, yPtr: usize, h: i32, w: i32, oh: i32, ow: i32, start: i32, end: i32): void {
+  for (let p = start; p < end; p++) {
+    const x = xPtr + <usize>p * <usize>(h * w);
+    const yPlane = yPtr + <usize>p * <usize>(oh * ow);
+    for (let oy = 0; oy < oh; oy++) {
+      const r0 = x + <usize>(2 * oy * w), r1 = r0 + <usize>w;
+      const y = yPlane + <usize>(oy * ow);
+      let ox = 0;
+      for (; ox < ow; ox += 8) {
+        const m = i8x16.max_u(v128.load(r0 + <usize>(2 * ox)), v128.load(r1 + <usize>(2 * ox)));
+        // Byte 2i of max(m, m >> 8 bits) is the max of columns 2i and 2i + 1.
+        const pairs = i8x16.max_u(m, i16x8.shr_u(m, 8));
+        const out = evenBytes(pairs, pairs);
+        if (ow - ox >= 8 || oy < oh - 1 || p < end - 1) {
+          v128.store64_lane(y + <usize>ox, out, 0);
+        } else {
+          for (let k = 0; k < ow - ox; k++) store<u8>(y + <usize>(ox + k), <u8>maxWindow(r0, 2, w, 2, 2, 0, 2 * (ox + k), 1, 1));
+        }
+      }
+    }
+  }
+}
+
 export function u8_maxpool2d__simd128(
   xPtr: usize, yPtr: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32,
   sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
@@ -42,6 +73,10 @@ export function u8_maxpool2d__simd128(
   if (sw == 2) maxStart = min(maxStart, (w - 32 + pw - (kw - 1) * dw) >> 1);
   const vector = sw <= 2 && maxStart >= oxA;
   const pair = kw == 2 && sw == 2 && dw == 1;
+  if (!vector && kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1) {
+    narrowPairs(xPtr, yPtr, h, w, oh, ow, start, end);
+    return;
+  }
   for (let p = start; p < end; p++) {
     const x = xPtr + <usize>p * <usize>(h * w);
     const yPlane = yPtr + <usize>p * <usize>(oh * ow);

@@ -55,6 +55,8 @@ function poolGeometries(): Geometry[] {
   };
   for (const w of [24, 31, 32, 33, 47, 64, 70, 100]) { add(6, w, 2, 2, 0); add(5, w, 3, 1, 1); add(5, w, 3, 2, 1); add(4, w, 2, 1, 0); }
   add(24, 24, 2, 2, 0);
+  // Narrow 2x2 stride-2 maps (the 8-outputs-per-step path), odd sizes included.
+  for (const w of [2, 5, 9, 10, 17, 28]) add(w + 1, w, 2, 2, 0);
   add(9, 80, 3, 2, 1, 2);
   add(7, 45, 5, 1, 2);
   return [...geometrySweep(120, 5, { dilation: true }), ...wide];
