@@ -126,3 +126,12 @@ export type { SessionOptions, LayerChoice, DeployModel } from './runtime/index.j
  */
 export { readResults, validateResults, paretoFront, ResultsError } from './report/index.js';
 export type { StudyResults, Trial, Choice, ChosenModel } from './report/index.js';
+
+// ---- Study ---------------------------------------------------------------------------------------
+/**
+ * The paper's protocol as a study: its config (YAML, validated field by field) and its errors.
+ * @example
+ * const results = await runStudy(loadStudyConfig('examples/lenet5-pytorch-protocol.yaml'), { runDir: 'runs/study', cacheDir: null });
+ */
+export { runStudy, loadStudyConfig, validateStudyConfig, defaultStudyConfig, StudyConfigError, TrialError } from './study/index.js';
+export type { StudyConfig } from './study/index.js';

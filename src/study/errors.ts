@@ -10,7 +10,10 @@ export class StudyConfigError extends Error {
   }
 }
 
-/** A trial that failed while running; names the trial and what went wrong. */
+/**
+ * A trial that failed while running; names the trial and what went wrong.
+ * @example try { await runStudy(loadStudyConfig(null, 'quick'), { runDir: 'runs/study', cacheDir: null }); } catch (e) { if (e instanceof TrialError) console.error(e.message); }
+ */
 export class TrialError extends Error {
   override name = 'TrialError';
   constructor(message: string, readonly trial: string) {
