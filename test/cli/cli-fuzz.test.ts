@@ -19,6 +19,7 @@ import { join, sep } from 'node:path';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { splitCheckpoint } from '../helpers/checkpoint-bytes.js';
 import { caseGenerator, rng, type FuzzInputs } from './fuzz-cases.js';
+import { makeStudyResults } from '../report/fixture.js';
 
 const CASES = 280;
 const SEED = 0x5eed11;
@@ -38,6 +39,7 @@ const P: FuzzInputs = {
   model: join(IN, 'model.pqck'), pqm: join(IN, 'model.pqm'), onnx: join(IN, 'model.onnx'), quantized: join(IN, 'quantized', 'model.pqck'),
   run: join(IN, 'run'), junk: join(IN, 'junk.pqck'), dir: join(IN, 'dir.pqck'), dirPqm: join(IN, 'dir.pqm'),
   damagedPqck: [], damagedPqm: [],
+  results: join(IN, 'study'), damagedResults: [],
 };
 const { damagedPqck, damagedPqm } = P;
 const generate = caseGenerator(P);
@@ -89,6 +91,24 @@ before(async () => {
     write(damagedPqm, `flip-${i}-at-${at}.pqm`, b);
   }
   for (const cut of [4, 20, pqm.length >> 1, pqm.length - 1]) write(damagedPqm, `cut-${cut}.pqm`, pqm.subarray(0, cut));
+
+  // A study folder for `report`, and copies whose results.json is damaged.
+  const results = JSON.stringify(makeStudyResults());
+  mkdirSync(P.results, { recursive: true });
+  writeFileSync(join(P.results, 'results.json'), results);
+  const damaged: [string, string][] = [
+    ['cut', results.slice(0, results.length >> 1)], ['empty', ''], ['not-json', 'trials: []'],
+    ['version', results.replace('"version":1', '"version":7')], ['no-trials', results.replace('"trials":', '"trails":')],
+    ['bad-accuracy', results.replace(/"valAccuracy":[0-9.]+/, '"valAccuracy":"high"')],
+  ];
+  for (const [name, text] of damaged) {
+    const dir = join(IN, `study-${name}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'results.json'), text);
+    P.damagedResults.push(dir);
+  }
+  P.damagedResults.push(join(IN, 'study-missing'));
+  mkdirSync(join(IN, 'study-missing'), { recursive: true });
 });
 
 // ---- watching the file system ----

@@ -37,10 +37,13 @@ export interface FuzzInputs {
   dirPqm: string;
   damagedPqck: string[];
   damagedPqm: string[];
+  /** A study run folder with a valid results.json, and folders whose results.json is damaged. */
+  results: string;
+  damagedResults: string[];
 }
 
-export type Command = 'train' | 'eval' | 'prune' | 'sensitivity' | 'quantize' | 'export' | 'bench';
-export const COMMANDS: Command[] = ['train', 'eval', 'prune', 'sensitivity', 'quantize', 'export', 'bench'];
+export type Command = 'train' | 'eval' | 'prune' | 'sensitivity' | 'quantize' | 'export' | 'bench' | 'report';
+export const COMMANDS: Command[] = ['train', 'eval', 'prune', 'sensitivity', 'quantize', 'export', 'bench', 'report'];
 
 export interface Case {
   command: Command;
@@ -76,6 +79,7 @@ const BAD_NUMBERS: Record<Command, Record<string, string[]>> = {
   },
   export: {},
   bench: { batch: ['0', '-1', '1.5'], seconds: ['0', '-1'], threads: ['0', '1e9'] },
+  report: {},
 };
 
 const BAD_STRINGS: Record<Command, Record<string, string[]>> = {
@@ -86,6 +90,7 @@ const BAD_STRINGS: Record<Command, Record<string, string[]>> = {
   quantize: { granularity: ['row'], range: ['max'], activations: ['int4'], observer: ['avg'], dataset: ['x'] },
   export: { format: ['tflite', 'ONNX'] },
   bench: {},
+  report: {},
 };
 
 const SWITCHES: Record<Command, string[]> = {
@@ -96,9 +101,10 @@ const SWITCHES: Record<Command, string[]> = {
   quantize: ['json', 'force', 'qat', 'lsq', 'asymmetric'],
   export: ['json', 'force', 'help'],
   bench: ['json', 'explain'],
+  report: ['json', 'help'],
 };
 
-const VALUE_OPTIONS: Record<Command, string[]> = Object.fromEntries(COMMANDS.map((c) => [c, [...Object.keys(BAD_NUMBERS[c]), ...Object.keys(BAD_STRINGS[c]), ...(c === 'eval' || c === 'bench' ? [] : ['out'])]])) as Record<Command, string[]>;
+const VALUE_OPTIONS: Record<Command, string[]> = Object.fromEntries(COMMANDS.map((c) => [c, [...Object.keys(BAD_NUMBERS[c]), ...Object.keys(BAD_STRINGS[c]), ...(c === 'eval' || c === 'bench' || c === 'report' ? [] : ['out'])]])) as Record<Command, string[]>;
 
 /** Returns generate(index, rng): the argument list of case `index` and what it broke. */
 export function caseGenerator(P: FuzzInputs) {
@@ -115,6 +121,8 @@ export function caseGenerator(P: FuzzInputs) {
       case 'quantize': c.positionals.push(P.model); opts(['bits', '4'], ['limit', '16'], ['out', out]); break;
       case 'export': c.positionals.push(P.model); opts(['out', `${out}.onnx`]); c.out = `${out}.onnx`; break;
       case 'bench': c.positionals.push(P.pqm); opts(['seconds', '0.01'], ['batch', '2']); c.out = undefined; break;
+      // A refused report writes nothing, not even in its DIR: no --out to allow writes under.
+      case 'report': c.positionals.push(P.results); opts(['json', null]); c.out = undefined; break;
     }
     return c;
   }
@@ -150,6 +158,7 @@ export function caseGenerator(P: FuzzInputs) {
     },
     // a value option without its value, at the end or followed by another option
     (c, r) => {
+      if (VALUE_OPTIONS[c.command].length === 0) return null;
       const name = r.pick(VALUE_OPTIONS[c.command]);
       c.options = c.options.filter(([k]) => k !== name);
       if (r.next() < 0.5) c.tail.push(`--${name}`);
@@ -192,6 +201,7 @@ export function caseGenerator(P: FuzzInputs) {
     },
     // the same option twice
     (c, r) => {
+      if (c.options.length === 0) return null;
       const [name, value] = r.pick(c.options);
       c.options.push([name, value]);
       return `--${name} twice`;
@@ -217,6 +227,13 @@ export function caseGenerator(P: FuzzInputs) {
     },
     damagedCheckpoint,
     damagedPqmFile,
+    // a study folder whose results.json is truncated, flipped, of another version or missing a field
+    (c, r) => {
+      if (c.command !== 'report') return null;
+      const dir = r.pick(P.damagedResults);
+      c.positionals = [dir];
+      return `damaged ${dir.slice(P.in.length + 1)}/results.json`;
+    },
     // an ONNX file where a checkpoint belongs
     (c) => {
       if (c.positionals.length === 0 || c.command === 'bench') return null;
