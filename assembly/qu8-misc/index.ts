@@ -3,13 +3,13 @@
 // int8 convolution uses; and (not exported to TypeScript) the epilogue shared by every
 // qu8 kernel, qu8-epilogue.ts.
 import { u8_maxpool2d__simd128 } from './u8-maxpool2d-simd128';
-import { qu8_quantize__simd128 } from './qu8-quantize';
+import { qu8_quantize__simd128, qu8_fake_quantize__simd128 } from './qu8-quantize';
 import { qu8_dequantize__simd128 } from './qu8-dequantize';
 import { qu8_add__simd128 } from './qu8-add';
 import { qu8_global_avgpool__simd128 } from './qu8-global-avgpool';
 export { u8_maxpool2d__simd128 } from './u8-maxpool2d-simd128';
 export { u8_maxpool2d__scalar } from './u8-maxpool2d-scalar';
-export { qu8_quantize__simd128, qu8_quantize__scalar } from './qu8-quantize';
+export { qu8_quantize__simd128, qu8_quantize__scalar, qu8_fake_quantize__simd128, qu8_fake_quantize__scalar } from './qu8-quantize';
 export { qu8_dequantize__simd128, qu8_dequantize__scalar } from './qu8-dequantize';
 export { qu8_add__simd128, qu8_add__scalar } from './qu8-add';
 export { qu8_global_avgpool__simd128, qu8_global_avgpool__scalar } from './qu8-global-avgpool';
@@ -27,6 +27,11 @@ export function u8_maxpool2d(
 /** float32 -> uint8 for elements [start, end): clamp(nearest(x / scale) + zeroPoint, 0, 255). */
 export function qu8_quantize(xPtr: usize, yPtr: usize, scale: f32, zeroPoint: i32, start: i32, end: i32, scratchPtr: usize): void {
   qu8_quantize__simd128(xPtr, yPtr, scale, zeroPoint, start, end, scratchPtr);
+}
+
+/** float32 -> float32 on a uint8 grid for elements [start, end): (quantize(x) - zeroPoint) * scale; in place allowed. */
+export function qu8_fake_quantize(xPtr: usize, yPtr: usize, scale: f32, zeroPoint: i32, start: i32, end: i32, scratchPtr: usize): void {
+  qu8_fake_quantize__simd128(xPtr, yPtr, scale, zeroPoint, start, end, scratchPtr);
 }
 
 /** uint8 -> float32 for elements [start, end): (x - zeroPoint) * scale. */

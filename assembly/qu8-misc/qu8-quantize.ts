@@ -35,3 +35,32 @@ export function qu8_quantize__simd128(xPtr: usize, yPtr: usize, scale: f32, zero
 export function qu8_quantize__scalar(xPtr: usize, yPtr: usize, scale: f32, zeroPoint: i32, start: i32, end: i32, scratchPtr: usize): void {
   for (let i = start; i < end; i++) qu8Store1(yPtr, <usize>i, quantize1(load<f32>(xPtr + (<usize>i << 2)), scale, <f32>zeroPoint), QU8_OUT_U8);
 }
+
+/**
+ * Fake quantization in float32, y[i] = (q(x[i]) − zeroPoint) · scale with q as qu8_quantize:
+ * the value a uint8 grid holds, read back. The runtime keeps activations in float32 this way when
+ * float kernels win every layer, so a quantized model pays one pass per quantization point
+ * instead of a quantize and a dequantize around every layer. In place when xPtr == yPtr. A NaN
+ * stays NaN, as in the trainer's fake quantization.
+ */
+export function qu8_fake_quantize__simd128(xPtr: usize, yPtr: usize, scale: f32, zeroPoint: i32, start: i32, end: i32, scratchPtr: usize): void {
+  const s = f32x4.splat(scale), zp = f32x4.splat(<f32>zeroPoint);
+  const lo = f32x4.splat(0), hi = f32x4.splat(255);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(yPtr + o, f32x4.mul(f32x4.sub(quantize4(v128.load(xPtr + o), s, zp, lo, hi), zp), s));
+  }
+  for (; i < end; i++) {
+    const o = <usize>i << 2;
+    store<f32>(yPtr + o, (quantize1(load<f32>(xPtr + o), scale, <f32>zeroPoint) - <f32>zeroPoint) * scale);
+  }
+}
+
+/** Scalar twin of qu8_fake_quantize__simd128. */
+export function qu8_fake_quantize__scalar(xPtr: usize, yPtr: usize, scale: f32, zeroPoint: i32, start: i32, end: i32, scratchPtr: usize): void {
+  for (let i = start; i < end; i++) {
+    const o = <usize>i << 2;
+    store<f32>(yPtr + o, (quantize1(load<f32>(xPtr + o), scale, <f32>zeroPoint) - <f32>zeroPoint) * scale);
+  }
+}

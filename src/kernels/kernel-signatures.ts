@@ -122,6 +122,9 @@ export interface KernelParams {
   qu8_dequantize: [xPtr: number, yPtr: number, scale: number, zeroPoint: number, start: number, end: number, scratchPtr: number];
   qu8_dequantize__scalar: [xPtr: number, yPtr: number, scale: number, zeroPoint: number, start: number, end: number, scratchPtr: number];
   qu8_dequantize__simd128: [xPtr: number, yPtr: number, scale: number, zeroPoint: number, start: number, end: number, scratchPtr: number];
+  qu8_fake_quantize: [xPtr: number, yPtr: number, scale: number, zeroPoint: number, start: number, end: number, scratchPtr: number];
+  qu8_fake_quantize__scalar: [xPtr: number, yPtr: number, scale: number, zeroPoint: number, start: number, end: number, scratchPtr: number];
+  qu8_fake_quantize__simd128: [xPtr: number, yPtr: number, scale: number, zeroPoint: number, start: number, end: number, scratchPtr: number];
   qu8_gemm_4x8c2__scalar: [kp: number, wPanelPtr: number, xPanelPtr: number, accPtr: number];
   qu8_gemm_4x8c2__simd128: [kp: number, wPanelPtr: number, xPanelPtr: number, accPtr: number];
   qu8_gemm_pack_w: [m: number, k: number, wPtr: number, outPtr: number];
@@ -275,6 +278,9 @@ export interface KernelResults {
   qu8_dequantize: void;
   qu8_dequantize__scalar: void;
   qu8_dequantize__simd128: void;
+  qu8_fake_quantize: void;
+  qu8_fake_quantize__scalar: void;
+  qu8_fake_quantize__simd128: void;
   qu8_gemm_4x8c2__scalar: void;
   qu8_gemm_4x8c2__simd128: void;
   qu8_gemm_pack_w: void;
@@ -404,6 +410,9 @@ export interface ParallelKernelParams {
   qu8_dequantize: [xPtr: number, yPtr: number, scale: number, zeroPoint: number];
   qu8_dequantize__scalar: [xPtr: number, yPtr: number, scale: number, zeroPoint: number];
   qu8_dequantize__simd128: [xPtr: number, yPtr: number, scale: number, zeroPoint: number];
+  qu8_fake_quantize: [xPtr: number, yPtr: number, scale: number, zeroPoint: number];
+  qu8_fake_quantize__scalar: [xPtr: number, yPtr: number, scale: number, zeroPoint: number];
+  qu8_fake_quantize__simd128: [xPtr: number, yPtr: number, scale: number, zeroPoint: number];
   qu8_gemm_prepacked_rows: [m: number, n: number, k: number, packedWPtr: number, bPtr: number, ldb: number, transB: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, yPtr: number, ldyRow: number, ldyCol: number];
   qu8_global_avgpool: [xPtr: number, planes: number, hw: number, xZeroPoint: number, multiplier: number, offset: number, outKind: number, clampLo: number, clampHi: number, yPtr: number];
   qu8_global_avgpool__scalar: [xPtr: number, planes: number, hw: number, xZeroPoint: number, multiplier: number, offset: number, outKind: number, clampLo: number, clampHi: number, yPtr: number];

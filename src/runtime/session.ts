@@ -10,7 +10,7 @@ import { SessionError } from './errors.js';
 import type { DeployModel, Preprocessing } from './graph.js';
 import { decodePqm } from './pqm/pqm-file.js';
 import { buildPlan, type LayerChoice, type Plan } from './plan/plan.js';
-import type { Value } from './plan/values.js';
+import { toU8Grid, type Value } from './plan/values.js';
 import './ops/conv-f32.js';
 import './ops/pointwise-f32.js';
 import './ops/qu8.js';
@@ -26,6 +26,11 @@ export interface SessionOptions {
   kernels?: Record<string, string>;
   /** Timed runs per candidate; default 3. */
   timingRuns?: number;
+  /**
+   * For a model with quantized activations: hold them as uint8 codes ('u8'), or as float32 put on
+   * their grids in place ('f32'); 'auto' (default) plans both and keeps the faster whole model.
+   */
+  activations?: 'auto' | 'u8' | 'f32';
   /** Names the model in errors when bytes are given. */
   name?: string;
 }
@@ -75,9 +80,12 @@ export class Session {
     if (opts.threads !== undefined) setThreads(opts.threads);
     const capacity = opts.batch ?? 32;
     if (!(Number.isInteger(capacity) && capacity >= 1)) throw new SessionError(`Session: batch must be a positive integer, got ${capacity}`);
-    const plan = buildPlan(model, {
-      capacity, choose: opts.choose ?? 'time', kernels: opts.kernels ?? {}, timingRuns: opts.timingRuns ?? 3,
-    }, (input) => writeSampleInput(input, capacity));
+    const quantized = model.inputQuant !== null || model.nodes.some((n) => n.outputQuant !== null);
+    const wanted = opts.activations ?? 'auto';
+    const modes: ('u8' | 'f32')[] = !quantized ? ['f32'] : wanted === 'auto' ? ['u8', 'f32'] : [wanted];
+    const plan = fastest(modes.map((activations) => () => buildPlan(model, {
+      capacity, choose: opts.choose ?? 'time', kernels: opts.kernels ?? {}, timingRuns: opts.timingRuns ?? 3, activations,
+    }, (input) => writeSampleInput(input, capacity))), capacity);
     // What the session holds: its activation buffers and each chosen step's packed weights and
     // scratch. The per-thread GEMM scratch is shared by every session, so it is not counted.
     const memory = plan.values.reduce((s, v) => s + v.stride * capacity, 0) + plan.steps.reduce((s, x) => s + x.step.bytes, 0);
@@ -136,7 +144,8 @@ export class Session {
     const [c, h, w] = this.model.inputShape;
     const plane = h * w;
     const heap = wasm().heap;
-    if (v.dtype === 'f32') {
+    const q = this.model.inputQuant;
+    if (v.dtype === 'f32' && q === null) {
       heap.f32(v.ptr, pixels.length).set(pixels);
       const scaleShift = heap.f32(this.affinePtr(), 2 * c);
       for (let ch = 0; ch < c; ch++) {
@@ -144,6 +153,17 @@ export class Session {
         scaleShift[c + ch] = -mean[ch]! / std[ch]!;
       }
       parallel('f32_channel_affine', [v.ptr, this.affinePtr(), this.affinePtr() + 4 * c, v.ptr, n, c, plane], n * c, { minPerThread: 16 });
+      return;
+    }
+    if (v.dtype === 'f32') {
+      // Float activations of a quantized model: standardized exactly as below, then put on the grid.
+      const out = heap.f32(v.ptr, pixels.length);
+      for (let i = 0; i < pixels.length; i++) {
+        const ch = Math.floor(i / plane) % c;
+        out[i] = Math.fround((pixels[i]! - mean[ch]!) * (1 / std[ch]!));
+      }
+      const g = toU8Grid(q!);
+      parallel('qu8_fake_quantize', [v.ptr, v.ptr, g.scale, g.zeroPoint], n * v.size, { grain: 16, minPerThread: 1 << 14 });
       return;
     }
     const g = v.grid!, out = heap.u8(v.ptr, pixels.length);
@@ -161,6 +181,11 @@ export class Session {
     return this.affine;
   }
 
+  /** How this session holds quantized activations (see SessionOptions.activations). */
+  get activations(): 'u8' | 'f32' {
+    return this.live().activations;
+  }
+
   /** Per layer: shapes, sparsity, bits, the candidate kernels with their timings, and the choice. */
   explain(): LayerChoice[] {
     return this.live().layers;
@@ -174,7 +199,8 @@ export class Session {
       const cands = l.candidates.map((c) => `${c.kernel}${c.ms === null ? '' : ` ${c.ms.toFixed(3)} ms`}`).join('; ');
       return `${l.node.padEnd(10)} ${l.op.padEnd(13)} [${l.inputShape.join('x')}] -> [${l.outputShape.join('x')}] ${l.fused.length ? `+${l.fused.join('+')} ` : ''}${weights}\n    candidates: ${cands}\n    chosen: ${l.chosen}`;
     });
-    return `batch ${this.capacity}, ${threadCount()} thread(s)\n${rows.join('\n')}`;
+    const acts = this.model.inputQuant !== null ? `, quantized activations held as ${this.activations === 'u8' ? 'uint8 codes' : 'float32 on their grids'}` : '';
+    return `batch ${this.capacity}, ${threadCount()} thread(s)${acts}\n${rows.join('\n')}`;
   }
 
   /** Frees the packed weights and buffers; the session cannot run afterwards. */
@@ -188,6 +214,28 @@ export class Session {
     if (this.affine !== 0) wasm().heap.free(this.affine);
     this.affine = 0;
   }
+}
+
+/** Builds each plan, times a whole batch through it, keeps the fastest and frees the others. */
+function fastest(builders: (() => Plan)[], capacity: number): Plan {
+  let best: { plan: Plan; ms: number } | null = null;
+  for (const build of builders) {
+    const plan = build();
+    if (builders.length === 1) return plan;
+    let ms = Infinity;
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      for (const { step } of plan.steps) step.run(capacity);
+      ms = Math.min(ms, performance.now() - t0);
+    }
+    if (best === null || ms < best.ms) {
+      best?.plan.dispose();
+      best = { plan, ms };
+    } else {
+      plan.dispose();
+    }
+  }
+  return best!.plan;
 }
 
 /** A deterministic batch in [0, 1] for timing the kernels on realistic activations. */

@@ -121,6 +121,24 @@ describe('qu8_quantize and qu8_dequantize', () => {
     }
   });
 
+  it('fake quantize: simd128 and scalar give the dequantized grid value, in place too', () => {
+    for (const [scale, zp] of [[0.5, 128], [0.0173, 0], [2, 255]] as const) {
+      const x = inputs(scale);
+      // NaN stays NaN, as in the trainer's fake quantization (qu8_quantize's uint8 cannot hold it).
+      const want = Float32Array.from(x, (v) => (Number.isNaN(v) ? NaN : fr((quantizeRef(v, fr(scale), zp) - zp) * fr(scale))));
+      for (const name of ['qu8_fake_quantize__simd128', 'qu8_fake_quantize__scalar', 'qu8_fake_quantize']) {
+        for (const inPlace of [false, true]) {
+          const got = withQu8Heap((h) => {
+            const xPtr = h.f32(x), y = inPlace ? xPtr : h.f32(new Float32Array(N));
+            k8()[name]!(xPtr, y, scale, zp, 0, N, 0);
+            return h.readF32(y, N);
+          });
+          expectSame(`${name} scale ${scale} zp ${zp}${inPlace ? ' in place' : ''}`, got, want);
+        }
+      }
+    }
+  });
+
   it('dequantize: simd128 and scalar give (x - zp) * scale', () => {
     for (const [scale, zp] of [[0.5, 128], [0.0173, 0], [3.25e-3, 255]] as const) {
       const x = randomBytes(N, rng(zp + 1));

@@ -29,7 +29,7 @@ describe('runtime int8 paths equal the quantized simulation within one step', ()
         const x = Float32Array.from(raw, (v) => Math.fround((v - NORM.mean) * (1 / NORM.std)));
         const expected = scope(() => noGrad(() => q.model.forward(Tensor.from(x, [n, 1, 28, 28]), { training: false }).toArray()));
         const step = deploy.nodes.at(-1)!.outputQuant!.scale;
-        const probe = await Session.create(deploy, { batch: n, timingRuns: 1 });
+        const probe = await Session.create(deploy, { batch: n, timingRuns: 1, activations: 'u8' });
         const layers = probe.explain();
         probe.dispose();
         // One session per family: dense integer, sparse integer, and float kernels between conversions.
@@ -42,8 +42,14 @@ describe('runtime int8 paths equal the quantized simulation within one step', ()
           return kernels;
         });
         assert.ok(Object.values(families[0]!).some((k) => k.startsWith('qu8 dense')) && Object.values(families[1]!).some((k) => k.startsWith('qu8 sparse')), 'no integer kernel applied');
-        for (const kernels of families) {
-          const s = await Session.create(deploy, { batch: n, kernels, choose: 'first' });
+        const sessions = [
+          ...families.map((kernels) => ({ kernels, activations: 'u8' as const })),
+          // Float32 activations put on their grids in place, float kernels only.
+          { kernels: {}, activations: 'f32' as const },
+        ];
+        for (const { kernels, activations } of sessions) {
+          const s = await Session.create(deploy, { batch: n, kernels, choose: 'first', activations });
+          assert.equal(s.activations, activations);
           const got = s.runSync(raw, [n, 1, 28, 28]);
           for (const l of s.explain()) if (kernels[l.node]) assert.equal(l.chosen, kernels[l.node]);
           for (let i = 0; i < got.length; i++) {

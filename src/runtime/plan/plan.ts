@@ -41,9 +41,17 @@ export interface PlanOptions {
   kernels: Record<string, string>;
   /** Timed runs per candidate (the best counts). */
   timingRuns: number;
+  /**
+   * How quantized activations are held: 'u8' as codes on their grids (integer kernels, float
+   * kernels between conversions), 'f32' as float32 fake-quantized in place after each
+   * quantization point (float kernels only, one pass per point). Both compute what training
+   * simulated; which is faster depends on the model.
+   */
+  activations: 'u8' | 'f32';
 }
 
 export interface Plan {
+  activations: PlanOptions['activations'];
   values: Value[];
   steps: { plan: PlanNode; step: Step }[];
   input: Value;
@@ -92,6 +100,18 @@ function viaFloat(ctx: StepContext, entry: KernelEntry): Step {
   };
 }
 
+/** A float32 step whose output is then put on its uint8 grid in place. */
+function withFakeQuant(step: Step, y: Value, g: U8Grid): Step {
+  return {
+    ...step,
+    kernel: `${step.kernel} + fake quant`,
+    run(n) {
+      step.run(n);
+      parallel('qu8_fake_quantize', [y.ptr, y.ptr, g.scale, g.zeroPoint], n * y.size, { grain: 16, minPerThread: 1 << 14 });
+    },
+  };
+}
+
 function timeStep(step: Step, n: number, runs: number): number {
   step.run(n); // warm-up: first-touch of scratch, JIT
   let best = Infinity;
@@ -115,7 +135,8 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
   const graph = fuseGraph(model);
   const values = new Map<number, Value>();
   const owned: Value[] = [];
-  const input = allocValue(0, model.inputShape, model.inputQuant ? toU8Grid(model.inputQuant) : null, opts.capacity);
+  const codes = opts.activations === 'u8';
+  const input = allocValue(0, model.inputShape, model.inputQuant && codes ? toU8Grid(model.inputQuant) : null, opts.capacity);
   values.set(0, input);
   owned.push(input);
   const valueOf = (id: number): Value => {
@@ -135,7 +156,7 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
     fillInput(input);
     for (const plan of graph.nodes) {
       const inputs = plan.inputs.map(valueOf);
-      const grid: U8Grid | null = plan.outputQuant ? toU8Grid(plan.outputQuant) : keepsGrid(plan.node) ? inputs[0]!.grid : null;
+      const grid: U8Grid | null = !codes ? null : plan.outputQuant ? toU8Grid(plan.outputQuant) : keepsGrid(plan.node) ? inputs[0]!.grid : null;
       const output = allocValue(plan.output, shapes[plan.output]!, grid, opts.capacity);
       values.set(plan.output, output);
       owned.push(output);
@@ -171,7 +192,8 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
           step.dispose();
         }
       }
-      const chosen = best!.step;
+      const fakeQuant = !codes && plan.outputQuant !== null ? toU8Grid(plan.outputQuant) : null;
+      const chosen = fakeQuant === null ? best!.step : withFakeQuant(best!.step, output, fakeQuant);
       steps.push({ plan, step: chosen });
       // Later nodes are timed on what this one really computes.
       chosen.run(opts.capacity);
@@ -184,5 +206,5 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
     dispose();
     throw e;
   }
-  return { values: owned, steps, input, output: valueOf(graph.output), layers, dispose };
+  return { activations: opts.activations, values: owned, steps, input, output: valueOf(graph.output), layers, dispose };
 }
