@@ -99,6 +99,12 @@ export interface CombineConfig {
    * 'pruned': quantize the chosen pruning trial (already fine-tuned with its mask).
    */
   from: 'baseline' | 'pruned';
+  /**
+   * Pairs tried at most: when the chosen level and bit width combined fall outside the tolerance,
+   * the next pair is the same level with the next bit width that passed on its own (then the next
+   * level), most compressed first; the first pair within the tolerance is the combined model.
+   */
+  attempts: number;
 }
 
 export interface MeasureConfig {
@@ -141,7 +147,7 @@ export function defaultStudyConfig(): StudyConfig {
     pruning: { levels: [50, 70, 80, 90, 95, 98], adaptive: null, scope: 'global', exclude: [], minSize: 0 },
     quantization: { bits: [8, 6, 4, 3, 2], granularity: 'channel', symmetric: true, roundSurvivorsToZero: true },
     selection: { tolerance: 0.5, rule: 'max-compression', modes: ['post', 'aware', 'refine'] },
-    combine: { from: 'pruned' },
+    combine: { from: 'pruned', attempts: 3 },
     measure: { batch1Runs: 100, batch32Seconds: 1 },
     seed: 0,
     workers: 1,

@@ -25,7 +25,7 @@ export type { TrainStepOptions, DeployForm } from './train-step.js';
 export { InProcessQueue } from './queue.js';
 export type { JobQueue, QueueContext } from './queue.js';
 export { WorkerProcessQueue } from './worker-queue.js';
-export { chooseBest, withinTolerance } from './select.js';
+export { chooseBest, passingLevels, withinTolerance } from './select.js';
 export type { SelectionRule } from './select.js';
 export { measureModel, measureLatency, weightHistogram, layerSummary, sessionAccuracy } from './measure.js';
 export type { MeasureOptions } from './measure.js';

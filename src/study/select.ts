@@ -53,3 +53,19 @@ export function chooseBest(trials: readonly Trial[], baselineVal: number, by: 's
     reason,
   };
 }
+
+/**
+ * The best trial of each compression level within the tolerance, most compressed first: the
+ * choices the combination falls back on, in order, when the most compressed pair fails.
+ * @example passingLevels(quantTrials, 0.99, 'bits', rule).map((t) => t.bits) // [3, 4, 6, 8]
+ */
+export function passingLevels(trials: readonly Trial[], baselineVal: number, by: 'sparsity' | 'bits', rule: SelectionRule): Trial[] {
+  const levels = new Map<number, Trial>();
+  for (const t of trials) {
+    const level = by === 'sparsity' ? t.sparsity : t.bits;
+    if (level === null || !(rule.modes as readonly string[]).includes(t.mode) || !withinTolerance(baselineVal, t.valAccuracy, rule.tolerance)) continue;
+    const best = chooseBest([t, ...(levels.has(level) ? [levels.get(level)!] : [])], baselineVal, by, rule).choice!;
+    levels.set(level, best.trial === t.id ? t : levels.get(level)!);
+  }
+  return [...levels.entries()].sort(([a], [b]) => (by === 'sparsity' ? b - a : a - b)).map(([, t]) => t);
+}

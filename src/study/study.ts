@@ -24,7 +24,7 @@ import { InProcessQueue, type JobQueue } from './queue.js';
 import type { ChosenModel, StudyResults, Trial } from './results.js';
 import { configHash, openRunDir } from './run-dir.js';
 import { trialDir } from './run-trial.js';
-import { chooseBest, withinTolerance } from './select.js';
+import { chooseBest, passingLevels, withinTolerance } from './select.js';
 import { loadStudyData } from './study-data.js';
 import { makeJob, trainSpec, type BaseSpec, type PruneSpec, type QuantSpecConfig, type TrialResult, type TrialSpec } from './trial-spec.js';
 import { WorkerProcessQueue } from './worker-queue.js';
@@ -133,17 +133,7 @@ async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<
 
   let combinedTrial: string | null = null;
   if (pruneChoice.choice && bitsChoice.choice) {
-    const level = pruneChoice.choice.sparsity!, bits = bitsChoice.choice.bits!;
-    const from = config.combine.from;
-    emit({ kind: 'stage', stage: '5 combination', message: `${(100 * level).toFixed(1).replace(/\.0$/, '')}% + ${bits} bits, from the ${from === 'pruned' ? 'chosen pruning trial' : 'baseline'}` });
-    const combined = from === 'pruned'
-      ? await threeWays('combined', pruneChoice.choice.trial, level, bits, null, quantSpec(bits))
-      : await threeWays('combined', baseline.id, level, bits, pruneSpec(level), quantSpec(bits));
-    const eligible = combined.filter((t) => (config.selection.modes as readonly string[]).includes(t.mode));
-    const best = [...eligible].sort((a, b) => b.valAccuracy - a.valAccuracy || MODE_ORDER[b.mode] - MODE_ORDER[a.mode])[0]!;
-    combinedTrial = best.id;
-    const drop = 100 * (baseline.valAccuracy - best.valAccuracy);
-    emit({ kind: 'choice', what: 'combined', trial: best.id, reason: `best validation accuracy of the combined trials: ${best.mode} at ${(100 * best.valAccuracy).toFixed(2)}% (drop ${drop.toFixed(2)} pp${withinTolerance(baseline.valAccuracy, best.valAccuracy, config.selection.tolerance) ? '' : ', beyond the tolerance'})` });
+    combinedTrial = await combination(config, baseline, rows, rule, threeWays, pruneSpec, quantSpec, emit);
   } else {
     emit({ kind: 'stage', stage: '5 combination', message: 'skipped: no pruning level or no bit width within the tolerance' });
   }
@@ -194,6 +184,47 @@ async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<
     }
   }
   return out;
+}
+
+type ThreeWays = (stage: 'combined', parent: string, sparsity: number, bits: number, prune: PruneSpec | null, quant: QuantSpecConfig) => Promise<TrialResult[]>;
+
+/**
+ * Stage 5: the chosen level and bit width combined (prune, then quantize the survivors, masks
+ * kept), post / aware / refine. When the best of them falls outside the tolerance, the next pair
+ * is tried (passingLevels: the same level with the next bit width that passed alone, then the
+ * next level), up to `combine.attempts` pairs. Returns the combined trial: the best of the first
+ * pair within the tolerance, else the most accurate of all.
+ */
+async function combination(
+  config: StudyConfig, baseline: TrialResult, rows: Trial[], rule: { tolerance: number; modes: StudyConfig['selection']['modes'] },
+  threeWays: ThreeWays, pruneSpec: (s: number) => PruneSpec, quantSpec: (b: number) => QuantSpecConfig, emit: (e: StudyEvent) => void,
+): Promise<string> {
+  const levels = passingLevels(rows.filter((t) => t.stage === 'prune'), baseline.valAccuracy, 'sparsity', rule);
+  const bitWidths = passingLevels(rows.filter((t) => t.stage === 'quantize'), baseline.valAccuracy, 'bits', rule);
+  const pairs = levels.flatMap((l) => bitWidths.map((b) => ({ level: l, bits: b.bits! }))).slice(0, config.combine.attempts);
+  const from = config.combine.from;
+  const tried: TrialResult[] = [];
+  const pctOf = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const levelText = (s: number) => `${(100 * s).toFixed(1).replace(/\.0$/, '')}%`;
+  for (const [i, { level, bits }] of pairs.entries()) {
+    const sparsity = level.sparsity!;
+    emit({ kind: 'stage', stage: '5 combination', message: `${i === 0 ? '' : `attempt ${i + 1} of ${pairs.length}: `}${levelText(sparsity)} + ${bits} bits, from the ${from === 'pruned' ? `pruning trial ${level.id}` : 'baseline'}` });
+    const combined = from === 'pruned'
+      ? await threeWays('combined', level.id, sparsity, bits, null, quantSpec(bits))
+      : await threeWays('combined', baseline.id, sparsity, bits, pruneSpec(sparsity), quantSpec(bits));
+    const best = combined.filter((t) => (rule.modes as readonly string[]).includes(t.mode))
+      .sort((a, b) => b.valAccuracy - a.valAccuracy || MODE_ORDER[b.mode] - MODE_ORDER[a.mode])[0]!;
+    tried.push(best);
+    const drop = (100 * (baseline.valAccuracy - best.valAccuracy)).toFixed(2);
+    if (withinTolerance(baseline.valAccuracy, best.valAccuracy, rule.tolerance)) {
+      const before = tried.slice(0, -1).map((t) => `${levelText(t.sparsity!)} + ${t.bits} bits reached ${pctOf(t.valAccuracy)}`).join(', ');
+      emit({ kind: 'choice', what: 'combined', trial: best.id, reason: `${levelText(sparsity)} + ${bits} bits, ${best.mode} at ${pctOf(best.valAccuracy)} on validation (drop ${drop} pp)${before ? `; before it ${before}, beyond the tolerance` : ''}` });
+      return best.id;
+    }
+  }
+  const best = [...tried].sort((a, b) => b.valAccuracy - a.valAccuracy)[0]!;
+  emit({ kind: 'choice', what: 'combined', trial: best.id, reason: `no pair of ${tried.length} tried is within ${rule.tolerance} pp; the most accurate: ${levelText(best.sparsity!)} + ${best.bits} bits at ${pctOf(best.valAccuracy)}` });
+  return best.id;
 }
 
 /**

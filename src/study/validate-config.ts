@@ -175,8 +175,9 @@ export function validateStudyConfig(doc: unknown, source = 'config', preset: str
   c.selection.modes = f.list(s['modes'], 'selection.modes', MODES.join(' / ')).map((v, i) => f.oneOf(v, `selection.modes[${i}]`, MODES));
   if (c.selection.modes.length === 0) f.fail('selection.modes', [], `at least one of ${MODES.join(', ')}`);
 
-  const cb = f.object(d['combine'], 'combine', ['from']);
+  const cb = f.object(d['combine'], 'combine', ['from', 'attempts']);
   c.combine.from = f.oneOf(cb['from'], 'combine.from', ['baseline', 'pruned'] as const);
+  c.combine.attempts = f.number(cb['attempts'], 'combine.attempts', { integer: true, min: 1, max: 20 });
 
   const me = f.object(d['measure'], 'measure', ['batch1Runs', 'batch32Seconds']);
   c.measure = {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseBest, withinTolerance, type Trial } from '../../src/study/index.js';
+import { chooseBest, passingLevels, withinTolerance, type Trial } from '../../src/study/index.js';
 
 let n = 0;
 function trial(stage: Trial['stage'], mode: Trial['mode'], level: number | null, valAccuracy: number, id = `t${n++}`): Trial {
@@ -51,4 +51,14 @@ test('withinTolerance counts percentage points, with slack only for float noise'
   assert.ok(withinTolerance(0.99, 0.985, 0.5));
   assert.ok(!withinTolerance(0.99, 0.9849, 0.5));
   assert.ok(withinTolerance(0.9, 0.95, 0));
+});
+
+test('passingLevels: the best trial of each level within the tolerance, most compressed first (the combination\'s fallbacks)', () => {
+  const trials = [
+    trial('quantize', 'refine', 2, 0.986, 'b2'), trial('quantize', 'aware', 3, 0.987, 'b3a'), trial('quantize', 'refine', 3, 0.989, 'b3r'),
+    trial('quantize', 'refine', 4, 0.97, 'b4-bad'), trial('quantize', 'post', 8, 0.99, 'b8'),
+  ];
+  assert.deepEqual(passingLevels(trials, 0.99, 'bits', all).map((t) => t.id), ['b2', 'b3r', 'b8']);
+  const prune = [trial('prune', 'refine', 0.9, 0.99, 'p90'), trial('prune', 'refine', 0.95, 0.988, 'p95'), trial('prune', 'refine', 0.98, 0.95, 'p98')];
+  assert.deepEqual(passingLevels(prune, 0.99, 'sparsity', all).map((t) => t.id), ['p95', 'p90']);
 });
