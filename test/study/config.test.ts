@@ -78,7 +78,7 @@ test('every mistake names the field, the value and what is allowed', () => {
 
 test('presets: each is valid, an unknown one lists the known ones', () => {
   for (const name of Object.keys(PRESETS)) validateStudyConfig(null, 'defaults', name);
-  assert.equal(validateStudyConfig(null, 'defaults', 'quick').data.trainLimit, 12000);
+  assert.equal(validateStudyConfig(null, "defaults", "quick").data.trainLimit, 30000);
   assert.match(mistake(null, 'fast').message, /'fast' is not a preset; known: quick, tiny/);
   // The user's file wins over the preset.
   assert.deepEqual(validateStudyConfig({ pruning: { levels: [70] } }, 'x', 'tiny').pruning.levels, [70]);

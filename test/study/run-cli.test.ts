@@ -44,7 +44,7 @@ test('run directories: unwritable, already holding a study, from a different con
   const study = join(root, 'study');
   openRunDir(study, validateStudyConfig(null, 'defaults', 'tiny'));
   await refused(['run', '--preset', 'tiny', '--out', study], /already holds a study with this config; continue it with --resume/);
-  await refused(['run', '--preset', 'quick', '--resume', study], /different config; differs in data\.testLimit \(1000 there, 10000 here\).*pruning\.levels/);
+  await refused(['run', '--preset', 'quick', '--resume', study], /different config; differs in data\.testLimit \(1000 there, null here\).*pruning\.levels/);
   await refused(['run', '--resume', join(root, 'nothing-here')], /no study\.json there/);
   await refused(['run', '--preset', 'tiny', '--out', study, '--resume', study], /not both/);
   const full = join(root, 'full');
