@@ -45,7 +45,7 @@ describe('runtime int8 paths equal the quantized simulation within one step', ()
         const sessions = [
           ...families.map((kernels) => ({ kernels, activations: 'u8' as const })),
           // Float32 activations put on their grids in place, float kernels only.
-          { kernels: {}, activations: 'f32' as const },
+          { kernels: {} as Record<string, string>, activations: 'f32' as const },
         ];
         for (const { kernels, activations } of sessions) {
           const s = await Session.create(deploy, { batch: n, kernels, choose: 'first', activations });
