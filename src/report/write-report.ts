@@ -15,7 +15,7 @@ import { reportMarkdown } from './report-markdown.js';
 import { resultsCsv } from './results-csv.js';
 import type { StudyResults } from './results.js';
 import { validateResults } from './validate-results.js';
-import { writeFileAtomic } from './write-file-atomic.js';
+import { writeFileAtomic } from '../nn/index.js';
 
 /**
  * Creates `dir` and its missing parents one level at a time: on Node 20, mkdirSync with
