@@ -155,24 +155,22 @@ export class Session {
       parallel('f32_channel_affine', [v.ptr, this.affinePtr(), this.affinePtr() + 4 * c, v.ptr, n, c, plane], n * c, { minPerThread: 16 });
       return;
     }
+    // A quantized input is standardized as the training batches were, (x − mean) · (1 / std)
+    // rounded to float32, so it lands on the grid codes the simulation saw.
+    const standardized = (i: number): number => {
+      const ch = Math.floor(i / plane) % c;
+      return Math.fround((pixels[i]! - mean[ch]!) * (1 / std[ch]!));
+    };
     if (v.dtype === 'f32') {
-      // Float activations of a quantized model: standardized exactly as below, then put on the grid.
+      // Float activations of a quantized model: standardized, then put on the grid in place.
       const out = heap.f32(v.ptr, pixels.length);
-      for (let i = 0; i < pixels.length; i++) {
-        const ch = Math.floor(i / plane) % c;
-        out[i] = Math.fround((pixels[i]! - mean[ch]!) * (1 / std[ch]!));
-      }
+      for (let i = 0; i < pixels.length; i++) out[i] = standardized(i);
       const g = toU8Grid(q!);
       parallel('qu8_fake_quantize', [v.ptr, v.ptr, g.scale, g.zeroPoint], n * v.size, { grain: 16, minPerThread: 1 << 14 });
       return;
     }
     const g = v.grid!, out = heap.u8(v.ptr, pixels.length);
-    for (let i = 0; i < pixels.length; i++) {
-      const ch = Math.floor(i / plane) % c;
-      // As the training batches standardise: (x − mean) · (1 / std), rounded to float32.
-      const x = Math.fround((pixels[i]! - mean[ch]!) * (1 / std[ch]!));
-      out[i] = quantizeValue(x, g.scale, g.zeroPoint, 0, 255);
-    }
+    for (let i = 0; i < pixels.length; i++) out[i] = quantizeValue(standardized(i), g.scale, g.zeroPoint, 0, 255);
   }
 
   private affine = 0;

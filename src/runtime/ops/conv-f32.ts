@@ -9,7 +9,7 @@
 import { call, parallel } from '../../kernels/index.js';
 import { denseWeight, weightDensity, type ConvNode, type LinearNode, type WeightTensor } from '../graph.js';
 import { clampPass } from './pointwise-f32.js';
-import { buildCsr, type Csr } from './csr.js';
+import { buildCsr, directConvCsr, type Csr } from './csr.js';
 import { registerKernel, type Step, type StepContext } from './registry.js';
 import { Scratch } from '../plan/values.js';
 
@@ -142,14 +142,7 @@ registerKernel({
 
 registerSparse('Conv2d', 'direct ', (ctx) => f32Only(ctx) && convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1, (ctx, name) => {
   const d = convDims(ctx);
-  const padded = d.pt + d.pl + d.pb + d.pr > 0;
-  const hp = d.h + d.pt + d.pb, wp = d.w + d.pl + d.pr;
-  const cg = d.c / d.groups, ocg = d.oc / d.groups, taps = d.kh * d.kw;
-  const csr = buildCsr(d.node.weight, (row, inner) => {
-    const ic = Math.floor(row / ocg) * cg + Math.floor(inner / taps);
-    const t = inner % taps;
-    return (ic * hp + Math.floor(t / d.kw) * d.dh) * wp + (t % d.kw) * d.dw;
-  });
+  const { csr, hp, wp, padded } = directConvCsr(d.node, ctx.inputs[0]!.shape);
   const scratch = new Scratch();
   const spmm = spmmLauncher(csr, d.node.weight, scratch);
   const bias = biasPtr(d.node.bias, scratch);

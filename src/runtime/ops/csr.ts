@@ -4,7 +4,7 @@
  * offset is where layouts differ (a padded image, an im2col matrix, a transposed batch), so
  * one kernel serves them all; `offsetOf` maps a weight's index within its row to it.
  */
-import { weightValues, type WeightTensor } from '../graph.js';
+import { weightValues, type Chw, type ConvNode, type WeightTensor } from '../graph.js';
 
 export interface Csr {
   rows: number;
@@ -47,4 +47,22 @@ export function buildCsr(w: WeightTensor, offsetOf: (row: number, inner: number)
     }
   });
   return { rows, nnz, rowPtr, offsets, values, codes, codeSums };
+}
+
+/**
+ * A stride-1 convolution as CSR over its input zero-padded to hp x wp: each weight's offset is
+ * where its tap reads in the padded image (channel plane, row, column), so the SpMM kernels run
+ * the convolution directly, without im2col. Float and integer kernels share it.
+ */
+export function directConvCsr(node: ConvNode, inShape: Chw): { csr: Csr; hp: number; wp: number; padded: boolean } {
+  const [c, h, w] = inShape;
+  const [kh, kw] = node.kernel, [dh, dw] = node.dilation, [pt, pl, pb, pr] = node.pads;
+  const hp = h + pt + pb, wp = w + pl + pr;
+  const cg = c / node.groups, ocg = node.outChannels / node.groups, taps = kh * kw;
+  const csr = buildCsr(node.weight, (row, inner) => {
+    const ic = Math.floor(row / ocg) * cg + Math.floor(inner / taps);
+    const t = inner % taps;
+    return (ic * hp + Math.floor(t / kw) * dh) * wp + (t % kw) * dw;
+  });
+  return { csr, hp, wp, padded: pt + pl + pb + pr > 0 };
 }

@@ -9,7 +9,7 @@
 import { call, parallel } from '../../kernels/index.js';
 import type { ConvNode, LinearNode, PoolNode, WeightTensor } from '../graph.js';
 import { Scratch, type Value } from '../plan/values.js';
-import { buildCsr, type Csr } from './csr.js';
+import { buildCsr, directConvCsr, type Csr } from './csr.js';
 import { registerKernel, type Step, type StepContext } from './registry.js';
 
 /** Per-row multiplier and offset, and the clamp, of the qu8 epilogue for a layer's output. */
@@ -61,14 +61,8 @@ registerKernel({
   build(ctx): Step {
     const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
     const [c, h, w] = x.shape, [oc, oh, ow] = y.shape;
-    const [kh, kw] = node.kernel, [dh, dw] = node.dilation, [pt, pl, pb, pr] = node.pads;
-    const hp = h + pt + pb, wp = w + pl + pr, padded = pt + pl + pb + pr > 0;
-    const cg = c / node.groups, ocg = oc / node.groups, taps = kh * kw;
-    const csr = buildCsr(node.weight, (row, inner) => {
-      const ic = Math.floor(row / ocg) * cg + Math.floor(inner / taps);
-      const t = inner % taps;
-      return (ic * hp + Math.floor(t / kw) * dh) * wp + (t % kw) * dw;
-    });
+    const [pt, pl, pb, pr] = node.pads;
+    const { csr, hp, wp, padded } = directConvCsr(node, x.shape);
     const e = epilogue(ctx, node.weight.quant!.scales, node.bias, oc);
     const scratch = new Scratch();
     const s = csrSlots(csr, scratch);
