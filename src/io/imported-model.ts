@@ -5,9 +5,10 @@
 import type { Model } from '../nn/index.js';
 
 /**
- * How raw pixels become the model's input: pixels in `range`, laid out as `layout`, then
- * x' = (x / (range === '0-255' ? 1 : 255) − mean[c]) / std[c] on the scale `range` names.
- * `mean` and `std` hold one value per channel (or one for all).
+ * How raw pixels become the model's input: a pixel p in [0, 1] is scaled to the model's
+ * `range` (p, or 255 p for '0-255'), then x' = (x − mean[c]) / std[c]; `layout` is the
+ * order of the model's own input tensor. `mean` and `std` hold one value per channel (or one
+ * for all).
  */
 export interface ModelPreprocessing {
   layout: 'nchw' | 'nhwc';
