@@ -106,6 +106,15 @@ export {
 } from './io/index.js';
 export type { OnnxModel, DeployOptions } from './io/index.js';
 
+/**
+ * Any model file as a trainable model, with the preprocessing it records.
+ * @example
+ * const { model, format, preprocessing } = loadAnyModel('model.onnx'); // also .pqck and TF.js model.json
+ * const source = batchSource(test, { normalization: normalizationOf(preprocessing!) });
+ */
+export { loadAnyModel, checkModelFile, ModelLoadError, normalizationOf, checkPreprocessing, PreprocessingError } from './io/index.js';
+export type { ImportedModel, ModelPreprocessing, ModelFormat, LoadedModel } from './io/index.js';
+
 // ---- Runtime (also `prunequant/runtime`) -----------------------------------------------------
 /**
  * @example
