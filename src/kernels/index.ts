@@ -1,4 +1,5 @@
-export { wasm, setThreads, threadCount } from './runtime.js';
+export { wasm, setThreads, threadCount, useKernelModule } from './runtime.js';
+export { readModelBytes } from './platform.js';
 export type { WasmRuntime, KernelExports } from './runtime.js';
 export { KernelError } from './pool.js';
 export { Heap } from './heap.js';
@@ -7,3 +8,4 @@ export type { ParallelOptions } from './dispatch.js';
 export type { KernelName, KernelParams, KernelResults, ParallelKernelName, ParallelKernelParams } from './kernel-signatures.js';
 export { UnaryOp, BinaryOp } from './op-codes.js';
 export { crc32 } from './checksum.js';
+export { f32ToF16Bits, f16BitsToF32, exactInF16, roundToF16 } from './float16.js';

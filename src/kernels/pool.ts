@@ -6,7 +6,7 @@
  * waits on an atomic counter. Each thread gets a disjoint [start, end) slice of the
  * kernel's split dimension, so no two threads write the same bytes (STYLE.md §6).
  */
-import { Worker } from 'node:worker_threads';
+import { spawnPoolWorker, type PoolWorker } from './platform.js';
 
 /**
  * A kernel could not run: an unknown kernel, too many arguments, or a trap in a worker
@@ -35,8 +35,9 @@ const CONTROL_BYTES = MESSAGE_OFFSET + MESSAGE_BYTES;
 
 // Workers spin briefly before sleeping: a wake-up through Atomics.notify costs tens of
 // microseconds, longer than many of the kernels a training step runs back to back.
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
+// A function expression's source: platform.ts wraps it for worker_threads or a Web Worker and
+// calls it with the pool's data.
+const WORKER_MAIN = `(workerData) => {
 const { module, memory, control, names, index } = workerData;
 const instance = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('prunequant kernel aborted'); }, seed: () => 0 } });
 const ctl = new Int32Array(control, 0, ${CTL_INTS});
@@ -83,10 +84,10 @@ for (;;) {
   }
   if (Atomics.sub(ctl, 1, 1) === 1) Atomics.notify(ctl, 1);
 }
-`;
+}`;
 
 export class ThreadPool {
-  private readonly workers: Worker[] = [];
+  private readonly workers: PoolWorker[] = [];
   private readonly ctl: Int32Array;
   private readonly args: Float64Array;
   private readonly ranges: Int32Array;
@@ -105,7 +106,9 @@ export class ThreadPool {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new RangeError(`threads: expected an integer in [1, ${MAX_THREADS}], got ${threads}`);
     }
-    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    // One thread never shares the block, and a page that is not cross-origin isolated has no
+    // SharedArrayBuffer constructor at all.
+    const control = threads > 1 ? new SharedArrayBuffer(CONTROL_BYTES) : new ArrayBuffer(CONTROL_BYTES);
     this.ctl = new Int32Array(control, 0, CTL_INTS);
     this.args = new Float64Array(control, ARGS_OFFSET, MAX_ARGS);
     this.ranges = new Int32Array(control, RANGES_OFFSET, MAX_THREADS * 2);
@@ -115,9 +118,7 @@ export class ThreadPool {
     const names = Object.keys(exports).filter((k) => typeof exports[k] === 'function');
     names.forEach((n, i) => this.fnIndex.set(n, i));
     for (let index = 1; index < threads; index++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, names, index } });
-      w.unref();
-      this.workers.push(w);
+      this.workers.push(spawnPoolWorker(WORKER_MAIN, { module, memory, control, names, index }));
     }
   }
 
@@ -212,6 +213,15 @@ export class ThreadPool {
   /** Worker slices not yet finished; 0 between jobs (never negative). */
   get pending(): number {
     return Atomics.load(this.ctl, 1);
+  }
+
+  /**
+   * Settles once every worker listens for jobs. Runs never need it (a slice whose worker has
+   * not started runs on the calling thread), but a browser may start a worker only after its
+   * creator returns to the event loop, so awaiting this first keeps early runs threaded.
+   */
+  async ready(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.ready));
   }
 
   /** Stops the workers; the pool cannot be used afterwards. */

@@ -2,12 +2,9 @@
  * Loads the kernel module once per process over one shared memory, with its heap and
  * thread pool. Everything above `src/kernels` reaches WASM through `wasm()`.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Heap } from './heap.js';
 import { ThreadPool } from './pool.js';
+import { defaultThreads, loadKernelModule } from './platform.js';
 
 const INITIAL_PAGES = 256;
 const MAXIMUM_PAGES = 32768; // must match asconfig.json
@@ -29,28 +26,6 @@ export interface WasmRuntime {
 
 let current: WasmRuntime | undefined;
 let requestedThreads: number | undefined;
-
-function findWasm(): string {
-  const override = process.env['PRUNEQUANT_WASM'];
-  if (override !== undefined && override !== '') return override;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'build', 'kernels.wasm');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('prunequant: build/kernels.wasm not found; run `npm run build:wasm` (npm install runs it)');
-}
-
-function defaultThreads(): number {
-  const env = process.env['PRUNEQUANT_THREADS'];
-  if (env !== undefined && env !== '') {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`PRUNEQUANT_THREADS: expected a positive integer, got '${env}'`);
-    return n;
-  }
-  return availableParallelism();
-}
 
 /**
  * Sets the number of threads kernels use (default: the number of cores, or
@@ -74,7 +49,7 @@ let loadedModule: WebAssembly.Module | undefined;
 /** The process-wide kernel runtime, created on first use. */
 export function wasm(): WasmRuntime {
   if (current !== undefined) return current;
-  const module = new WebAssembly.Module(readFileSync(findWasm()));
+  const module = loadedModule ?? loadKernelModule();
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
   const instance = new WebAssembly.Instance(module, {
     env: { memory, abort: () => { throw new Error('prunequant kernel aborted'); }, seed: () => 0 },
@@ -91,6 +66,16 @@ export function wasm(): WasmRuntime {
   loadedModule = module;
   current = rt;
   return rt;
+}
+
+/**
+ * Hands over a module compiled elsewhere (a browser compiles it asynchronously, from a URL)
+ * for the runtime to instantiate on first use. Only before the runtime exists.
+ * @example useKernelModule(await WebAssembly.compile(bytes));
+ */
+export function useKernelModule(module: WebAssembly.Module): void {
+  if (current !== undefined) throw new Error('prunequant: useKernelModule after the kernel runtime started');
+  loadedModule = module;
 }
 
 /** Threads the pool runs with. */

@@ -4,7 +4,7 @@
  * panels for dense ones), and picks each layer's kernel by timing the candidates at the
  * session's batch size and thread count. `run` then only computes.
  */
-import { parallel, setThreads, threadCount, wasm } from '../kernels/index.js';
+import { parallel, readModelBytes, setThreads, threadCount, wasm } from '../kernels/index.js';
 import { quantizeValue } from '../tensor/index.js';
 import { SessionError } from './errors.js';
 import type { DeployModel, Preprocessing } from './graph.js';
@@ -56,17 +56,18 @@ export class Session {
    * @example const s = await Session.create('model.pqm', { threads: 2 });
    * const logits = await s.run(pixels, [n, 1, 28, 28]);
    */
-  static async create(source: string | Uint8Array | DeployModel, opts: SessionOptions = {}): Promise<Session> {
+  static async create(source: string | URL | Uint8Array | DeployModel, opts: SessionOptions = {}): Promise<Session> {
     let model: DeployModel;
-    if (typeof source === 'string') {
-      const { readFile } = await import('node:fs/promises');
+    if (typeof source === 'string' || source instanceof URL) {
+      // A path or file: URL in Node; an http(s) URL anywhere (fetched).
+      const name = String(source);
       let bytes: Uint8Array;
       try {
-        bytes = await readFile(source);
+        bytes = await readModelBytes(source);
       } catch (e) {
-        throw new SessionError(`${source}: cannot read the model (${(e as Error).message})`);
+        throw new SessionError(`${name}: cannot read the model (${(e as Error).message})`);
       }
-      model = decodePqm(bytes, source);
+      model = decodePqm(bytes, name);
     } else if (source instanceof Uint8Array) {
       model = decodePqm(source, opts.name ?? '.pqm bytes');
     } else {
