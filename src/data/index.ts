@@ -25,3 +25,5 @@ export {
 export { batches, BatchIterator, epochOrder, batchCount, type DatasetBatch, type BatchOptions } from './batches.js';
 export { randomShift, randomHorizontalFlip, type ImageBatch } from './augment.js';
 export { batchSource, type BatchSourceOptions } from './batch-source.js';
+export { loadDatasetPath, type PathDataset, type PathDatasetOptions, type PathDatasetFormat } from './dataset-path.js';
+export { decodeImage, imageToChw, type RawImage } from './images.js';
