@@ -1,13 +1,13 @@
 /**
  * The steps a trial is made of, as library functions: train with a recipe (masks kept, with or
  * without fake quantization), and turn a float model into its deployed form (PTQ of its weights,
- * survivors that round to zero joining the mask). `prunequant prune` and `quantize` orchestrate the
- * same pieces; these are the shared path the issue asks for.
+ * survivors that round to zero joining the mask). All training goes through compress's
+ * trainMasked, the one loop that `prunequant prune` and `quantize` use too.
  */
 import {
-  QatSession, makeOptimizer, maskZeroCodes, postTrainingQuantize, type QuantizedModel,
+  QatSession, maskZeroCodes, postTrainingQuantize, trainMasked, type QuantizedModel,
 } from '../compress/index.js';
-import { fit, type BatchSource, type EpochResult, type Model } from '../nn/index.js';
+import { type BatchSource, type EpochResult, type Model } from '../nn/index.js';
 import type { QuantSpecConfig, TrainSpec } from './trial-spec.js';
 
 export interface TrainStepOptions {
@@ -34,25 +34,19 @@ export async function trainWithRecipe(model: Model, train: BatchSource, recipe: 
     freezeEpoch: Math.max(recipe.epochs - 1, 1),
   }) : null;
   try {
-    const { epochs, lr, batchSize, optimizer: kind, momentum, nesterov, weightDecay } = recipe;
-    const optimizer = makeOptimizer([...model.params(), ...(qat?.trainableParams() ?? [])], { epochs, lr, batchSize, optimizer: kind, momentum, nesterov, weightDecay });
-    try {
-      return await fit(model, train, optimizer, {
-        epochs: recipe.epochs, batchSize: recipe.batchSize, lr: recipe.lr, seed: opts.seed,
-        schedule: { kind: recipe.schedule, warmupEpochs: recipe.warmupEpochs, stepEpochs: recipe.stepEpochs },
-        labelSmoothing: recipe.labelSmoothing,
-        ...(qat ? { afterStep: () => qat.afterStep() } : {}),
-        callbacks: {
-          onEpochEnd: (r) => {
-            qat?.onEpochEnd(r.epoch);
-            opts.onEpochEnd?.(r);
-          },
-          ...(opts.onBatchEnd ? { onBatchEnd: opts.onBatchEnd } : {}),
-        },
-      });
-    } finally {
-      optimizer.dispose();
-    }
+    const { epochs, lr, batchSize, optimizer, momentum, nesterov, weightDecay } = recipe;
+    return await trainMasked(model, train, {
+      epochs, lr, batchSize, optimizer, momentum, nesterov, weightDecay, seed: opts.seed,
+      schedule: { kind: recipe.schedule, warmupEpochs: recipe.warmupEpochs, stepEpochs: recipe.stepEpochs },
+    }, {
+      labelSmoothing: recipe.labelSmoothing,
+      ...(qat ? { extraParams: qat.trainableParams(), afterStep: () => qat.afterStep() } : {}),
+      onEpochEnd: (r) => {
+        qat?.onEpochEnd(r.epoch);
+        opts.onEpochEnd?.(r);
+      },
+      ...(opts.onBatchEnd ? { onBatchEnd: opts.onBatchEnd } : {}),
+    });
   } finally {
     qat?.dispose(); // back to float: the trained shadow weights are what a child trial continues from
   }

@@ -64,7 +64,7 @@ describe('adaptivePrune on a model', () => {
     const goodBefore: ModelState[] = [initial]; // the good state each trial should start from
     let good = initial;
     const r = await adaptivePrune(model, {
-      train, test, recipe, tolerance: 2, start: 60, step: 15, minStep: 2, scope: 'layer',
+      train, val: test, recipe, tolerance: 2, start: 60, step: 15, minStep: 2, scope: 'layer',
       onTrial: (t) => {
         if (t.accepted) good = captureState(model);
         goodBefore.push(good);

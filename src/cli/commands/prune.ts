@@ -1,16 +1,16 @@
 /**
  * `prunequant prune`: one-shot, gradual or adaptive percentile pruning of a checkpoint,
- * fine-tuned with the model's own recipe unless told otherwise. Writes the pruned
- * checkpoint (masks included) and a JSON report, both atomically.
+ * fine-tuned with the model's own recipe unless told otherwise. Parses, loads, and hands the
+ * work to the study library (pruneCheckpoint), which writes the pruned checkpoint (masks
+ * included) and a JSON report, both atomically.
  */
 import { resolve } from 'node:path';
 import {
-  GradualPruner, QUANT_META_KEY, adaptivePrune, checkControllerOptions, checkSparsity, fineTune, maskStats, percentileToSparsity, prunableLayers, pruneModel,
-  type FineTuneRecipe, type PruneResult, type PruneScope, type SelectOptions,
+  QUANT_META_KEY, checkControllerOptions, checkSparsity, percentileToSparsity,
+  type FineTuneRecipe, type PruneScope, type SelectOptions,
 } from '../../compress/index.js';
-import { batchSource } from '../../data/index.js';
-import { evaluate, loadCheckpoint, saveCheckpoint, writeFileAtomic, type BatchSource, type Model, type ScheduleConfig } from '../../nn/index.js';
-import { pqmBytes } from '../../io/index.js';
+import { loadCheckpoint, type ScheduleConfig } from '../../nn/index.js';
+import { MAX_DEFAULT_VALIDATION, pruneCheckpoint, type PruneMethod } from '../../study/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkDatasetOption, checkOutDir, finish, loadSplit } from '../common.js';
 
@@ -22,12 +22,13 @@ const OPTIONS: Record<string, OptionSpec> = {
   'finetune-epochs': { type: 'number', integer: true, min: 0, help: 'fine-tuning epochs (default: the recipe\'s epochs; 0: no fine-tuning)' },
   lr: { type: 'number', above: 0, help: 'fine-tuning learning rate (default: the recipe\'s lr)' },
   'batch-size': { type: 'number', integer: true, min: 1, help: 'fine-tuning batch size (default: the recipe\'s)' },
-  seed: { type: 'number', default: 0, integer: true, help: 'seed for shuffling and dropout during fine-tuning' },
+  seed: { type: 'number', default: 0, integer: true, help: 'seed for shuffling and dropout during fine-tuning, and for the --val carve' },
   adaptive: { type: 'boolean', default: false, help: 'search the highest level within --tolerance (dynamic threshold controller)' },
   tolerance: { type: 'number', default: 0.5, min: 0, help: 'adaptive: allowed top-1 drop in percentage points' },
   start: { type: 'number', default: 50, help: 'adaptive: first percentile tried' },
   step: { type: 'number', default: 10, help: 'adaptive: initial percentile step' },
   'min-step': { type: 'number', default: 1, help: 'adaptive: stop when the halved step falls below this' },
+  val: { type: 'number', integer: true, min: 0, help: `adaptive: validation images carved from the training data (seeded by --seed) on which the controller decides; the test split only reports (default: 1 in 12, at most ${MAX_DEFAULT_VALIDATION}; 0: decide on the test split, with a warning)` },
   gradual: { type: 'boolean', default: false, help: 'prune during fine-tuning on the Zhu & Gupta cubic schedule, over its first half' },
   'prune-every': { type: 'number', default: 100, integer: true, min: 1, help: 'gradual: training steps between pruning steps (Δt)' },
   dataset: { type: 'string', help: 'mnist or fashion-mnist (default: the one the model was trained on)' },
@@ -42,7 +43,7 @@ export const pruneUsage = helpText('prunequant prune MODEL.pqck --sparsity 0.9 [
 interface Recipe { dataset?: string; epochs?: number; lr?: number; batchSize?: number; optimizer?: string; momentum?: number; nesterov?: boolean; weightDecay?: number; schedule?: ScheduleConfig }
 
 /**
- * A checkpoint with its train/test sources, normalised as the checkpoint says (shared with `sensitivity`).
+ * A checkpoint with its train/test splits and the normalisation it was trained with (shared with `sensitivity`).
  * `floatOnly` refuses a quantized checkpoint before any data is loaded.
  */
 export function loadForCompression(path: string | undefined, command: string, o: Record<string, unknown>, floatOnly = false) {
@@ -60,10 +61,7 @@ export function loadForCompression(path: string | undefined, command: string, o:
     const dataset = (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist';
     const split = loadSplit(dataset, o['limit'] as number | undefined);
     const normalization = (meta['normalization'] as { mean: number; std: number } | undefined) ?? split.normalization;
-    return {
-      model, meta, recipe, dataset, normalization,
-      train: batchSource(split.train, { normalization }), test: batchSource(split.test, { normalization }),
-    };
+    return { model, meta, recipe, dataset, normalization, train: split.train, test: split.test };
   } catch (e) {
     model.dispose();
     throw e;
@@ -92,6 +90,15 @@ function fineTuneRecipe(o: Record<string, unknown>, recipe: Recipe): FineTuneRec
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+/** Runs a library call and reports the RangeError of its argument checks as a usage mistake (exit code 2). */
+async function asUsageAsync<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw e instanceof RangeError ? new UsageError(e.message) : e;
+  }
+}
+
 /** Runs a library check and reports its RangeError as a usage mistake (exit code 2). */
 export function asUsage<T>(check: () => T): T {
   try {
@@ -99,20 +106,6 @@ export function asUsage<T>(check: () => T): T {
   } catch (e) {
     throw e instanceof RangeError ? new UsageError(e.message) : e;
   }
-}
-
-async function gradual(model: Model, train: BatchSource, test: BatchSource, sel: SelectOptions, scope: PruneScope, sparsity: number, r: FineTuneRecipe, every: number) {
-  if (r.epochs < 1) throw new UsageError('prune: --gradual prunes during fine-tuning, so it needs --finetune-epochs >= 1');
-  if (!(Number.isInteger(every) && every >= 1)) throw new UsageError(`prune: --prune-every must be a positive integer, got ${every}`);
-  // Ramp over the first half of fine-tuning so the second half recovers at the final level.
-  const total = r.epochs * Math.ceil(train.count / r.batchSize);
-  const frequency = Math.min(every, Math.max(1, Math.floor(total / 2)));
-  const schedule = { initialSparsity: 0, finalSparsity: sparsity, startStep: 0, pruningSteps: Math.max(1, Math.floor(total / 2 / frequency)), frequency };
-  const pruner = new GradualPruner(model, { ...sel, scope, schedule });
-  pruner.begin();
-  await fineTune(model, train, test, r, { afterStep: pruner.afterStep });
-  const last = pruner.finish();
-  return { prune: last, schedule, history: pruner.history };
 }
 
 export async function prune(argv: readonly string[]): Promise<void> {
@@ -137,62 +130,23 @@ export async function prune(argv: readonly string[]): Promise<void> {
   const path = positionals[0];
   if (path === undefined) throw new UsageError('prune: missing MODEL (a .pqck checkpoint written by prunequant train)');
   const [checkpoint, reportPath] = checkOutDir('prune', resolve(String(o['out'])), ['model.pqck', 'prune.json'], { force: o['force'] === true, inputs: [path] }) as [string, string];
+  if (!adaptive && o['val'] !== undefined) throw new UsageError('prune: --val is the validation split the adaptive controller decides on; give it with --adaptive');
   const started = performance.now();
   const loaded = loadForCompression(path, 'prune', o, true);
   try {
-    await pruneLoaded(o, { path, checkpoint, reportPath, started, json, log, scope, adaptive, sparsity, sel }, loaded);
+    const ft = fineTuneRecipe(o, loaded.recipe);
+    if (o['gradual'] === true && ft.epochs < 1) throw new UsageError('prune: --gradual prunes during fine-tuning, so it needs --finetune-epochs >= 1');
+    const method: PruneMethod = adaptive
+      ? { kind: 'adaptive', tolerance: o['tolerance'] as number, start: o['start'] as number, step: o['step'] as number, minStep: o['min-step'] as number, ...(o['val'] !== undefined ? { validation: o['val'] as number } : {}) }
+      : o['gradual'] === true ? { kind: 'gradual', sparsity: sparsity!, pruneEvery: o['prune-every'] as number } : { kind: 'one-shot', sparsity: sparsity! };
+    const result = await asUsageAsync(() => pruneCheckpoint({
+      ...loaded, recipe: loaded.recipe as Record<string, unknown>, source: path, scope, select: sel, method, fineTune: ft, seed: o['seed'] as number,
+      checkpoint, reportPath, started, log,
+    }));
+    finish(json, result, `pruned ${path} to ${pct(result['sparsity'] as number)} of its weights: accuracy ${pct(result['accuracy'] as number)} ` +
+      `(baseline ${pct(result['baseline'] as number)}), ${String(result['pqmBytes'])} bytes as .pqm; wrote ${checkpoint} and ${reportPath}`);
   } finally {
     loaded.model.dispose();
   }
 }
 
-interface PruneRun {
-  path: string; checkpoint: string; reportPath: string; started: number; json: boolean; log: (s: string) => void;
-  scope: PruneScope; adaptive: boolean; sparsity: number | undefined; sel: SelectOptions;
-}
-
-async function pruneLoaded(o: Record<string, unknown>, run: PruneRun, loaded: ReturnType<typeof loadForCompression>): Promise<void> {
-  const { path, checkpoint, reportPath, started, json, log, scope, adaptive, sparsity, sel } = run;
-  const { model, meta, recipe, dataset, normalization, train, test } = loaded;
-  const layers = prunableLayers(model, sel); // bad patterns and unprunable models fail here, before any training
-  const ft = fineTuneRecipe(o, recipe);
-  if (o['gradual'] === true && ft.epochs < 1) throw new UsageError('prune: --gradual prunes during fine-tuning, so it needs --finetune-epochs >= 1');
-  const baseline = evaluate(model, test).accuracy;
-  log(`${path}: baseline ${pct(baseline)} on ${dataset} test; pruning ${layers.length} layer(s): ${layers.map((l) => l.name).join(', ')}`);
-  let report: Record<string, unknown>;
-  let postPrune: number | null = null;
-  let prunePass: PruneResult | null;
-  if (adaptive) {
-    const r = await adaptivePrune(model, {
-      ...sel, scope, train, test, recipe: ft, baseline,
-      tolerance: o['tolerance'] as number, start: o['start'] as number, step: o['step'] as number, minStep: o['min-step'] as number,
-      onTrial: (t) => log(`trial ${t.trial}: level ${t.level}% → pruned ${pct(t.postPruneAccuracy)}, fine-tuned ${pct(t.fineTunedAccuracy)} (drop ${t.dropPp.toFixed(2)} pp) ${t.accepted ? 'ok' : 'FAIL'}`),
-    });
-    prunePass = r.prune;
-    report = { method: 'adaptive', bestLevel: r.bestLevel, tolerance: r.tolerance, trajectory: r.trajectory, stopReason: r.stopReason };
-  } else if (o['gradual'] === true) {
-    const r = await gradual(model, train, test, sel, scope, sparsity!, ft, o['prune-every'] as number);
-    prunePass = r.prune;
-    report = { method: 'gradual', schedule: r.schedule, pruningSteps: r.history.length };
-  } else {
-    prunePass = pruneModel(model, { ...sel, scope, sparsity: sparsity! });
-    postPrune = evaluate(model, test).accuracy;
-    log(`pruned to ${pct(prunePass.sparsity)} of the chosen weights: accuracy ${pct(postPrune)}`);
-    if (ft.epochs > 0) {
-      await fineTune(model, train, test, ft, { onEpochEnd: (e) => log(`fine-tune epoch ${e.epoch}/${ft.epochs}: train loss ${e.trainLoss.toFixed(4)}`) });
-    }
-    report = { method: 'one-shot', sparsity };
-  }
-  const final = evaluate(model, test);
-  const masks = maskStats(model);
-  if (masks.violations !== 0) throw new Error(`prune: ${masks.violations} masked weights are not 0 after fine-tuning; this is a bug`);
-  const pruneMeta = { ...report, scope, exclude: sel.exclude, minSize: sel.minSize, source: resolve(path), baseline, postPrune, accuracy: final.accuracy, sparsity: masks.sparsity, fineTune: ft };
-  saveCheckpoint(checkpoint, model, { meta: { ...meta, recipe, normalization, prune: pruneMeta, test: final } });
-  const result = {
-    command: 'prune', model: path, dataset, checkpoint, ...report, scope, baseline, postPruneAccuracy: postPrune, accuracy: final.accuracy,
-    dropPp: 100 * (baseline - final.accuracy), sparsity: masks.sparsity, prunedSparsity: prunePass?.sparsity ?? 0,
-    layers: masks.layers, fineTune: ft, pqmBytes: pqmBytes(model, { meta: { recipe, normalization }, source: checkpoint }).length, seconds: (performance.now() - started) / 1000,
-  };
-  writeFileAtomic(reportPath, JSON.stringify(result, null, 2));
-  finish(json, result, `pruned ${path} to ${pct(masks.sparsity)} of its weights: accuracy ${pct(final.accuracy)} (baseline ${pct(baseline)}), ${result.pqmBytes} bytes as .pqm; wrote ${checkpoint} and ${reportPath}`);
-}

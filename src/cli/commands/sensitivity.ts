@@ -1,10 +1,12 @@
 /**
  * `prunequant sensitivity`: prunes each layer alone at a range of percentiles, prints the
- * accuracy table, and with --target also the sensitivity-guided per-layer levels for that
- * global sparsity next to uniform pruning. Writes everything as JSON.
+ * accuracy table (on a validation split held out of the training data), and with --target also
+ * the sensitivity-guided per-layer levels for that global sparsity next to uniform pruning.
+ * Writes everything as JSON. The work is the study library's analyzeSensitivity.
  */
-import { allocateSparsity, layerSensitivity, percentileToSparsity, pruneWithAllocation, restoreState, captureState, uniformAllocation, checkSparsity, type SelectOptions } from '../../compress/index.js';
-import { evaluate, writeFileAtomic, type BatchSource, type Model } from '../../nn/index.js';
+import { percentileToSparsity, checkSparsity } from '../../compress/index.js';
+import { writeFileAtomic } from '../../nn/index.js';
+import { MAX_DEFAULT_VALIDATION, analyzeSensitivity, type SensitivityOutcome } from '../../study/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkOutputs, finish } from '../common.js';
 import { asUsage, loadForCompression, selectOptions } from './prune.js';
@@ -16,6 +18,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   'min-size': { type: 'number', default: 0, integer: true, min: 0, help: 'skip layers with fewer weights' },
   dataset: { type: 'string', help: 'mnist or fashion-mnist (default: the one the model was trained on)' },
   limit: { type: 'number', integer: true, min: 1, help: 'use only the first N samples of each split (quick runs)' },
+  val: { type: 'number', integer: true, min: 0, help: `validation images carved from the training data (seeded by --seed) that the curves and the allocation are measured on; the test split only reports the allocations (default: 1 in 12, at most ${MAX_DEFAULT_VALIDATION}; 0: measure on the test split, with a warning)` },
+  seed: { type: 'number', default: 0, integer: true, help: 'seed of the --val carve' },
   out: { type: 'string', help: 'write the curves (and allocation) as JSON to this file' },
   force: FORCE_OPTION,
   ...COMMON_OPTIONS,
@@ -45,39 +49,36 @@ export async function sensitivity(argv: readonly string[]): Promise<void> {
   if (path === undefined) throw new UsageError('sensitivity: missing MODEL (a .pqck checkpoint written by prunequant train)');
   const out = o['out'] === undefined ? undefined : checkOutputs('sensitivity', [String(o['out'])], { force: o['force'] === true, inputs: [path] })[0];
   const started = performance.now();
-  const { model, dataset, test } = loadForCompression(path, 'sensitivity', o);
+  const { model, dataset, train, test, normalization } = loadForCompression(path, 'sensitivity', o);
   try {
-    sensitivityLoaded(model, dataset, test, { path, out, json, levels, target, sel, started });
+    const r = asUsage(() => analyzeSensitivity({
+      model, train, test, normalization, levels, select: sel, seed: o['seed'] as number,
+      ...(target !== undefined ? { target } : {}), ...(o['val'] !== undefined ? { validation: o['val'] as number } : {}),
+    }));
+    const result = { command: 'sensitivity', model: path, dataset, ...r, levels, seconds: (performance.now() - started) / 1000 };
+    if (out !== undefined) writeFileAtomic(out, JSON.stringify(result, null, 2));
+    const text = table(path, dataset, levels, r);
+    if (r.decidedOn === 'test') process.stderr.write('sensitivity: --val 0: the curves and the allocation are measured on the test split, so its accuracies are optimistic\n');
+    if (json) process.stderr.write(`${text}\n`);
+    finish(json, result, text);
   } finally {
     model.dispose();
   }
 }
 
-function sensitivityLoaded(model: Model, dataset: string, test: BatchSource,
-  run: { path: string; out: string | undefined; json: boolean; levels: number[]; target: number | undefined; sel: SelectOptions; started: number }): void {
-  const { path, out, json, levels, target, sel, started } = run;
-  const r = layerSensitivity(model, test, { ...sel, levels });
+function table(path: string, dataset: string, levels: readonly number[], r: SensitivityOutcome): string {
+  const split = r.decidedOn === 'validation' ? `${r.valCount} validation images` : 'test';
   const header = ['layer'.padEnd(16), 'weights'.padStart(8), ...levels.map((s) => `${+(100 * s).toFixed(2)}%`.padStart(8))].join(' ');
   const rows = r.curves.map((c) => [c.layer.padEnd(16), String(c.size).padStart(8), ...c.points.slice(1).map((p) => `${(100 * p.accuracy).toFixed(2)}`.padStart(8))].join(' '));
-  let table = `${path} on ${dataset} test: baseline ${(100 * r.baseline).toFixed(2)}%; top-1 (%) with one layer pruned\n${header}\n${rows.join('\n')}`;
-  let allocation: Record<string, unknown> | undefined;
-  if (target !== undefined) {
-    const guided = allocateSparsity(r.curves, target), uniform = uniformAllocation(r.curves, target);
-    const saved = captureState(model);
-    const measure = (perLayer: Record<string, number>) => {
-      restoreState(model, saved);
-      const p = pruneWithAllocation(model, perLayer);
-      return { sparsity: p.sparsity, accuracy: evaluate(model, test).accuracy };
-    };
-    const g = measure(guided.perLayer), u = measure(uniform.perLayer);
-    restoreState(model, saved);
-    allocation = { target, guided: { ...guided, ...g }, uniform: { ...uniform, ...u } };
-    table += `\n\nallocation for ${(100 * target).toFixed(1)}% global sparsity (no fine-tuning):\n` +
-      r.curves.map((c) => `${c.layer.padEnd(16)} guided ${(100 * guided.perLayer[c.layer]!).toFixed(2).padStart(6)}%`).join('\n') +
-      `\nguided ${(100 * g.accuracy).toFixed(2)}% at ${(100 * g.sparsity).toFixed(2)}% sparsity, uniform ${(100 * u.accuracy).toFixed(2)}% at ${(100 * u.sparsity).toFixed(2)}%`;
+  let text = `${path} on ${dataset} (${split}): baseline ${(100 * r.baseline).toFixed(2)}%; top-1 (%) with one layer pruned\n${header}\n${rows.join('\n')}`;
+  const a = r.allocation;
+  if (a !== undefined) {
+    const acc = (x: { valAccuracy: number; testAccuracy: number }) => r.decidedOn === 'validation'
+      ? `${(100 * x.valAccuracy).toFixed(2)}% validation / ${(100 * x.testAccuracy).toFixed(2)}% test`
+      : `${(100 * x.testAccuracy).toFixed(2)}% test`;
+    text += `\n\nallocation for ${(100 * a.target).toFixed(1)}% global sparsity (no fine-tuning):\n` +
+      r.curves.map((c) => `${c.layer.padEnd(16)} guided ${(100 * a.guided.perLayer[c.layer]!).toFixed(2).padStart(6)}%`).join('\n') +
+      `\nguided ${acc(a.guided)} at ${(100 * a.guided.sparsity).toFixed(2)}% sparsity, uniform ${acc(a.uniform)} at ${(100 * a.uniform.sparsity).toFixed(2)}%`;
   }
-  const result = { command: 'sensitivity', model: path, dataset, baseline: r.baseline, levels, curves: r.curves, ...(allocation ? { allocation } : {}), seconds: (performance.now() - started) / 1000 };
-  if (out !== undefined) writeFileAtomic(out, JSON.stringify(result, null, 2));
-  if (json) process.stderr.write(`${table}\n`);
-  finish(json, result, table);
+  return text;
 }

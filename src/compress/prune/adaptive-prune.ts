@@ -1,7 +1,8 @@
 /**
  * The controller wired to a model: each trial restores the last accepted state (weights,
- * masks and BN statistics), prunes it to the trial's level, measures accuracy, fine-tunes
- * with the recipe (same seed every trial) and measures again. At the end the model holds
+ * masks and BN statistics), prunes it to the trial's level, measures accuracy on `val`,
+ * fine-tunes with the recipe (same seed every trial) and measures again. Every accept or
+ * back-off is decided on `val`, which should be held out of the training data (DESIGN.md). At the end the model holds
  * the best accepted state, or its starting state when no level passed.
  */
 import { evaluate, type BatchSource, type Model } from '../../nn/index.js';
@@ -14,9 +15,10 @@ import { captureState, restoreState } from './state.js';
 export interface AdaptivePruneOptions extends SelectOptions, Omit<ControllerOptions, 'baseline'> {
   scope?: PruneScope;
   train: BatchSource;
-  test: BatchSource;
+  /** The split every decision is measured on: a validation split, not the test split. */
+  val: BatchSource;
   recipe: FineTuneRecipe;
-  /** Accuracy of the model as given; measured on `test` when absent. */
+  /** Accuracy of the model as given on `val`; measured when absent. */
   baseline?: number;
   onTrial?(rec: TrialRecord): void;
 }
@@ -28,11 +30,11 @@ export interface AdaptivePruneResult extends AdaptiveResult {
   prune: PruneResult | null;
 }
 
-/** @example const r = await adaptivePrune(model, { train, test, recipe, tolerance: 0.5, start: 50, step: 10, minStep: 1 }); */
+/** @example const r = await adaptivePrune(model, { train, val, recipe, tolerance: 0.5, start: 50, step: 10, minStep: 1 }); */
 export async function adaptivePrune(model: Model, o: AdaptivePruneOptions): Promise<AdaptivePruneResult> {
   const select: SelectOptions = { ...(o.exclude ? { exclude: o.exclude } : {}), ...(o.minSize !== undefined ? { minSize: o.minSize } : {}) };
   prunableLayers(model, select); // fail on bad patterns before any fine-tuning is spent
-  const baseline = o.baseline ?? evaluate(model, o.test).accuracy;
+  const baseline = o.baseline ?? evaluate(model, o.val).accuracy;
   let good = captureState(model);
   let goodPrune: PruneResult | null = null, lastPrune: PruneResult | null = null;
   const result = await searchThreshold(
@@ -40,8 +42,8 @@ export async function adaptivePrune(model: Model, o: AdaptivePruneOptions): Prom
     async (level) => {
       restoreState(model, good);
       lastPrune = pruneModel(model, { ...select, sparsity: level / 100, scope: o.scope ?? 'global' });
-      const postPruneAccuracy = evaluate(model, o.test).accuracy;
-      const { accuracy } = await fineTune(model, o.train, o.test, o.recipe);
+      const postPruneAccuracy = evaluate(model, o.val).accuracy;
+      const { accuracy } = await fineTune(model, o.train, o.val, o.recipe);
       return { postPruneAccuracy, fineTunedAccuracy: accuracy, sparsity: lastPrune.sparsity };
     },
     {

@@ -26,26 +26,45 @@ export function makeOptimizer(params: readonly Param[], r: FineTuneRecipe): Opti
 }
 
 export interface FineTuneOptions {
-  /** Called after every optimizer step (gradual pruning). */
+  /** Called after every optimizer step (gradual pruning, QAT observers). */
   afterStep?(): void;
   onEpochEnd?(r: EpochResult): void;
+  onBatchEnd?(info: { epoch: number; step: number; steps: number; loss: number }): void;
+  /** Trained with the model's params, by the same optimizer (QAT's learned scales). */
+  extraParams?: readonly Param[];
+  labelSmoothing?: number;
+  /** Evaluated after every epoch (into EpochResult.test); decisions must not be taken on it. */
+  test?: BatchSource;
 }
 
-/** Fine-tunes in place and returns the accuracy on `test` afterwards (with 0 epochs: no training). */
-export async function fineTune(model: Model, train: BatchSource, test: BatchSource, r: FineTuneRecipe, opts: FineTuneOptions = {}): Promise<{ accuracy: number; epochs: EpochResult[] }> {
-  let epochs: EpochResult[] = [];
-  if (r.epochs > 0) {
-    const optimizer = makeOptimizer(model.params(), r);
-    try {
-      epochs = await fit(model, train, optimizer, {
-        epochs: r.epochs, batchSize: r.batchSize, lr: r.lr, seed: r.seed ?? 0,
-        ...(r.schedule ? { schedule: r.schedule } : {}),
-        ...(opts.afterStep ? { afterStep: opts.afterStep } : {}),
-        ...(opts.onEpochEnd ? { callbacks: { onEpochEnd: opts.onEpochEnd } } : {}),
-      });
-    } finally {
-      optimizer.dispose();
-    }
+/**
+ * The one training loop every fine-tune goes through (prune, QAT, the study's trials): a fresh
+ * optimizer from the recipe, `fit`, the optimizer released. Masked weights stay 0 because the
+ * optimizers hold them there. With 0 epochs nothing is trained.
+ * @example const epochs = await trainMasked(model, train, { epochs: 1, lr: 0.01, batchSize: 64 });
+ */
+export async function trainMasked(model: Model, train: BatchSource, r: FineTuneRecipe, opts: FineTuneOptions = {}): Promise<EpochResult[]> {
+  if (r.epochs === 0) return [];
+  const optimizer = makeOptimizer([...model.params(), ...(opts.extraParams ?? [])], r);
+  try {
+    return await fit(model, train, optimizer, {
+      epochs: r.epochs, batchSize: r.batchSize, lr: r.lr, seed: r.seed ?? 0,
+      ...(r.schedule ? { schedule: r.schedule } : {}),
+      ...(opts.labelSmoothing !== undefined ? { labelSmoothing: opts.labelSmoothing } : {}),
+      ...(opts.test ? { test: opts.test } : {}),
+      ...(opts.afterStep ? { afterStep: opts.afterStep } : {}),
+      callbacks: {
+        ...(opts.onEpochEnd ? { onEpochEnd: opts.onEpochEnd } : {}),
+        ...(opts.onBatchEnd ? { onBatchEnd: opts.onBatchEnd } : {}),
+      },
+    });
+  } finally {
+    optimizer.dispose();
   }
-  return { accuracy: evaluate(model, test).accuracy, epochs };
+}
+
+/** Fine-tunes in place and returns the accuracy on `val` afterwards (with 0 epochs: no training). */
+export async function fineTune(model: Model, train: BatchSource, val: BatchSource, r: FineTuneRecipe, opts: FineTuneOptions = {}): Promise<{ accuracy: number; epochs: EpochResult[] }> {
+  const epochs = await trainMasked(model, train, r, opts);
+  return { accuracy: evaluate(model, val).accuracy, epochs };
 }

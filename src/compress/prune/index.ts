@@ -21,5 +21,5 @@ export { searchThreshold, checkControllerOptions } from './adaptive-controller.j
 export type { ControllerOptions, TrialOutcome, TrialRecord, AdaptiveResult } from './adaptive-controller.js';
 export { adaptivePrune } from './adaptive-prune.js';
 export type { AdaptivePruneOptions, AdaptivePruneResult } from './adaptive-prune.js';
-export { fineTune, makeOptimizer } from './finetune.js';
+export { fineTune, makeOptimizer, trainMasked } from './finetune.js';
 export type { FineTuneRecipe, FineTuneOptions } from './finetune.js';
