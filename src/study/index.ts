@@ -42,3 +42,5 @@ export { pruneCheckpoint } from './prune-checkpoint.js';
 export type { PruneCheckpointJob, PruneMethod } from './prune-checkpoint.js';
 export { analyzeSensitivity } from './analyze-sensitivity.js';
 export type { SensitivityJob, SensitivityOutcome, AllocationOutcome } from './analyze-sensitivity.js';
+export { quantizeCheckpoint, weightZeroFraction } from './quantize-checkpoint.js';
+export type { QuantizeCheckpointJob, QatOptions } from './quantize-checkpoint.js';

@@ -91,7 +91,7 @@ function fineTuneRecipe(o: Record<string, unknown>, recipe: Recipe): FineTuneRec
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 /** Runs a library call and reports the RangeError of its argument checks as a usage mistake (exit code 2). */
-async function asUsageAsync<T>(call: () => Promise<T>): Promise<T> {
+export async function asUsageAsync<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (e) {

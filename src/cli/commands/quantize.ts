@@ -1,14 +1,15 @@
+/**
+ * `prunequant quantize`: PTQ or QAT of a checkpoint to k-bit weights (and int8 / uint8
+ * activations). Parses, loads, and hands the work to the study library (quantizeCheckpoint).
+ */
 import { resolve } from 'node:path';
-import { batchSource } from '../../data/index.js';
-import { Sgd, evaluate, loadCheckpoint, fit, writeFileAtomic, type Model } from '../../nn/index.js';
-import {
-  QatSession, checkBits, fp32Bytes, postTrainingQuantize, saveQuantizedCheckpoint, QUANT_META_KEY, quantizationMeta,
-  type ActivationDtype, type ObserverKind, type QuantizedModel, type RangeMethod,
-} from '../../compress/index.js';
-import { pqmBytes } from '../../io/index.js';
+import { loadCheckpoint } from '../../nn/index.js';
+import { checkBits, type ObserverKind, type RangeMethod } from '../../compress/index.js';
+import { quantizeCheckpoint, type QatOptions } from '../../study/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkDatasetOption, checkOutDir, finish, loadSplit } from '../common.js';
 import { ProgressBar } from '../progress.js';
+import { asUsageAsync } from './prune.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   bits: { type: 'number', default: 8, help: 'weight bits, 2 to 16' },
@@ -52,16 +53,6 @@ function positiveInt(name: string, value: unknown): number {
   return value;
 }
 
-function weightZeroFraction(model: Model): number {
-  let zeros = 0, total = 0;
-  for (const [, p] of model.namedParams()) {
-    if (p.role !== 'weight') continue;
-    for (const v of p.value.view()) if (v === 0) zeros++;
-    total += p.size;
-  }
-  return total === 0 ? 0 : zeros / total;
-}
-
 export async function quantizeCommand(argv: readonly string[]): Promise<void> {
   const { positionals, options: o, given } = parseArgs('quantize', argv, OPTIONS, { positionals: ['MODEL'] });
   if (o['help']) return void process.stdout.write(`${quantizeUsage}\n`);
@@ -90,87 +81,32 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
 
   const { model, meta } = loadCheckpoint(path);
   try {
-    await quantizeLoaded(o, { path, checkpoint, reportPath, started, json, bits, mode, granularity, symmetric, method, act, observer, calibrationBatches }, model, meta);
+    const recipe = (meta['recipe'] ?? {}) as Recipe;
+    const dataset = (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist';
+    let qat: QatOptions | null = null;
+    if (mode === 'qat') {
+      const epochs = (o['epochs'] as number | undefined) ?? recipe.epochs ?? 1;
+      const lr = (o['lr'] as number | undefined) ?? recipe.lr ?? 0.01;
+      const batchSize = positiveInt('batch-size', (o['batch-size'] as number | undefined) ?? recipe.batchSize ?? 64);
+      if (!(Number.isInteger(epochs) && epochs >= 1)) throw new UsageError(`quantize: --epochs must be a positive integer, got ${epochs}`);
+      if (!(lr > 0 && Number.isFinite(lr))) throw new UsageError(`quantize: --lr must be a positive number, got ${lr}`);
+      qat = { epochs, lr, batchSize, momentum: recipe.momentum ?? 0.9, lsq: o['lsq'] === true, freezeEpoch: (o['freeze-epoch'] as number | undefined) ?? Math.max(epochs - 1, 1) };
+    }
+    const data = loadSplit(dataset, o['limit'] as number | undefined);
+    // The checkpoint's own normalisation wins, as in eval: the model must see inputs scaled as in training.
+    const normalization = (meta['normalization'] as { mean: number; std: number } | undefined) ?? data.normalization;
+    const bar = new ProgressBar(!json && process.stderr.isTTY === true);
+    const result = await asUsageAsync(() => quantizeCheckpoint({
+      model, meta, source: path, dataset, normalization, train: data.train, test: data.test,
+      bits, granularity, symmetric, range: method, percentile: o['percentile'] as number, activations: act, observer, calibrationBatches,
+      seed: o['seed'] as number, qat, checkpoint, reportPath, started,
+      log: (s) => { if (!json) process.stderr.write(`${s}\n`); },
+      onBatch: ({ epoch, epochs, step, steps, loss }) => bar.update(`QAT epoch ${epoch + 1}/${epochs}`, step + 1, steps, `loss ${loss.toFixed(4)}`),
+    }));
+    const r = result as { accuracyBefore: number; accuracyAfter: number; sizes: { pqmBytes: number; fp32Bytes: number } };
+    finish(json, result, `quantized ${path} (${mode}, ${bits}-bit ${granularity}${act !== 'none' ? `, ${act} activations` : ''}): accuracy ` +
+      `${(100 * r.accuracyBefore).toFixed(2)}% → ${(100 * r.accuracyAfter).toFixed(2)}%, ${r.sizes.pqmBytes} bytes as .pqm vs ${r.sizes.fp32Bytes} bytes of fp32 weights; checkpoint ${checkpoint}`);
   } finally {
     model.dispose();
   }
-}
-
-interface QuantizeRun {
-  path: string; checkpoint: string; reportPath: string; started: number; json: boolean; bits: number; mode: 'ptq' | 'qat';
-  granularity: 'channel' | 'tensor'; symmetric: boolean; method: RangeMethod; act: 'int8' | 'uint8' | 'none'; observer: ObserverKind; calibrationBatches: number;
-}
-
-async function quantizeLoaded(o: Record<string, unknown>, run: QuantizeRun, model: Model, meta: Record<string, unknown>): Promise<void> {
-  const { path, checkpoint, reportPath, started, json, bits, mode, granularity, symmetric, method, act, observer, calibrationBatches } = run;
-  const recipe = (meta['recipe'] ?? {}) as Recipe;
-  const dataset = (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist';
-  const data = loadSplit(dataset, o['limit'] as number | undefined);
-  // The checkpoint's own normalisation wins, as in eval: the model must see inputs scaled as in training.
-  const normalization = (meta['normalization'] as { mean: number; std: number } | undefined) ?? data.normalization;
-  const trainSource = batchSource(data.train, { normalization });
-  if ((act !== 'none' || mode === 'qat') && data.train.count === 0) {
-    throw new UsageError(`quantize: ${mode === 'qat' ? 'QAT' : 'activation calibration'} needs training samples, but the ${dataset} train split is empty`);
-  }
-  const test = batchSource(data.test, { normalization });
-  const log = (s: string) => { if (!json) process.stderr.write(`${s}\n`); };
-  const before = evaluate(model, test);
-  log(`fp32: accuracy ${(100 * before.accuracy).toFixed(2)}%`);
-  const sparsityBefore = weightZeroFraction(model);
-  const seed = o['seed'] as number;
-  const range = { method, percentile: o['percentile'] as number };
-
-  let q: QuantizedModel;
-  let qatReport: Record<string, unknown> | null = null;
-  if (mode === 'ptq') {
-    q = postTrainingQuantize(model, {
-      weights: { bits, symmetric, granularity, ...range },
-      ...(act !== 'none' ? { activations: { dtype: act as ActivationDtype, observer, percentile: range.percentile, source: trainSource, batches: calibrationBatches, seed } } : {}),
-    });
-  } else {
-    const epochs = (o['epochs'] as number | undefined) ?? recipe.epochs ?? 1;
-    const lr = (o['lr'] as number | undefined) ?? recipe.lr ?? 0.01;
-    const batchSize = positiveInt('batch-size', (o['batch-size'] as number | undefined) ?? recipe.batchSize ?? 64);
-    if (!(Number.isInteger(epochs) && epochs >= 1)) throw new UsageError(`quantize: --epochs must be a positive integer, got ${epochs}`);
-    if (!(lr > 0 && Number.isFinite(lr))) throw new UsageError(`quantize: --lr must be a positive number, got ${lr}`);
-    const freezeEpoch = (o['freeze-epoch'] as number | undefined) ?? Math.max(epochs - 1, 1);
-    const qat = new QatSession(model, {
-      bits, symmetric, granularity, range, lsq: o['lsq'] === true, freezeEpoch,
-      activations: act !== 'none' ? { dtype: act as ActivationDtype } : null,
-    });
-    const optimizer = new Sgd([...model.params(), ...qat.trainableParams()], { momentum: recipe.momentum ?? 0.9 });
-    const bar = new ProgressBar(!json && process.stderr.isTTY === true);
-    const history = await fit(model, trainSource, optimizer, {
-      epochs, batchSize, lr, seed, test, afterStep: () => qat.afterStep(),
-      callbacks: {
-        onBatchEnd: ({ epoch, step, steps, loss }) => bar.update(`QAT epoch ${epoch + 1}/${epochs}`, step + 1, steps, `loss ${loss.toFixed(4)}`),
-        onEpochEnd: (r) => {
-          qat.onEpochEnd(r.epoch);
-          log(`QAT epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)} | test acc ${(100 * r.test!.accuracy).toFixed(2)}%${qat.isFrozen ? ' (frozen)' : ''}`);
-        },
-      },
-    });
-    q = qat.finish();
-    optimizer.dispose();
-    qatReport = { epochs, lr, batchSize, lsq: o['lsq'] === true, freezeEpoch, history: history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, testAccuracy: h.test?.accuracy })) };
-  }
-
-  const after = evaluate(q.model, test);
-  const savedMeta = { ...meta, quantize: { mode, bits, granularity, symmetric, range: method, activations: act, accuracy: after.accuracy } };
-  // The size quoted is that of the real .pqm file this checkpoint exports to.
-  const pqmSize = pqmBytes(q.model, { meta: { ...savedMeta, [QUANT_META_KEY]: quantizationMeta(q) }, source: checkpoint }).length;
-  const result = {
-    command: 'quantize', model: path, dataset, mode, bits, granularity, symmetric, range: method,
-    activations: act, ...(act !== 'none' && mode === 'ptq' ? { calibrationBatches, observer } : {}),
-    accuracyBefore: before.accuracy, accuracyAfter: after.accuracy, deltaPp: 100 * (after.accuracy - before.accuracy),
-    lossBefore: before.loss, lossAfter: after.loss, testCount: after.count,
-    sizes: { fp32Bytes: fp32Bytes(model), pqmBytes: pqmSize, compression: fp32Bytes(model) / pqmSize },
-    weightSparsityBefore: sparsityBefore, weightSparsityAfter: weightZeroFraction(q.model),
-    foldedBn: q.foldedBn, qat: qatReport, checkpoint, seconds: (performance.now() - started) / 1000,
-  };
-  saveQuantizedCheckpoint(checkpoint, q, savedMeta);
-  if (q.model !== model) q.model.dispose();
-  writeFileAtomic(reportPath, JSON.stringify(result, null, 2));
-  finish(json, result, `quantized ${path} (${mode}, ${bits}-bit ${granularity}${act !== 'none' ? `, ${act} activations` : ''}): accuracy ` +
-    `${(100 * before.accuracy).toFixed(2)}% → ${(100 * after.accuracy).toFixed(2)}%, ${pqmSize} bytes as .pqm vs ${fp32Bytes(model)} bytes of fp32 weights; checkpoint ${checkpoint}`);
 }
