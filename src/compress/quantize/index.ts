@@ -3,7 +3,7 @@
  * BatchNorm folding, activation calibration, post-training quantization and QAT.
  */
 export { QuantizationError, assertFinite } from './errors.js';
-export { MIN_BITS, MAX_BITS, checkBits, codeRange, paramsFromRange, weightSpec } from './quant-spec.js';
+export { MIN_BITS, MAX_BITS, checkBits, codeRange, onF16Grid, paramsFromRange, weightSpec } from './quant-spec.js';
 export type { QuantSpec, Granularity, CodeRange, ScaleZeroPoint } from './quant-spec.js';
 export { estimateRange, minMaxRange, percentileRange, mseRange, quantizationSse, percentileOfSorted } from './range.js';
 export type { RangeMethod, RangeOptions, RealRange } from './range.js';
@@ -14,7 +14,7 @@ export { makeObserver, MinMaxObserver, EmaObserver, PercentileObserver } from '.
 export type { Observer, ObserverKind, ObserverOptions } from './observers.js';
 export { foldBatchNorm, findConvBnPairs, bnFactors } from './bn-fold.js';
 export type { FoldResult, ConvBnPair } from './bn-fold.js';
-export { quantizeWeights, applyQuantizedWeights, quantizableWeights, maskZeroCodes } from './weight-ptq.js';
+export { quantizeWeights, applyQuantizedWeights, quantizableWeights, maskZeroCodes, roundQuantizedBiases } from './weight-ptq.js';
 export type { WeightQuantOptions } from './weight-ptq.js';
 export { activationQuantPoints } from './quant-points.js';
 export { ActivationQuantizer, calibrateActivations, activationSpec } from './activation-quant.js';

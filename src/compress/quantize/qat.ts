@@ -25,7 +25,7 @@ import { checkBits, weightSpec, type Granularity } from './quant-spec.js';
 import type { QuantizedModel } from './quantized-model.js';
 import { chooseParams, quantizeWithParams, dequantize, type QuantizedTensor } from './quantized-tensor.js';
 import type { RangeOptions } from './range.js';
-import { quantizableWeights } from './weight-ptq.js';
+import { quantizableWeights, roundQuantizedBiases } from './weight-ptq.js';
 import { WeightFakeQuant } from './weight-fake-quant.js';
 
 export interface QatOptions {
@@ -149,6 +149,7 @@ export class QatSession {
       param.assign(dequantize(q));
       weights.set(name, q);
     }
+    roundQuantizedBiases(model, weights);
     let activations: Map<string, ActivationParams> | null = null;
     if (actParams) {
       activations = new Map([...actParams].map(([node, a]) => [renamed.get(node) ?? node, a]));

@@ -5,7 +5,7 @@
  */
 import { quantizeSurvivor, quantizeValue } from '../../tensor/index.js';
 import { assertFinite, QuantizationError } from './errors.js';
-import { checkBits, codeRange, paramsFromRange, weightSpec, type Granularity, type QuantSpec } from './quant-spec.js';
+import { checkBits, codeRange, onF16Grid, paramsFromRange, weightSpec, type Granularity, type QuantSpec } from './quant-spec.js';
 import { estimateRange, type RangeOptions } from './range.js';
 
 export type CodeArray = Int8Array | Uint8Array | Int16Array | Uint16Array;
@@ -118,7 +118,7 @@ export function chooseParams(
   for (let c = 0; c < channels; c++) {
     const r = estimateRange(view.subarray(c * inner, (c + 1) * inner), spec, range);
     const p = paramsFromRange(r.lo, r.hi, spec, channels > 1 ? `${where}, channel ${c}` : where);
-    scales[c] = p.scale;
+    scales[c] = onF16Grid(p.scale);
     zeroPoints[c] = p.zeroPoint;
   }
   return { axis: granularity === 'channel' && shape.length > 0 ? 0 : null, scales, zeroPoints };

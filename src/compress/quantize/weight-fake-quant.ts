@@ -22,7 +22,7 @@
  */
 import { Param } from '../../nn/index.js';
 import { Tensor, div, fakeQuantize, fakeQuantizeLsq, keep, mul } from '../../tensor/index.js';
-import { codeRange, type CodeRange, type Granularity, type QuantSpec } from './quant-spec.js';
+import { codeRange, onF16Grid, type CodeRange, type Granularity, type QuantSpec } from './quant-spec.js';
 import { chooseParams, channelGeometry, type ChosenParams } from './quantized-tensor.js';
 import type { RangeOptions } from './range.js';
 
@@ -77,7 +77,7 @@ export class WeightFakeQuant {
 
   /** The scales and zero points the forward pass uses now (for finishing QAT). */
   currentParams(): ChosenParams {
-    if (this.stepSize) return { axis: this.axis, scales: this.stepSize.value.toArray(), zeroPoints: this.zeroPoints.slice() };
+    if (this.stepSize) return { axis: this.axis, scales: this.stepSize.value.toArray().map(onF16Grid), zeroPoints: this.zeroPoints.slice() };
     return chooseParams(this.foldedValues(), this.param.shape, this.opts.spec, this.opts.granularity, this.opts.range, `QAT ${this.name}`);
   }
 

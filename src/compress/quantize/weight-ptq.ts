@@ -1,10 +1,12 @@
 /**
  * Post-training quantization of weights: every conv and linear weight becomes integer codes
  * with scales and zero points, and the param is overwritten with their dequantized floats,
- * so the model computes exactly what an integer runtime would with those weights. Biases and
- * BatchNorm params stay float32 (a runtime keeps biases in int32 at the product's scale).
+ * so the model computes exactly what an integer runtime would with those weights. Biases of
+ * quantized layers move to the float16 grid (see onF16Grid); BatchNorm params stay float32 (a
+ * runtime keeps biases in int32 at the product's scale).
  */
 import type { Model, Param } from '../../nn/index.js';
+import { onF16Grid } from './quant-spec.js';
 import { dequantize, quantizeTensor, type QuantizedTensor, type QuantizeOptions } from './quantized-tensor.js';
 
 export type WeightQuantOptions = Omit<QuantizeOptions, 'name' | 'survivors'> & {
@@ -35,7 +37,22 @@ export function quantizeWeights(model: Model, opts: WeightQuantOptions): Map<str
     out.set(name, quantizeTensor(p.value.view(), p.shape, { ...quant, name: `${model.name}/${name}`, survivors }));
   }
   applyQuantizedWeights(model, out);
+  roundQuantizedBiases(model, out);
   return out;
+}
+
+/**
+ * Moves the bias of every layer in `weights` to the float16 grid, where the weights become
+ * integers, so that the model evaluated is the model the `.pqm` file stores (its biases in 2
+ * bytes each).
+ * @example roundQuantizedBiases(model, quantizeWeights(model, { bits: 4 }));
+ */
+export function roundQuantizedBiases(model: Model, weights: ReadonlyMap<string, QuantizedTensor>): void {
+  const params = new Map(model.namedParams());
+  for (const name of weights.keys()) {
+    const bias = params.get(name.replace(/weight$/, 'bias'));
+    if (bias !== undefined && bias.role === 'bias') bias.assign(bias.value.toArray().map(onF16Grid));
+  }
 }
 
 /**

@@ -17,7 +17,8 @@
  * varint positionBytes | position bits | value bits.
  */
 import type { WeightTensor } from '../graph.js';
-import { BitReader, BitWriter, ByteReader, ByteWriter, exactInF16, f16BitsToF32 } from './bytes.js';
+import { exactInF16, f16BitsToF32 } from '../../kernels/index.js';
+import { BitReader, BitWriter, ByteReader, ByteWriter } from './bytes.js';
 
 const VALUE_F32 = 0, VALUE_F16 = 1, VALUE_CODES = 2;
 const POS_DENSE = 0, POS_BITMASK = 1, POS_DELTA = 2;
