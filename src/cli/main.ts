@@ -9,6 +9,7 @@ import { exportCommand, exportUsage } from './commands/export.js';
 import { benchCommand, benchUsage } from './commands/bench.js';
 import { runCommand, runUsage } from './commands/run.js';
 import { reportCommand, reportUsage } from './commands/report.js';
+import { inspectCommand, inspectUsage } from './commands/inspect.js';
 
 const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>; usage: string }> = {
   train: { run: train, usage: trainUsage },
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[]) => Promise<void>
   bench: { run: benchCommand, usage: benchUsage },
   run: { run: runCommand, usage: runUsage },
   report: { run: reportCommand, usage: reportUsage },
+  inspect: { run: inspectCommand, usage: inspectUsage },
 };
 
 const USAGE = `usage: prunequant <command> [options]\n\ncommands:\n${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(8)} ${c.usage.split('\n')[0]}`).join('\n')}\n\nRun 'prunequant <command> --help' for its options.`;
