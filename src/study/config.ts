@@ -137,12 +137,19 @@ export const DEFAULT_RECIPE: RecipeConfig = {
   schedule: 'constant', warmupEpochs: 0, stepEpochs: 2, labelSmoothing: 0, shift: 0,
 };
 
-/** The reference protocol (shared/anchors/pytorch-lenet5.md), with our validation split. */
+/**
+ * The reference protocol (shared/anchors/pytorch-lenet5.md) with our validation split and one
+ * change to the recipe: the lr anneals along a cosine instead of staying at 0.01. Five epochs
+ * at a constant 0.01 end wherever the last noisy steps leave the weights (LeNet-5, seed 0:
+ * 98.51% test; 98.86% validation one epoch earlier); annealing ends every stage on a settled
+ * model (99.05%), and the tolerance is measured from it. examples/lenet5-pytorch-protocol.yaml
+ * keeps the constant lr.
+ */
 export function defaultStudyConfig(): StudyConfig {
   return {
     model: { zoo: 'lenet5', checkpoint: null },
     data: { dataset: 'mnist', validation: 5000, splitSeed: 0, trainLimit: null, testLimit: null, normalization: 'dataset' },
-    recipe: { ...DEFAULT_RECIPE },
+    recipe: { ...DEFAULT_RECIPE, schedule: 'cosine' },
     refine: { lrFactor: 0.1, epochs: null },
     pruning: { levels: [50, 70, 80, 90, 95, 98], adaptive: null, scope: 'global', exclude: [], minSize: 0 },
     quantization: { bits: [8, 6, 4, 3, 2], granularity: 'channel', symmetric: true, roundSurvivorsToZero: true },
