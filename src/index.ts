@@ -107,6 +107,15 @@ export {
 export type { OnnxModel, DeployOptions } from './io/index.js';
 
 /**
+ * TF.js Layers models in and out (model.json plus weight shards, float32 or TF.js's uint8/uint16/float16 forms).
+ * @example
+ * saveTfjsModel(model, 'web-model', { quantize: 'uint8' }); // web-model/model.json + group1-shard1of1.bin
+ * const { model: imported, preprocessing } = loadTfjsModel('web-model/model.json'); // an NCHW prunequant Model
+ */
+export { saveTfjsModel, exportTfjsModel, loadTfjsModel, importTfjsModel, TfjsFormatError } from './io/index.js';
+export type { TfjsExportOptions, TfjsQuantization } from './io/index.js';
+
+/**
  * Any model file as a trainable model, with the preprocessing it records.
  * @example
  * const { model, format, preprocessing } = loadAnyModel('model.onnx'); // also .pqck and TF.js model.json

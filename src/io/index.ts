@@ -1,6 +1,7 @@
 /** Models in and out: ONNX (our own protobuf codec, builder and exporter) and the native `.pqm`. */
 export * from './onnx/index.js';
 export * from './pqm/index.js';
+export * from './tfjs/index.js';
 export type { ImportedModel, ModelPreprocessing, ModelFormat } from './imported-model.js';
 export { loadAnyModel, checkModelFile, modelFormatOf, ModelLoadError, type LoadedModel, type LoadModelOptions } from './load-model.js';
 export {
