@@ -100,9 +100,13 @@ export interface PlainNode extends NodeBase {
 export type GraphNode = ConvNode | LinearNode | BatchNormNode | ActivationNode | PoolNode | PlainNode;
 export type OpType = GraphNode['op'];
 
-/** How raw input becomes the model's input: x' = (x − mean[c]) / std[c], on pixels in `range`. */
+/**
+ * How raw input becomes the model's input: x' = (x − mean[c]) / std[c], on pixels in `range`.
+ * `layout` is the order callers give samples in: 'nhwc' inputs are [n, h, w, c] and the session
+ * reorders them to the graph's NCHW.
+ */
 export interface Preprocessing {
-  layout: 'nchw';
+  layout: 'nchw' | 'nhwc';
   range: '0-1' | '0-255';
   mean: number[];
   std: number[];

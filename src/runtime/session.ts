@@ -123,11 +123,14 @@ export class Session {
   runSync(input: Float32Array, shape: readonly number[]): Float32Array {
     const plan = this.live();
     const [c, h, w] = this.model.inputShape;
-    if (shape.length !== 4 || shape[1] !== c || shape[2] !== h || shape[3] !== w || !Number.isInteger(shape[0]) || shape[0]! < 0) {
-      throw new SessionError(`Session.run: shape [${shape.join(', ')}], the model takes [n, ${c}, ${h}, ${w}]`);
+    const nhwc = this.model.preprocessing.layout === 'nhwc';
+    const want = nhwc ? [h, w, c] : [c, h, w];
+    if (shape.length !== 4 || shape[1] !== want[0] || shape[2] !== want[1] || shape[3] !== want[2] || !Number.isInteger(shape[0]) || shape[0]! < 0) {
+      throw new SessionError(`Session.run: shape [${shape.join(', ')}], the model takes [n, ${want.join(', ')}] (${nhwc ? 'NHWC' : 'NCHW'})`);
     }
     const n = shape[0]!, per = c * h * w;
     if (input.length !== n * per) throw new SessionError(`Session.run: ${input.length} values for shape [${shape.join(', ')}] (${n * per} expected)`);
+    if (nhwc) input = nhwcToNchw(input, n, c, h * w);
     const outSize = plan.output.size;
     const result = new Float32Array(n * outSize);
     for (let start = 0; start < n; start += this.capacity) {
@@ -265,4 +268,14 @@ function readOutput(v: Value, n: number, out: Float32Array): void {
   }
   const q = heap.u8(v.ptr, n * v.size), g = v.grid!;
   for (let i = 0; i < q.length; i++) out[i] = Math.fround((q[i]! - g.zeroPoint) * g.scale);
+}
+
+/** Samples given as [n, h, w, c] in the graph's [n, c, h, w] order. */
+function nhwcToNchw(x: Float32Array, n: number, c: number, plane: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < n; i++) {
+    const base = i * c * plane;
+    for (let p = 0; p < plane; p++) for (let k = 0; k < c; k++) out[base + k * plane + p] = x[base + p * c + k]!;
+  }
+  return out;
 }

@@ -212,10 +212,11 @@ function parsePreprocessing(meta: Record<string, unknown>, where: string, channe
   };
   const mean = list(p.mean, 'mean'), std = list(p.std, 'std');
   if (std.some((s) => !(s > 0))) fail(`preprocessing.std must be positive, got ${JSON.stringify(std)}`);
-  if (p.layout !== 'nchw') fail(`preprocessing.layout is ${JSON.stringify(p.layout)}; this reader knows "nchw"`);
+  const layout = p.layout;
+  if (layout !== 'nchw' && layout !== 'nhwc') return fail(`preprocessing.layout is ${JSON.stringify(layout)}; "nchw" or "nhwc" expected`);
   const range = p.range;
   if (range !== '0-1' && range !== '0-255') return fail(`preprocessing.range is ${JSON.stringify(range)}; "0-1" or "0-255" expected`);
-  return { layout: 'nchw', range, mean, std };
+  return { layout, range, mean, std };
 }
 
 /**
