@@ -33,7 +33,7 @@ export { checkRunDir, openRunDir, readStoredStudy, configHash, defaultCacheDir, 
 export type { StoredStudy } from './run-dir.js';
 export { runStudy, sortTrials } from './study.js';
 export type { StudyOptions } from './study.js';
-export { formatEvent } from './events.js';
+export { formatEvent, progressLine } from './events.js';
 export type { StudyEvent } from './events.js';
 export type { StudyResults, Trial, Choice, ChosenModel, TrialStage, TrialMode } from './results.js';
 export { decisionSplits, defaultValidationCount, MAX_DEFAULT_VALIDATION } from './holdout.js';

@@ -23,6 +23,9 @@ export interface TrialContext {
   onEvent?(e: StudyEvent): void;
 }
 
+/** Least time between two batch-progress events of a trial. */
+const BATCH_EVENT_MS = 250;
+
 export const trialDir = (runDir: string, id: string): string => join(runDir, 'trials', id);
 
 /** The finished result of a trial, or null when it has not finished. */
@@ -102,9 +105,17 @@ async function execute(job: TrialJob, ctx: TrialContext, dir: string): Promise<T
   const model = startModel(job, ctx, data.train.shape, data.train.classes);
   try {
     if (spec.prune !== null) pruneModel(model, { sparsity: spec.prune.sparsity, scope: spec.prune.scope, exclude: spec.prune.exclude, minSize: spec.prune.minSize });
+    let lastBatch = -Infinity;
     const history = spec.train === null ? [] : await trainWithRecipe(model, train, spec.train, {
       seed: spec.seed, quant: spec.quant,
       onEpochEnd: (r) => ctx.onEvent?.({ kind: 'epoch', trial: job.id, label, epoch: r.epoch, epochs: spec.train!.epochs, trainLoss: r.trainLoss, seconds: r.seconds }),
+      // A few events a second at most: a worker sends each over IPC, and a display redraws on them.
+      onBatchEnd: ({ epoch, step, steps, loss }) => {
+        const now = performance.now();
+        if (ctx.onEvent === undefined || (now - lastBatch < BATCH_EVENT_MS && step + 1 < steps)) return;
+        lastBatch = now;
+        ctx.onEvent({ kind: 'batch', trial: job.id, label, epoch: epoch + 1, epochs: spec.train!.epochs, step: step + 1, steps, loss });
+      },
     });
     const masks = maskStats(model);
     if (masks.violations !== 0) throw new Error(`${masks.violations} masked weights are not 0 after training; this is a bug`);

@@ -100,6 +100,8 @@ async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<
     bits, granularity: config.quantization.granularity, symmetric: config.quantization.symmetric, roundSurvivorsToZero: config.quantization.roundSurvivorsToZero,
   });
 
+  const levelTrials = config.pruning.adaptive === null ? config.pruning.levels.length : config.pruning.adaptive.maxTrials;
+  emit({ kind: 'plan', trials: 1 + 3 * (levelTrials + config.quantization.bits.length + 1), workers: opts.workers ?? config.workers });
   emit({ kind: 'stage', stage: '1 baseline', message: config.model.zoo !== null ? `${config.model.zoo} on ${config.data.dataset} (${data.train.count} train, ${data.val.count} validation images)` : config.model.checkpoint! });
   const baseline = await submit({
     ...common, stage: 'baseline', mode: config.model.zoo !== null ? 'train' : 'post', parent: null, sparsity: null, bits: null,

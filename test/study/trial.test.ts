@@ -31,6 +31,11 @@ test('a finished trial is not run again; a trained baseline is reused from the c
   const events: StudyEvent[] = [];
   const first = await runTrial(job, { runDir: join(root, 'a'), cacheDir, onEvent: (e) => events.push(e) });
   assert.ok(events.some((e) => e.kind === 'epoch'), 'the first run trains');
+  // Batch progress for a live display: throttled, but every epoch's last batch is reported.
+  const batches = events.flatMap((e) => (e.kind === 'batch' ? [e] : []));
+  const epochs = baselineSpec.train!.epochs;
+  for (let k = 1; k <= epochs; k++) assert.ok(batches.some((b) => b.epoch === k && b.step === b.steps && b.epochs === epochs), `epoch ${k} ends with a batch event`);
+  for (const b of batches) assert.ok(b.step >= 1 && b.step <= b.steps && b.trial === job.id, JSON.stringify(b));
   for (const f of ['model.pqck', 'model.pqm', 'result.json']) assert.ok(existsSync(join(root, 'a', 'trials', job.id, f)), f);
   assert.deepEqual(readdirSync(cacheDir), [job.id]);
 

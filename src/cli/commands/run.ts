@@ -1,15 +1,17 @@
 /**
  * `prunequant run`: the whole study in one command (src/study does the work). Checks the config
- * and the run directory before anything trains, prints one line per event, and ends with the
- * chosen models measured on the test split.
+ * and the run directory before anything trains, shows its progress, and ends with the
+ * chosen models measured on the test split. On a terminal the progress is a live display
+ * (study-display.ts), redrawn in place; otherwise one plain line per event.
  */
 import { resolve } from 'node:path';
 import {
-  StudyConfigError, checkRunDir, defaultCacheDir, formatEvent, loadStudyConfig, readStoredStudy, runStudy,
+  StudyConfigError, checkRunDir, defaultCacheDir, loadStudyConfig, progressLine, readStoredStudy, runStudy,
   type StudyConfig, type StudyResults,
 } from '../../study/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, applyThreads, finish } from '../common.js';
+import { LiveDisplay } from '../study-display.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   preset: { type: 'string', help: 'quick (a 2-3 minute look at every stage) or tiny (the smallest study, for tests)' },
@@ -66,10 +68,21 @@ export async function runCommand(argv: readonly string[]): Promise<void> {
   }
   const log = (s: string) => { if (!json) process.stderr.write(`${s}\n`); };
   log(`${resumeDir !== null ? 'resuming' : 'study'} in ${runDir}`);
-  const results = await runStudy(config, {
-    runDir, cacheDir: o['no-cache'] === true ? null : defaultCacheDir(),
-    ...(o['workers'] !== undefined ? { workers: o['workers'] as number } : {}),
-    onEvent: (e) => log(formatEvent(e)),
-  });
+  // A terminal gets the live display; a pipe or a log file one plain line per event.
+  const live = !json && process.stderr.isTTY === true ? new LiveDisplay(process.stderr) : null;
+  let results: StudyResults;
+  try {
+    results = await runStudy(config, {
+      runDir, cacheDir: o['no-cache'] === true ? null : defaultCacheDir(),
+      ...(o['workers'] !== undefined ? { workers: o['workers'] as number } : {}),
+      onEvent: (e) => {
+        if (live !== null) return live.onEvent(e);
+        const line = progressLine(e);
+        if (line !== null) log(line);
+      },
+    });
+  } finally {
+    live?.close();
+  }
   finish(json, { command: 'run', runDir, ...results } as unknown as Record<string, unknown>, summary(results, runDir));
 }
