@@ -160,7 +160,10 @@ export class LiveDisplay {
 
   private draw(t: number): void {
     this.clear();
-    const frame = renderFrame(this.progress, t, (this.out.columns ?? 100) - 1);
+    // A line longer than the terminal would wrap and break the count of lines to erase; a
+    // terminal that gives no width (0 under some pseudo-terminals) is taken as 100 columns.
+    const columns = this.out.columns !== undefined && this.out.columns >= 20 ? this.out.columns : 100;
+    const frame = renderFrame(this.progress, t, columns - 1);
     this.out.write(frame);
     this.drawnLines = frame.split('\n').length;
     this.lastDraw = t;
