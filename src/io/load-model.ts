@@ -9,7 +9,8 @@ import { basename } from 'node:path';
 import { loadQuantizedCheckpoint, type QuantizedModel } from '../compress/index.js';
 import { loadCheckpoint } from '../nn/index.js';
 import type { ImportedModel, ModelFormat } from './imported-model.js';
-import { preprocessingFromMeta } from './preprocessing.js';
+import { checkPreprocessing, preprocessingFromMeta } from './preprocessing.js';
+import { loadTfjsModel } from './tfjs/index.js';
 
 /**
  * A model file that cannot be loaded as the format its name says: unknown extension, missing
@@ -140,7 +141,15 @@ export function loadAnyModel(path: string, opts: LoadModelOptions = {}): LoadedM
       throw new ModelLoadError(`${path} is a .pqm deploy model, which only the runtime runs; this command needs a trainable model (${KNOWN})`);
     case 'onnx':
       throw new ModelLoadError(`${path}: ONNX import is not supported by this build yet; give a .pqck checkpoint`);
-    case 'tfjs':
-      throw new ModelLoadError(`${path}: TF.js Layers import is not supported by this build yet; give a .pqck checkpoint`);
+    case 'tfjs': {
+      const m = loadTfjsModel(path);
+      try {
+        const preprocessing = m.preprocessing === null ? null : checkPreprocessing(m.preprocessing, m.model.inputShape[0], path);
+        return { ...m, preprocessing, quantized: null, path };
+      } catch (e) {
+        m.model.dispose();
+        throw e;
+      }
+    }
   }
 }

@@ -1,18 +1,25 @@
+import { statSync } from 'node:fs';
 import { batchSource, type Dataset } from '../../data/index.js';
+import { describePreprocessing, normalizationOf, rangeScale } from '../../io/index.js';
 import { evaluate } from '../../nn/index.js';
 import { Session } from '../../runtime/index.js';
-import { loadQuantizedCheckpoint, type QuantizedModel } from '../../compress/index.js';
+import type { QuantizedModel } from '../../compress/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
-import { COMMON_OPTIONS, applyThreads, checkDatasetOption, finish, loadSplit } from '../common.js';
+import { COMMON_OPTIONS, applyThreads, finish } from '../common.js';
+import {
+  DATASET_OPTION, MODEL_FILES, PREPROCESSING_OPTIONS, checkDatasetArg, checkModelArg, loadCommandData, loadModelArg, parsePreprocessingOptions, resolvePreprocessing,
+} from '../model-input.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
-  dataset: { type: 'string', help: 'mnist or fashion-mnist (default: the one the model was trained on)' },
+  dataset: DATASET_OPTION,
   'batch-size': { type: 'number', default: 256, integer: true, min: 1, help: 'evaluation batch size' },
   limit: { type: 'number', integer: true, min: 1, help: 'use only the first N test samples' },
+  cache: { type: 'string', help: 'folder to keep a dataset folder\'s decoded images in, reused while its files are unchanged' },
+  ...PREPROCESSING_OPTIONS,
   ...COMMON_OPTIONS,
 };
 
-export const evalUsage = helpText('prunequant eval MODEL.pqck|MODEL.pqm [--dataset mnist]', OPTIONS);
+export const evalUsage = helpText(`prunequant eval MODEL (${MODEL_FILES} or .pqm) [--dataset mnist|FOLDER] [--layout nchw|nhwc --range 0-1|0-255 --mean M --std S]`, OPTIONS);
 
 /**
  * Accuracy of a `.pqm` file as the runtime runs it: the accuracy of the file we ship, not of
@@ -21,8 +28,19 @@ export const evalUsage = helpText('prunequant eval MODEL.pqck|MODEL.pqm [--datas
 export function evaluateSession(session: Session, test: Dataset, batchSize: number): { accuracy: number; loss: number; count: number } {
   let correct = 0, lossSum = 0, count = 0;
   const classes = session.outputSize;
+  const { layout, range } = session.preprocessing;
+  const k = rangeScale(range);
   for (const batch of batchSource(test).batches(batchSize)) {
-    const logits = session.runSync(batch.images, batch.shape);
+    // Datasets hold NCHW pixels in [0, 1]; the session takes them as its file says.
+    const [n, c, h, w] = batch.shape;
+    let images = batch.images;
+    if (k !== 1) images = images.map((v) => v * k);
+    if (layout === 'nhwc') {
+      const out = new Float32Array(images.length), plane = h * w;
+      for (let i = 0; i < n; i++) for (let p = 0; p < plane; p++) for (let ch = 0; ch < c; ch++) out[(i * plane + p) * c + ch] = images[(i * c + ch) * plane + p]!;
+      images = out;
+    }
+    const logits = session.runSync(images, layout === 'nhwc' ? [n, h, w, c] : batch.shape);
     for (let i = 0; i < batch.labels.length; i++) {
       const row = logits.subarray(i * classes, (i + 1) * classes);
       let best = 0, max = -Infinity;
@@ -51,42 +69,51 @@ export async function evalCommand(argv: readonly string[]): Promise<void> {
   if (o['help']) return void process.stdout.write(`${evalUsage}\n`);
   applyThreads(o['threads']);
   const path = positionals[0];
-  if (path === undefined) throw new UsageError('eval: missing MODEL (a .pqck checkpoint written by prunequant train)');
-  checkDatasetOption('eval', o['dataset']);
+  const format = checkModelArg('eval', path, ['pqck', 'onnx', 'tfjs', 'pqm']);
+  const file = path!;
+  checkDatasetArg('eval', o['dataset']);
+  const given = parsePreprocessingOptions('eval', o);
+  const limit = o['limit'] as number | undefined, cacheDir = o['cache'] as string | undefined;
   const started = performance.now();
-  if (path.endsWith('.pqm')) {
+  if (format === 'pqm') {
+    if (Object.keys(given).length > 0) throw new UsageError('eval: a .pqm file records its own preprocessing; drop --layout/--range/--mean/--std');
     const batchSize = o['batch-size'] as number;
-    const session = await Session.create(path, { batch: batchSize, timingRuns: 1 });
+    const session = await Session.create(file, { batch: batchSize, timingRuns: 1 });
     const stored = session.model.meta['dataset'];
-    const dataset = (o['dataset'] as string | undefined) ?? (typeof stored === 'string' ? stored : 'mnist');
-    let r: { accuracy: number; loss: number; count: number };
+    let r: { accuracy: number; loss: number; count: number }, dataset: string;
     try {
-      r = evaluateSession(session, loadSplit(dataset, o['limit'] as number | undefined).test, batchSize);
+      const data = loadCommandData('eval', (o['dataset'] as string | undefined) ?? (typeof stored === 'string' ? stored : 'mnist'), session.inputShape, { limit, cacheDir });
+      dataset = data.dataset;
+      r = evaluateSession(session, data.test, batchSize);
     } finally {
       session.dispose();
     }
-    const { statSync } = await import('node:fs');
-    const bytes = statSync(path).size;
+    const bytes = statSync(file).size;
     const seconds = (performance.now() - started) / 1000;
-    const result = { command: 'eval', model: path, format: 'pqm', dataset, accuracy: r.accuracy, loss: r.loss, count: r.count, bytes, seconds };
-    return finish(o['json'] === true, result, `${path} (.pqm, ${bytes} bytes, run by the prunequant runtime) on ${dataset} test (${r.count} images): accuracy ${(100 * r.accuracy).toFixed(2)}%, loss ${r.loss.toFixed(4)}`);
+    const result = { command: 'eval', model: file, format: 'pqm', dataset, accuracy: r.accuracy, loss: r.loss, count: r.count, bytes, seconds };
+    return finish(o['json'] === true, result, `${file} (.pqm, ${bytes} bytes, run by the prunequant runtime) on ${dataset} test (${r.count} images): accuracy ${(100 * r.accuracy).toFixed(2)}%, loss ${r.loss.toFixed(4)}`);
   }
   // A quantized checkpoint (meta.quantization, written by prunequant quantize) is checked against
   // its integer codes and gets its activation quantizers back, so eval runs the model the quantize
-  // step evaluated; a float checkpoint loads as it is.
-  const { model, meta, quantized } = loadQuantizedCheckpoint(path);
+  // step evaluated; other models load as they are.
+  const loaded = loadModelArg('eval', file);
+  const { model, meta, quantized } = loaded;
   try {
     const recipe = (meta['recipe'] ?? {}) as { dataset?: string };
-    const dataset = (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist';
-    const data = loadSplit(dataset, o['limit'] as number | undefined);
-    // The checkpoint's own normalisation wins: a model must see inputs scaled as in training.
-    const normalization = (meta['normalization'] as { mean: number; std: number } | undefined) ?? data.normalization;
-    const r = evaluate(model, batchSource(data.test, { normalization }), o['batch-size'] as number);
+    const data = loadCommandData('eval', (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist', model.inputShape, { limit, cacheDir });
+    const dataset = data.dataset;
+    // The model's own preprocessing wins over the dataset's: it must see inputs scaled as in training.
+    const { preprocessing, source } = resolvePreprocessing('eval', given, loaded.preprocessing, dataset, model.inputShape[0]);
+    const r = evaluate(model, batchSource(data.test, { normalization: normalizationOf(preprocessing) }), o['batch-size'] as number);
     const seconds = (performance.now() - started) / 1000;
     const quantization = quantizationSummary(quantized);
-    const result = { command: 'eval', model: path, dataset, accuracy: r.accuracy, loss: r.loss, count: r.count, params: model.paramCount(), quantization, seconds };
+    const result = {
+      command: 'eval', model: file, format: loaded.format, dataset, accuracy: r.accuracy, loss: r.loss, count: r.count, params: model.paramCount(), quantization,
+      preprocessing, preprocessingFrom: source, seconds,
+    };
     const q = quantization ? ` [quantized: ${quantization.weightBits.join('/')}-bit weights${quantization.activations ? `, ${quantization.activations} activations` : ''}]` : '';
-    finish(o['json'] === true, result, `${path}${q} on ${dataset} test (${r.count} images): accuracy ${(100 * r.accuracy).toFixed(2)}%, loss ${r.loss.toFixed(4)}`);
+    if (source === 'default' && o['json'] !== true) process.stderr.write(`eval: ${file} records no preprocessing; using pixels in [0, 1] as they are (give --range/--mean/--std to say otherwise)\n`);
+    finish(o['json'] === true, result, `${file}${q} on ${dataset} test (${r.count} images, ${describePreprocessing(preprocessing)}): accuracy ${(100 * r.accuracy).toFixed(2)}%, loss ${r.loss.toFixed(4)}`);
   } finally {
     model.dispose();
   }
