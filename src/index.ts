@@ -124,6 +124,15 @@ export type { TfjsExportOptions, TfjsQuantization } from './io/index.js';
 export { loadAnyModel, checkModelFile, ModelLoadError, normalizationOf, checkPreprocessing, PreprocessingError } from './io/index.js';
 export type { ImportedModel, ModelPreprocessing, ModelFormat, LoadedModel } from './io/index.js';
 
+/**
+ * ONNX files from other tools (PyTorch, tf2onnx, caffe2; opsets 6 to 21) as trainable models.
+ * @example
+ * const imported = loadOnnxModel('resnet.onnx');               // external data next to it is read too
+ * const probs = withFinalActivation(imported, imported.model.forward(x)); // the graph's own final Softmax
+ */
+export { loadOnnxModel, importOnnxModel, withFinalActivation, OnnxImportError } from './io/index.js';
+export type { ImportOptions, OnnxImportMeta } from './io/index.js';
+
 // ---- Runtime (also `prunequant/runtime`) -----------------------------------------------------
 /**
  * @example

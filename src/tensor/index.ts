@@ -25,3 +25,4 @@ export { dropout } from './ops/dropout.js';
 export type { UniformSource } from './ops/dropout.js';
 export { Rng, createRng, deriveSeed } from './random.js';
 export * from './ops/fake-quant.js';
+export { elu, selu, softplus, hardSigmoid, clip, prelu, lrn, transpose, pad, softmaxAxis } from './ops/onnx-extras.js';

@@ -70,7 +70,8 @@ describe('layer gradients', () => {
     bn.runningVar.view().set(randomFloats(3, 11, 0.3, 2));
     checkModel(single(bn, [3, 4, 4]), batch(2, [3, 4, 4], 7), false);
   });
-  const kinks: Record<ActivationKind, number[]> = { ReLU: [0], ReLU6: [0, 6], LeakyReLU: [0], Sigmoid: [], Tanh: [], HardSwish: [-3, 3] };
+  const kinks: Record<ActivationKind, number[]> = { ReLU: [0], ReLU6: [0, 6], LeakyReLU: [0], Sigmoid: [], Tanh: [], HardSwish: [-3, 3],
+    ELU: [0], SELU: [0], Softplus: [], HardSigmoid: [-2.5, 2.5], Clip: [] };
   for (const kind of Object.keys(kinks) as ActivationKind[]) {
     it(`Activation ${kind}`, () => {
       // Inputs in [-4, 8]: both sides of every kink, including ReLU6's and HardSwish's.

@@ -1,17 +1,28 @@
 /**
- * ModelProto bytes to an OnnxModel. Fields outside our subset (doc strings, metadata,
- * functions, training info...) are skipped; content we cannot represent faithfully (sparse
+ * ModelProto bytes to an OnnxModel. ModelProto fields outside our subset (doc string, metadata,
+ * domain, model version, functions, training info...) are kept as raw bytes in `extraFields`,
+ * so a model imported and exported again carries them; inside the graph they are skipped, as the
+ * importer rebuilds the graph anyway. We extend our own codec rather than adopt a protobuf
+ * package: keeping a field is a byte-range copy in a reader we already have, where a generated
+ * onnx.proto binding would add a dependency and a second tensor representation. Content we cannot represent faithfully (sparse
  * tensors, non-tensor value types) is an error rather than a silent loss.
  */
 import { dataTypeFromCode, type OnnxDataType } from './data-types.js';
 import { ProtoReader } from './protobuf.js';
-import { readTensor } from './tensor-proto.js';
+import { readTensor, type ExternalDataResolver } from './tensor-proto.js';
 import type {
   OnnxAttribute, OnnxDim, OnnxGraph, OnnxModel, OnnxNode, OnnxOpsetImport, OnnxTensor, OnnxValueInfo,
 } from './types.js';
 
+export interface DecodeOptions {
+  /** Loads tensors stored outside the file (data_location EXTERNAL); without it they are an error. */
+  externalData?: ExternalDataResolver;
+}
+
 /** Decodes an ONNX model file. `fileName` only labels error messages. */
-export function decodeOnnxModel(bytes: Uint8Array, fileName = '<model>'): OnnxModel {
+export function decodeOnnxModel(bytes: Uint8Array, fileName = '<model>', opts: DecodeOptions = {}): OnnxModel {
+  const ext = opts.externalData;
+  const extraFields: Uint8Array[] = [];
   const r: ProtoReader = new ProtoReader(bytes, fileName);
   let irVersion = 0;
   let producerName = '';
@@ -23,13 +34,18 @@ export function decodeOnnxModel(bytes: Uint8Array, fileName = '<model>'): OnnxMo
       case 1: irVersion = r.int64(); break;
       case 2: producerName = r.string(); break;
       case 3: producerVersion = r.string(); break;
-      case 7: graph = readGraph(r.message()); break;
+      case 7: graph = readGraph(r.message(), ext); break;
       case 8: opsetImports.push(readOpsetImport(r.message())); break;
-      default: r.skip();
+      default: {
+        const at = r.fieldStart;
+        r.skip();
+        extraFields.push(bytes.slice(at, r.pos));
+      }
     }
   }
   if (graph === undefined) r.fail('ModelProto has no graph (field 7)');
   const model: OnnxModel = { irVersion, opsetImports, producerName, graph };
+  if (extraFields.length > 0) model.extraFields = extraFields;
   if (producerVersion !== undefined) model.producerVersion = producerVersion;
   return model;
 }
@@ -45,14 +61,14 @@ function readOpsetImport(r: ProtoReader): OnnxOpsetImport {
   return { domain, version };
 }
 
-function readGraph(r: ProtoReader): OnnxGraph {
+function readGraph(r: ProtoReader, ext: ExternalDataResolver | undefined): OnnxGraph {
   const graph: OnnxGraph = { name: '', nodes: [], inputs: [], outputs: [], initializers: [] };
   const valueInfo: OnnxValueInfo[] = [];
   while (r.next()) {
     switch (r.field) {
-      case 1: graph.nodes.push(readNode(r.message())); break;
+      case 1: graph.nodes.push(readNode(r.message(), ext)); break;
       case 2: graph.name = r.string(); break;
-      case 5: graph.initializers.push(readTensor(r.message())); break;
+      case 5: graph.initializers.push(readTensor(r.message(), ext)); break;
       case 11: graph.inputs.push(readValueInfo(r.message())); break;
       case 12: graph.outputs.push(readValueInfo(r.message())); break;
       case 13: valueInfo.push(readValueInfo(r.message())); break;
@@ -64,7 +80,7 @@ function readGraph(r: ProtoReader): OnnxGraph {
   return graph;
 }
 
-function readNode(r: ProtoReader): OnnxNode {
+function readNode(r: ProtoReader, ext: ExternalDataResolver | undefined): OnnxNode {
   const node: OnnxNode = { opType: '', name: '', inputs: [], outputs: [], attributes: {} };
   const attributes: [string, OnnxAttribute][] = [];
   while (r.next()) {
@@ -73,7 +89,7 @@ function readNode(r: ProtoReader): OnnxNode {
       case 2: node.outputs.push(r.string()); break;
       case 3: node.name = r.string(); break;
       case 4: node.opType = r.string(); break;
-      case 5: attributes.push(readAttribute(r.message())); break;
+      case 5: attributes.push(readAttribute(r.message(), ext)); break;
       case 7: node.domain = r.string(); break;
       default: r.skip();
     }
@@ -95,7 +111,7 @@ const TYPE_OF_VALUE_FIELD: Record<number, OnnxAttribute['type']> = {
   7: 'floats', 8: 'ints', 9: 'strings', 10: 'tensors', 11: 'graphs',
 };
 
-function readAttribute(r: ProtoReader): [string, OnnxAttribute] {
+function readAttribute(r: ProtoReader, ext: ExternalDataResolver | undefined): [string, OnnxAttribute] {
   let name = '';
   let typeCode = 0;
   let f = 0, i = 0, s = '';
@@ -112,13 +128,13 @@ function readAttribute(r: ProtoReader): [string, OnnxAttribute] {
       case 2: f = r.float(); break;
       case 3: i = r.int64(); break;
       case 4: s = r.string(); break;
-      case 5: t = readTensor(r.message()); break;
-      case 6: g = readGraph(r.message()); break;
+      case 5: t = readTensor(r.message(), ext); break;
+      case 6: g = readGraph(r.message(), ext); break;
       case 7: r.repeatedFloat(floats); break;
       case 8: r.repeatedInt64(ints); break;
       case 9: strings.push(r.string()); break;
-      case 10: tensors.push(readTensor(r.message())); break;
-      case 11: graphs.push(readGraph(r.message())); break;
+      case 10: tensors.push(readTensor(r.message(), ext)); break;
+      case 11: graphs.push(readGraph(r.message(), ext)); break;
       case 21: r.fail(`attribute '${name}': references a function attribute (ref_attr_name), which only functions may do`, r.fieldStart);
       default: r.skip();
     }

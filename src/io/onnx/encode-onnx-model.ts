@@ -21,6 +21,7 @@ export function encodeOnnxModel(model: OnnxModel): Uint8Array {
       o.int64(2, opset.version);
     });
   }
+  for (const raw of model.extraFields ?? []) w.raw(raw);
   return w.finish();
 }
 

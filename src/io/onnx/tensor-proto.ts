@@ -1,7 +1,8 @@
 /**
  * TensorProto in and out. Reading accepts raw_data and every typed `*_data` field, packed or
  * not; writing always uses raw_data, as exporters do for initializers. Data kept outside the
- * file (external_data) is refused: prunequant models travel as one file.
+ * file (external_data) is read through a resolver the caller passes (the ONNX importer reads
+ * the files next to the model); without one it is refused.
  */
 import {
   ONNX_DATA_TYPE_CODES, dataTypeFromCode, tensorStorage,
@@ -9,6 +10,17 @@ import {
 } from './data-types.js';
 import { ProtoReader, ProtoWriter } from './protobuf.js';
 import type { OnnxTensor } from './types.js';
+
+/** Where a tensor's bytes live outside the model file (TensorProto.external_data). */
+export interface ExternalDataLocation {
+  location: string;
+  offset: number;
+  /** Absent: to the end of the file. */
+  length?: number;
+}
+
+/** Returns the bytes of an external tensor, or throws an error naming the tensor and the file. */
+export type ExternalDataResolver = (where: ExternalDataLocation, tensorName: string) => Uint8Array;
 
 // onnx.proto TensorProto field numbers.
 const F_DIMS = 1, F_DATA_TYPE = 2, F_SEGMENT = 3, F_FLOAT_DATA = 4, F_INT32_DATA = 5;
@@ -28,13 +40,14 @@ export function encodeTensorProto(tensor: OnnxTensor): Uint8Array {
 }
 
 /** Reads the TensorProto fields remaining in `r`. */
-export function readTensor(r: ProtoReader): OnnxTensor {
+export function readTensor(r: ProtoReader, resolveExternal?: ExternalDataResolver): OnnxTensor {
   const dims: number[] = [];
   let code = 0;
   let name = '';
   let raw: Uint8Array | undefined;
   const typed: Partial<Record<TypedDataField, number[]>> = {};
   let externalAt = -1;
+  const external: Record<string, string> = {};
   const collect = (field: TypedDataField) => (typed[field] ??= []);
 
   while (r.next()) {
@@ -50,7 +63,18 @@ export function readTensor(r: ProtoReader): OnnxTensor {
       case F_UINT64_DATA: r.repeatedInt64Halves(collect('uint64_data')); break;
       case F_SEGMENT: r.fail('TensorProto.segment (chunked tensors) is not supported', r.fieldStart);
       case F_STRING_DATA: r.fail('string tensors (TensorProto.string_data) are not supported', r.fieldStart);
-      case F_EXTERNAL_DATA: externalAt = r.fieldStart; r.skip(); break;
+      case F_EXTERNAL_DATA: {
+        externalAt = r.fieldStart;
+        const e = r.message();
+        let key = '', value = '';
+        while (e.next()) {
+          if (e.field === 1) key = e.string();
+          else if (e.field === 2) value = e.string();
+          else e.skip();
+        }
+        external[key] = value;
+        break;
+      }
       case F_DATA_LOCATION:
         if (r.int32() === DATA_LOCATION_EXTERNAL && externalAt < 0) externalAt = r.fieldStart;
         break;
@@ -60,7 +84,20 @@ export function readTensor(r: ProtoReader): OnnxTensor {
 
   const label = `tensor '${name}'`;
   if (externalAt >= 0) {
-    r.fail(`${label}: data is stored outside the file (TensorProto.external_data); only embedded data is supported`, externalAt);
+    if (resolveExternal === undefined) {
+      r.fail(`${label}: data is stored outside the file (TensorProto.external_data); only embedded data is supported here`, externalAt);
+    }
+    const location = external['location'];
+    if (location === undefined || location === '') r.fail(`${label}: external_data has no 'location'`, externalAt);
+    const where: ExternalDataLocation = { location, offset: 0 };
+    for (const key of ['offset', 'length'] as const) {
+      const text = external[key];
+      if (text === undefined) continue;
+      const v = Number(text);
+      if (!/^\d+$/.test(text) || !Number.isSafeInteger(v)) r.fail(`${label}: external_data ${key} '${text}' is not a byte count`, externalAt);
+      where[key] = v;
+    }
+    raw = resolveExternal(where, name);
   }
   const dataType = dataTypeFromCode(code);
   if (dataType === undefined) r.fail(`${label}: unknown data_type ${code}`, r.start);

@@ -72,4 +72,7 @@ export interface OnnxModel {
   producerName: string;
   producerVersion?: string;
   graph: OnnxGraph;
+  /** ModelProto fields outside this subset (doc_string, metadata_props, domain, model_version,
+   * functions...), each as its raw key and value bytes, written back as they came. */
+  extraFields?: Uint8Array[];
 }

@@ -104,7 +104,9 @@ export function toDeployModel(model: Model, opts: DeployOptions = {}): DeployMod
       node = { ...base, op: 'BatchNorm2d', scale, shift };
       out = inShape;
     } else if (layer instanceof Activation) {
-      node = { ...base, op: 'Activation', kind: layer.kind, alpha: layer.kind === 'LeakyReLU' ? layer.slope : 0 };
+      const kind = layer.kind;
+      if (!isRuntimeActivation(kind)) throw new PqmExportError(`${at}: activation ${kind} cannot be stored in a .pqm model (the runtime runs ${RUNTIME_ACTIVATIONS.join(', ')})`);
+      node = { ...base, op: 'Activation', kind, alpha: kind === 'LeakyReLU' ? layer.slope : 0 };
       out = inShape;
     } else if (layer instanceof Pool2d) {
       const [kh, kw] = pair(layer.cfg.kernel), stride = pair(layer.cfg.stride ?? layer.cfg.kernel);
@@ -161,4 +163,9 @@ export function savePqm(path: string, model: Model, opts: DeployOptions = {}): {
   const bytes = pqmBytes(model, opts);
   writeFileAtomic(path, bytes);
   return { sizeBytes: bytes.length };
+}
+
+const RUNTIME_ACTIVATIONS: readonly string[] = ['ReLU', 'ReLU6', 'LeakyReLU', 'Sigmoid', 'Tanh', 'HardSwish'];
+function isRuntimeActivation(kind: string): kind is 'ReLU' | 'ReLU6' | 'LeakyReLU' | 'Sigmoid' | 'Tanh' | 'HardSwish' {
+  return RUNTIME_ACTIVATIONS.includes(kind);
 }

@@ -1,8 +1,10 @@
 /** Output sizes and paddings of convolution and pooling windows, shared by both. */
 import { ShapeError } from '../errors.js';
 
-/** A number pads every side alike; 'same' pads so that out = ceil(in / stride) (TF and ONNX SAME_UPPER: extra padding goes at the end); 'valid' is 0. */
-export type Padding = number | readonly [number, number] | 'same' | 'valid';
+/** A number pads every side alike; [h, w] pads each axis on both sides; [top, left, bottom, right] pads
+ * each side on its own (ONNX pads, caffe's ceil-mode pools); 'same' pads so that out = ceil(in / stride)
+ * (TF and ONNX SAME_UPPER: extra padding goes at the end); 'valid' is 0. */
+export type Padding = number | readonly [number, number] | readonly [number, number, number, number] | 'same' | 'valid';
 
 export interface WindowGeometry {
   oh: number; ow: number;
@@ -19,8 +21,9 @@ function axis(size: number, k: number, stride: number, dilation: number, padding
     const total = Math.max(0, (out - 1) * stride + span - size);
     return [out, Math.floor(total / 2), total - Math.floor(total / 2)];
   }
-  const pad = padding === 'valid' ? 0 : typeof padding === 'number' ? padding : padding[index];
-  return [Math.floor((size + 2 * pad - span) / stride) + 1, pad, pad];
+  const pad = padding === 'valid' ? 0 : typeof padding === 'number' ? padding : padding[index]!;
+  const end = typeof padding === 'object' && padding.length === 4 ? padding[index + 2]! : pad;
+  return [Math.floor((size + pad + end - span) / stride) + 1, pad, end];
 }
 
 export function windowGeometry(
