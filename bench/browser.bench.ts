@@ -1,0 +1,121 @@
+/**
+ * `npm run bench:browser`: the same models in headless Chromium (Debian's chromium, driven by
+ * playwright-core), on a cross-origin isolated page served from 127.0.0.1: our runtime (the
+ * browser bundle, kernels on Web Workers over shared memory), onnxruntime-web (WASM EP, SIMD128,
+ * the same thread count) and TF.js with its WASM backend. Models: the Keras MNIST CNN and
+ * LeNet-5 (the zoo's, seed 0, random weights: only speed is measured), ours dense fp32 and 90%
+ * pruned (per layer) with int8 weights and uint8 activations; the anchors run the dense fp32
+ * model (ONNX export; TF.js from the same config). Each engine runs in a fresh page. Prints
+ * batch-1 p50 latency, batch-N images/s and the ratio of each to onnxruntime-web.
+ * Usage: npm run bench:browser [-- --threads 2 --batch 32 --seconds 3]
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+import { encodeOnnxModel, exportOnnxModel, pqmBytes } from '../src/io/index.js';
+import { createModel, type BatchSource } from '../src/nn/index.js';
+import { postTrainingQuantize, pruneModel, quantizationMeta } from '../src/compress/index.js';
+import { buildBrowserBundle } from '../scripts/build-browser.mjs';
+import { startServer } from '../scripts/serve-browser.mjs';
+import { formatTable } from './lib/inference-rows.js';
+import { fillInput } from './lib/inference-timing.js';
+import type { BenchRequest, BenchResult } from './browser/page.js';
+
+const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, batch: { type: 'string', default: '32' }, seconds: { type: 'string', default: '3' } } });
+const threads = Number(values.threads), batch = Number(values.batch), seconds = Number(values.seconds);
+for (const [k, v] of Object.entries({ threads, batch, seconds })) {
+  if (!(v > 0) || (k !== 'seconds' && !Number.isInteger(v))) {
+    console.error(`bench:browser: --${k} expects a positive ${k === 'seconds' ? 'number' : 'integer'}, got ${String(values[k as keyof typeof values])}`);
+    process.exit(2);
+  }
+}
+const CHROMIUM = process.env['PRUNEQUANT_CHROMIUM'] ?? '/usr/bin/chromium';
+const require = createRequire(import.meta.url);
+const dir = mkdtempSync(join(tmpdir(), 'prunequant-bench-browser-'));
+
+try {
+  const bundle = await buildBrowserBundle(join(dir, 'dist'));
+  mkdirSync(join(dir, 'page'));
+  await build({ entryPoints: [resolve('bench/browser/page.ts')], outfile: join(dir, 'page', 'page.js'), bundle: true, format: 'esm', platform: 'browser', logLevel: 'error' });
+  writeFileSync(join(dir, 'page', 'index.html'), '<!doctype html><meta charset="utf-8"><title>bench</title><script type="module" src="page.js"></script>');
+  mkdirSync(join(dir, 'models'));
+
+  interface Case { model: string; label: string; engine: BenchRequest['engine']; file: string; inputShape: [number, number, number] }
+  const cases: Case[] = [];
+  for (const name of ['mnist-cnn', 'lenet5']) {
+    const model = createModel(name, { seed: 0 });
+    const [c, h, w] = model.inputShape;
+    const file = (suffix: string, bytes: Uint8Array | string) => { writeFileSync(join(dir, 'models', `${name}${suffix}`), bytes); return `/models/${name}${suffix}`; };
+    const onnx = file('.onnx', encodeOnnxModel(exportOnnxModel(model)));
+    const config = file('.config.json', JSON.stringify(model.config()));
+    const dense = file('-dense.pqm', pqmBytes(model));
+    pruneModel(model, { sparsity: 0.9, scope: 'layer' });
+    const calibration: BatchSource = {
+      count: 8 * 32,
+      *batches(size: number) {
+        for (let b = 0; b < 8; b++) yield { images: fillInput(size * c * h * w, b + 7), labels: new Int32Array(size), shape: [size, c, h, w] };
+      },
+    };
+    const q = postTrainingQuantize(model, { weights: { bits: 8, granularity: 'channel' }, activations: { dtype: 'uint8', source: calibration, batches: 8, batchSize: 32 } });
+    const sparse = file('-90-int8.pqm', pqmBytes(q.model, { meta: { quantization: quantizationMeta(q) } }));
+    model.dispose();
+    const inputShape: [number, number, number] = [c, h, w];
+    cases.push(
+      { model: name, label: 'onnxruntime-web (fp32)', engine: 'onnxruntime-web', file: onnx, inputShape },
+      { model: name, label: 'TF.js WASM (fp32)', engine: 'tfjs-wasm', file: config, inputShape },
+      { model: name, label: 'ours dense fp32', engine: 'ours', file: dense, inputShape },
+      { model: name, label: 'ours 90% + int8', engine: 'ours', file: sparse, inputShape },
+    );
+  }
+
+  const server = await startServer({
+    routes: {
+      '/': join(dir, 'page'), '/dist/': bundle.dir, '/models/': join(dir, 'models'),
+      '/ort/': dirname(require.resolve('onnxruntime-web')),
+      '/tfjs/': join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist'),
+    },
+  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const results: (Case & { result?: BenchResult; error?: string })[] = [];
+  try {
+    for (const c of cases) {
+      const page = await browser.newPage();
+      try {
+        await page.goto(`${server.url}/`);
+        await page.waitForFunction('typeof window.bench === "function"', null, { timeout: 30_000 });
+        const request: BenchRequest = { engine: c.engine, url: c.file, threads, batch, seconds, inputShape: c.inputShape };
+        const result = (await page.evaluate(`window.bench(${JSON.stringify(request)})`)) as BenchResult;
+        results.push({ ...c, result });
+        process.stderr.write(`${c.model} ${c.label}: ${result.imagesPerSec.toFixed(0)} img/s at batch ${batch}, batch-1 p50 ${result.batch1P50Ms.toFixed(3)} ms (${result.threads} thread(s); ${result.note})\n`);
+      } catch (e) {
+        results.push({ ...c, error: (e as Error).message.split('\n')[0] });
+        process.stderr.write(`${c.model} ${c.label}: failed: ${(e as Error).message.split('\n')[0]}\n`);
+      } finally {
+        await page.close();
+      }
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+
+  const rows: string[][] = [['model', 'engine', 'threads', 'batch-1 p50 ms', `batch-${batch} img/s`, 'x onnxruntime-web', 'x TF.js WASM']];
+  for (const r of results) {
+    const ort = results.find((x) => x.model === r.model && x.engine === 'onnxruntime-web')?.result;
+    const tfjs = results.find((x) => x.model === r.model && x.engine === 'tfjs-wasm')?.result;
+    const m = r.result;
+    const ratio = (a?: BenchResult) => (m && a ? `${(m.imagesPerSec / a.imagesPerSec).toFixed(2)}x` : '-');
+    rows.push(m
+      ? [r.model, r.label, String(m.threads), m.batch1P50Ms.toFixed(3), m.imagesPerSec.toFixed(0), ratio(ort), ratio(tfjs)]
+      : [r.model, r.label, '-', '-', `failed: ${r.error}`, '-', '-']);
+  }
+  console.log(`\nheadless Chromium, cross-origin isolated page, ${threads} thread(s) requested, batch ${batch}, ${seconds} s per measurement`);
+  console.log(`our bundle: ${((bundle.js.gzip + bundle.wasm.gzip) / 1024).toFixed(1)} KB gzipped with its .wasm\n`);
+  console.log(formatTable(rows, 2));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
