@@ -116,6 +116,14 @@ export { saveTfjsModel, exportTfjsModel, loadTfjsModel, importTfjsModel, TfjsFor
 export type { TfjsExportOptions, TfjsQuantization } from './io/index.js';
 
 /**
+ * A quantized model as int8 QDQ ONNX, which onnxruntime runs with its integer kernels.
+ * @example
+ * const q = postTrainingQuantize(model, { weights: { bits: 8 }, activations: { dtype: 'uint8', source, batches: 20 } });
+ * saveOnnxInt8Model('lenet5-int8.onnx', q); // DequantizeLinear on int8 weights, Q/DQ on activations
+ */
+export { exportOnnxInt8Model, saveOnnxInt8Model } from './io/index.js';
+
+/**
  * Any model file as a trainable model, with the preprocessing it records.
  * @example
  * const { model, format, preprocessing } = loadAnyModel('model.onnx'); // also .pqck and TF.js model.json

@@ -2,6 +2,7 @@
 export * from './onnx/index.js';
 export * from './pqm/index.js';
 export * from './tfjs/index.js';
+export { exportOnnxInt8Model, saveOnnxInt8Model } from './onnx/export-int8.js';
 export type { ImportedModel, ModelPreprocessing, ModelFormat } from './imported-model.js';
 export { loadAnyModel, checkModelFile, modelFormatOf, ModelLoadError, type LoadedModel, type LoadModelOptions } from './load-model.js';
 export {
