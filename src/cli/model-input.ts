@@ -24,6 +24,7 @@ export const DATASET_OPTION: OptionSpec = {
 
 /** How raw pixels become the model's input; stored with the model once given. */
 export const PREPROCESSING_OPTIONS: Record<string, OptionSpec> = {
+  cache: { type: 'string', help: "folder to keep a dataset folder's decoded images in, reused while its files are unchanged" },
   layout: { type: 'string', help: "nchw or nhwc: the order of the model's own input tensor (default: what the model records, else nchw)" },
   range: { type: 'string', help: 'pixel range the model expects before standardizing: 0-1 or 0-255 (default: what the model records, else 0-1)' },
   mean: { type: 'string', help: 'subtracted after scaling to --range: one number or one per channel, comma-separated (default: recorded, else the dataset\'s)' },
@@ -41,15 +42,16 @@ function numberList(command: string, name: string, raw: string): number[] {
 }
 
 /** The preprocessing options given on the command line, checked before any work. */
-export function parsePreprocessingOptions(command: string, o: Record<string, unknown>): Given {
+export function parsePreprocessingOptions(command: string, o: Record<string, unknown>, rangeOption = 'range'): Given {
   const given: Given = {};
   if (o['layout'] !== undefined) {
     if (o['layout'] !== 'nchw' && o['layout'] !== 'nhwc') throw new UsageError(`${command}: --layout must be nchw or nhwc, got '${String(o['layout'])}'`);
     given.layout = o['layout'];
   }
-  if (o['range'] !== undefined) {
-    if (o['range'] !== '0-1' && o['range'] !== '0-255') throw new UsageError(`${command}: --range must be 0-1 or 0-255, got '${String(o['range'])}'`);
-    given.range = o['range'];
+  const range = o[rangeOption];
+  if (range !== undefined) {
+    if (range !== '0-1' && range !== '0-255') throw new UsageError(`${command}: --${rangeOption} must be 0-1 or 0-255, got '${String(range)}'`);
+    given.range = range;
   }
   if (o['mean'] !== undefined) given.mean = numberList(command, 'mean', String(o['mean']));
   if (o['std'] !== undefined) given.std = numberList(command, 'std', String(o['std']));

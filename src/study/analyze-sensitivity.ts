@@ -16,7 +16,7 @@ export interface SensitivityJob {
   model: Model;
   train: Dataset;
   test: Dataset;
-  normalization: { mean: number; std: number };
+  normalization: { mean: number | readonly number[]; std: number | readonly number[] };
   /** Sparsities in [0, 1). */
   levels: readonly number[];
   /** Also allocate per-layer levels for this global sparsity. */

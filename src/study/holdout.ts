@@ -35,7 +35,7 @@ export interface HoldoutOptions {
   /** Images to hold out (undefined: defaultValidationCount; 0: none, decisions on the test split). */
   count?: number;
   seed: number;
-  normalization: { mean: number; std: number };
+  normalization: { mean: number | readonly number[]; std: number | readonly number[] };
 }
 
 /**

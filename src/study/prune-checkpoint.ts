@@ -32,7 +32,7 @@ export interface PruneCheckpointJob {
   /** Where the model came from (a path), for the report. */
   source: string;
   dataset: string;
-  normalization: { mean: number; std: number };
+  normalization: { mean: number | readonly number[]; std: number | readonly number[] };
   train: Dataset;
   test: Dataset;
   scope: PruneScope;

@@ -27,7 +27,7 @@ export interface QuantizeCheckpointJob {
   meta: Record<string, unknown>;
   source: string;
   dataset: string;
-  normalization: { mean: number; std: number };
+  normalization: { mean: number | readonly number[]; std: number | readonly number[] };
   train: Dataset;
   test: Dataset;
   bits: number;

@@ -14,7 +14,6 @@ const OPTIONS: Record<string, OptionSpec> = {
   dataset: DATASET_OPTION,
   'batch-size': { type: 'number', default: 256, integer: true, min: 1, help: 'evaluation batch size' },
   limit: { type: 'number', integer: true, min: 1, help: 'use only the first N test samples' },
-  cache: { type: 'string', help: 'folder to keep a dataset folder\'s decoded images in, reused while its files are unchanged' },
   ...PREPROCESSING_OPTIONS,
   ...COMMON_OPTIONS,
 };

@@ -9,10 +9,14 @@ import {
   QUANT_META_KEY, checkControllerOptions, checkSparsity, percentileToSparsity,
   type FineTuneRecipe, type PruneScope, type SelectOptions,
 } from '../../compress/index.js';
-import { loadCheckpoint, type ScheduleConfig } from '../../nn/index.js';
+import { normalizationOf } from '../../io/index.js';
+import type { ScheduleConfig } from '../../nn/index.js';
 import { MAX_DEFAULT_VALIDATION, pruneCheckpoint, type PruneMethod } from '../../study/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
-import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkDatasetOption, checkOutDir, finish, loadSplit } from '../common.js';
+import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkOutDir, finish } from '../common.js';
+import {
+  DATASET_OPTION, PREPROCESSING_OPTIONS, checkDatasetArg, checkModelArg, loadCommandData, loadModelArg, metaWithPreprocessing, parsePreprocessingOptions, resolvePreprocessing,
+} from '../model-input.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
   sparsity: { type: 'number', help: 'fraction of weights to prune, in [0, 1) (percentile / 100); not with --adaptive' },
@@ -31,37 +35,47 @@ const OPTIONS: Record<string, OptionSpec> = {
   val: { type: 'number', integer: true, min: 0, help: `adaptive: validation images carved from the training data (seeded by --seed) on which the controller decides; the test split only reports (default: 1 in 12, at most ${MAX_DEFAULT_VALIDATION}; 0: decide on the test split, with a warning)` },
   gradual: { type: 'boolean', default: false, help: 'prune during fine-tuning on the Zhu & Gupta cubic schedule, over its first half' },
   'prune-every': { type: 'number', default: 100, integer: true, min: 1, help: 'gradual: training steps between pruning steps (Δt)' },
-  dataset: { type: 'string', help: 'mnist or fashion-mnist (default: the one the model was trained on)' },
+  dataset: DATASET_OPTION,
   limit: { type: 'number', integer: true, min: 1, help: 'use only the first N samples of each split (quick runs)' },
-  out: { type: 'string', default: 'runs/prune', help: 'output directory for model.pqck and prune.json' },
+  ...PREPROCESSING_OPTIONS,
+  out: { type: 'string', default: 'runs/prune', help: 'output directory for model.pqck and prune.json (and a dataset folder\'s decoded cache unless --cache)' },
   force: FORCE_OPTION,
   ...COMMON_OPTIONS,
 };
 
-export const pruneUsage = helpText('prunequant prune MODEL.pqck --sparsity 0.9 [--scope global|layer] [--adaptive --tolerance 0.5] [--gradual] [--out DIR]', OPTIONS);
+export const pruneUsage = helpText('prunequant prune MODEL (.pqck|.onnx|model.json) --sparsity 0.9 [--scope global|layer] [--adaptive --tolerance 0.5] [--gradual] [--out DIR]', OPTIONS);
 
 interface Recipe { dataset?: string; epochs?: number; lr?: number; batchSize?: number; optimizer?: string; momentum?: number; nesterov?: boolean; weightDecay?: number; schedule?: ScheduleConfig }
 
 /**
- * A checkpoint with its train/test splits and the normalisation it was trained with (shared with `sensitivity`).
- * `floatOnly` refuses a quantized checkpoint before any data is loaded.
+ * A model of any format with its train/test splits (a built-in dataset or a folder) and the
+ * normalisation it was trained with (shared with `sensitivity`); the meta returned records the
+ * preprocessing, so the checkpoint written from it carries it on. `floatOnly` refuses a quantized
+ * checkpoint before any data is loaded.
  */
-export function loadForCompression(path: string | undefined, command: string, o: Record<string, unknown>, floatOnly = false) {
-  if (path === undefined) throw new UsageError(`${command}: missing MODEL (a .pqck checkpoint written by prunequant train)`);
-  checkDatasetOption(command, o['dataset']);
-  const { model, meta } = loadCheckpoint(path);
+export function loadForCompression(path: string | undefined, command: string, o: Record<string, unknown>, floatOnly = false, cacheDir?: string) {
+  checkModelArg(command, path);
+  checkDatasetArg(command, o['dataset']);
+  const given = parsePreprocessingOptions(command, o);
+  const loaded = loadModelArg(command, path!, { restoreQuantization: false });
+  const { model } = loaded;
   try {
+    const meta = loaded.meta;
     const q = meta[QUANT_META_KEY] as { weights?: Record<string, { bits?: number }> } | undefined;
     if (floatOnly && q !== undefined) {
       const bits = [...new Set(Object.values(q.weights ?? {}).map((w) => w.bits))].join('/');
       throw new UsageError(`${command}: ${path} is quantized (${bits}-bit weights); pruning it would leave weights its integer codes no longer match. ` +
         'Prune the float checkpoint first, then quantize the pruned one (quantization keeps the zeros)');
     }
-    const recipe = (meta['recipe'] ?? {}) as Recipe;
-    const dataset = (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist';
-    const split = loadSplit(dataset, o['limit'] as number | undefined);
-    const normalization = (meta['normalization'] as { mean: number; std: number } | undefined) ?? split.normalization;
-    return { model, meta, recipe, dataset, normalization, train: split.train, test: split.test };
+    const stored = (meta['recipe'] ?? {}) as Recipe;
+    const data = loadCommandData(command, (o['dataset'] as string | undefined) ?? stored.dataset ?? 'mnist', model.inputShape, {
+      limit: o['limit'] as number | undefined, cacheDir: (o['cache'] as string | undefined) ?? cacheDir,
+    });
+    const { preprocessing } = resolvePreprocessing(command, given, loaded.preprocessing, data.dataset, model.inputShape[0]);
+    const recipe: Recipe = { ...stored, dataset: data.dataset };
+    return {
+      model, meta: metaWithPreprocessing(meta, preprocessing), recipe, dataset: data.dataset, normalization: normalizationOf(preprocessing), train: data.train, test: data.test,
+    };
   } catch (e) {
     model.dispose();
     throw e;
@@ -128,11 +142,11 @@ export async function prune(argv: readonly string[]): Promise<void> {
   }
   const sel = selectOptions('prune', o);
   const path = positionals[0];
-  if (path === undefined) throw new UsageError('prune: missing MODEL (a .pqck checkpoint written by prunequant train)');
+  if (path === undefined) throw new UsageError('prune: missing MODEL (.pqck, .onnx or TF.js model.json)');
   const [checkpoint, reportPath] = checkOutDir('prune', resolve(String(o['out'])), ['model.pqck', 'prune.json'], { force: o['force'] === true, inputs: [path] }) as [string, string];
   if (!adaptive && o['val'] !== undefined) throw new UsageError('prune: --val is the validation split the adaptive controller decides on; give it with --adaptive');
   const started = performance.now();
-  const loaded = loadForCompression(path, 'prune', o, true);
+  const loaded = loadForCompression(path, 'prune', o, true, resolve(String(o['out']), 'dataset-cache'));
   try {
     const ft = fineTuneRecipe(o, loaded.recipe);
     if (o['gradual'] === true && ft.epochs < 1) throw new UsageError('prune: --gradual prunes during fine-tuning, so it needs --finetune-epochs >= 1');

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../../nn/index.js';
 import { MAX_DEFAULT_VALIDATION, analyzeSensitivity, type SensitivityOutcome } from '../../study/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkOutputs, finish } from '../common.js';
+import { DATASET_OPTION, PREPROCESSING_OPTIONS } from '../model-input.js';
 import { asUsage, loadForCompression, selectOptions } from './prune.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
@@ -16,7 +17,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   target: { type: 'number', help: 'also allocate per-layer levels for this global sparsity in [0, 1) and measure it against uniform pruning' },
   exclude: { type: 'string', help: 'comma-separated globs over node names / param paths to skip, or @first / @last' },
   'min-size': { type: 'number', default: 0, integer: true, min: 0, help: 'skip layers with fewer weights' },
-  dataset: { type: 'string', help: 'mnist or fashion-mnist (default: the one the model was trained on)' },
+  dataset: DATASET_OPTION,
+  ...PREPROCESSING_OPTIONS,
   limit: { type: 'number', integer: true, min: 1, help: 'use only the first N samples of each split (quick runs)' },
   val: { type: 'number', integer: true, min: 0, help: `validation images carved from the training data (seeded by --seed) that the curves and the allocation are measured on; the test split only reports the allocations (default: 1 in 12, at most ${MAX_DEFAULT_VALIDATION}; 0: measure on the test split, with a warning)` },
   seed: { type: 'number', default: 0, integer: true, help: 'seed of the --val carve' },
@@ -25,7 +27,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   ...COMMON_OPTIONS,
 };
 
-export const sensitivityUsage = helpText('prunequant sensitivity MODEL.pqck [--levels 50,70,90,95,99] [--target 0.9] [--out FILE.json]', OPTIONS);
+export const sensitivityUsage = helpText('prunequant sensitivity MODEL (.pqck|.onnx|model.json) [--levels 50,70,90,95,99] [--target 0.9] [--out FILE.json]', OPTIONS);
 
 function parseLevels(raw: string): number[] {
   const parts = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -46,7 +48,7 @@ export async function sensitivity(argv: readonly string[]): Promise<void> {
   if (target !== undefined) asUsage(() => checkSparsity(target, 'sensitivity --target'));
   const sel = selectOptions('sensitivity', o);
   const path = positionals[0];
-  if (path === undefined) throw new UsageError('sensitivity: missing MODEL (a .pqck checkpoint written by prunequant train)');
+  if (path === undefined) throw new UsageError('sensitivity: missing MODEL (.pqck, .onnx or TF.js model.json)');
   const out = o['out'] === undefined ? undefined : checkOutputs('sensitivity', [String(o['out'])], { force: o['force'] === true, inputs: [path] })[0];
   const started = performance.now();
   const { model, dataset, train, test, normalization } = loadForCompression(path, 'sensitivity', o);
