@@ -22,7 +22,7 @@ class Fields {
   constructor(readonly source: string) {}
 
   fail(field: string, value: unknown, allowed: string): never {
-    throw new StudyConfigError(`${this.source}: ${field}: ${shown(value)} is not allowed; expected ${allowed}`, field);
+    throw new StudyConfigError(`${this.source}: ${field === '' ? 'the file' : field}: ${shown(value)} is not allowed; expected ${allowed}`, field);
   }
 
   object(v: unknown, field: string, keys: readonly string[]): Obj {

@@ -20,6 +20,7 @@ import { runCli, type CliResult } from '../helpers/cli.js';
 import { splitCheckpoint } from '../helpers/checkpoint-bytes.js';
 import { caseGenerator, rng, type FuzzInputs } from './fuzz-cases.js';
 import { makeStudyResults } from '../report/fixture.js';
+import { openRunDir, validateStudyConfig } from '../../src/study/index.js';
 
 const CASES = 280;
 const SEED = 0x5eed11;
@@ -40,6 +41,7 @@ const P: FuzzInputs = {
   run: join(IN, 'run'), junk: join(IN, 'junk.pqck'), dir: join(IN, 'dir.pqck'), dirPqm: join(IN, 'dir.pqm'),
   damagedPqck: [], damagedPqm: [],
   results: join(IN, 'study'), damagedResults: [],
+  studyConfig: join(IN, 'study.yaml'), badConfigs: [], otherStudy: join(IN, 'other-study'),
 };
 const { damagedPqck, damagedPqm } = P;
 const generate = caseGenerator(P);
@@ -109,6 +111,23 @@ before(async () => {
   }
   P.damagedResults.push(join(IN, 'study-missing'));
   mkdirSync(join(IN, 'study-missing'), { recursive: true });
+
+  // Study configs for `run`: a valid one, broken ones, and a run folder of another config.
+  writeFileSync(P.studyConfig, 'seed: 0\n');
+  const configs: [string, string][] = [
+    ['unclosed', 'pruning:\n  levels: [50, 70\n'], ['tabs', 'recipe:\n\tlr: 0.1\n'], ['duplicate', 'seed: 1\nseed: 2\n'],
+    ['list', '- 1\n- 2\n'], ['scalar', 'just words\n'], ['unknown-top', 'recipes: {}\n'], ['unknown-nested', 'recipe:\n  lrr: 0.1\n'],
+    ['bad-type', 'recipe:\n  epochs: five\n'], ['bad-range', 'pruning:\n  levels: [50, 101]\n'], ['bad-bits', 'quantization:\n  bits: [1]\n'],
+    ['unknown-model', 'model: resnet1000\n'], ['unknown-dataset', 'data:\n  dataset: imagenet\n'], ['missing-checkpoint', 'model: nowhere/model.pqck\n'],
+    ['junk-checkpoint', `model: ${P.junk}\n`], ['quantized-checkpoint', `model: ${P.quantized}\n`], ['negative-val', 'data:\n  validation: -5\n'],
+    ['huge-val', 'data:\n  validation: 1000000\n  trainLimit: 100\n'], ['workers', 'workers: 0\n'],
+  ];
+  for (const [name, text] of configs) {
+    const p = join(IN, `config-${name}.yaml`);
+    writeFileSync(p, text);
+    P.badConfigs.push(p);
+  }
+  openRunDir(P.otherStudy, validateStudyConfig({ seed: 7 }, 'other', 'tiny'));
 });
 
 // ---- watching the file system ----

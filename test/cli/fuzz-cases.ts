@@ -40,10 +40,14 @@ export interface FuzzInputs {
   /** A study run folder with a valid results.json, and folders whose results.json is damaged. */
   results: string;
   damagedResults: string[];
+  /** A valid study config (run's CONFIG), configs that are broken, and a run folder of another config. */
+  studyConfig: string;
+  badConfigs: string[];
+  otherStudy: string;
 }
 
-export type Command = 'train' | 'eval' | 'prune' | 'sensitivity' | 'quantize' | 'export' | 'bench' | 'report';
-export const COMMANDS: Command[] = ['train', 'eval', 'prune', 'sensitivity', 'quantize', 'export', 'bench', 'report'];
+export type Command = 'train' | 'eval' | 'prune' | 'sensitivity' | 'quantize' | 'export' | 'bench' | 'report' | 'run';
+export const COMMANDS: Command[] = ['train', 'eval', 'prune', 'sensitivity', 'quantize', 'export', 'bench', 'report', 'run'];
 
 export interface Case {
   command: Command;
@@ -80,6 +84,7 @@ const BAD_NUMBERS: Record<Command, Record<string, string[]>> = {
   export: {},
   bench: { batch: ['0', '-1', '1.5'], seconds: ['0', '-1'], threads: ['0', '1e9'] },
   report: {},
+  run: { workers: ['0', '-1', '65', '1.5', HUGE_INT], threads: ['0', '1e9'] },
 };
 
 const BAD_STRINGS: Record<Command, Record<string, string[]>> = {
@@ -91,6 +96,7 @@ const BAD_STRINGS: Record<Command, Record<string, string[]>> = {
   export: { format: ['tflite', 'ONNX'] },
   bench: {},
   report: {},
+  run: { preset: ['huge', 'TINY', 'quick,tiny'] },
 };
 
 const SWITCHES: Record<Command, string[]> = {
@@ -102,9 +108,10 @@ const SWITCHES: Record<Command, string[]> = {
   export: ['json', 'force', 'help'],
   bench: ['json', 'explain'],
   report: ['json', 'help'],
+  run: ['json', 'help', 'no-cache'],
 };
 
-const VALUE_OPTIONS: Record<Command, string[]> = Object.fromEntries(COMMANDS.map((c) => [c, [...Object.keys(BAD_NUMBERS[c]), ...Object.keys(BAD_STRINGS[c]), ...(c === 'eval' || c === 'bench' || c === 'report' ? [] : ['out'])]])) as Record<Command, string[]>;
+const VALUE_OPTIONS: Record<Command, string[]> = Object.fromEntries(COMMANDS.map((c) => [c, [...Object.keys(BAD_NUMBERS[c]), ...Object.keys(BAD_STRINGS[c]), ...(c === 'eval' || c === 'bench' || c === 'report' ? [] : c === 'run' ? ['out', 'resume'] : ['out'])]])) as Record<Command, string[]>;
 
 /** Returns generate(index, rng): the argument list of case `index` and what it broke. */
 export function caseGenerator(P: FuzzInputs) {
@@ -123,6 +130,8 @@ export function caseGenerator(P: FuzzInputs) {
       case 'bench': c.positionals.push(P.pqm); opts(['seconds', '0.01'], ['batch', '2']); c.out = undefined; break;
       // A refused report writes nothing, not even in its DIR: no --out to allow writes under.
       case 'report': c.positionals.push(P.results); opts(['json', null]); c.out = undefined; break;
+      // The tiny preset: a mutation that slips through runs a study, and the case timer reports it.
+      case 'run': c.positionals.push(P.studyConfig); opts(['preset', 'tiny'], ['no-cache', null], ['out', out]); break;
     }
     return c;
   }
@@ -146,6 +155,14 @@ export function caseGenerator(P: FuzzInputs) {
     const model = r.pick(P.damagedPqm);
     c.positionals = [model];
     return `damaged ${model.slice(P.in.length + 1)}`;
+  }
+
+  /** A study config that is not YAML, not a mapping, has an unknown field or a value out of range. */
+  function badConfig(c: Case, r: Rng): string | null {
+    if (c.command !== 'run') return null;
+    const config = r.pick(P.badConfigs);
+    c.positionals = [config];
+    return `CONFIG ${config.slice(P.in.length + 1)}`;
   }
 
   /** Each mutation breaks a case in one way and says how; null when it does not apply to the command. */
@@ -212,9 +229,9 @@ export function caseGenerator(P: FuzzInputs) {
       c.positionals.push(extra);
       return `extra argument '${extra}'`;
     },
-    // no MODEL
+    // no MODEL (run's CONFIG is optional: without it, the defaults run)
     (c) => {
-      if (c.positionals.length === 0) return null;
+      if (c.positionals.length === 0 || c.command === 'run') return null;
       c.positionals = [];
       return 'no MODEL';
     },
@@ -260,6 +277,18 @@ export function caseGenerator(P: FuzzInputs) {
       c.out = undefined;
       return `--out ${out} (an input or an earlier stage)`;
     },
+    badConfig,
+    // run --resume: a folder with no study, a study of another config, or with --out too
+    (c, r) => {
+      if (c.command !== 'run') return null;
+      const [dir, keepOut] = r.pick([[P.in, false], [P.otherStudy, false], [P.results, false], [P.otherStudy, true]] as const);
+      if (!keepOut) {
+        c.options = c.options.filter(([k]) => k !== 'out');
+        c.out = undefined;
+      }
+      c.options.push(['resume', dir]);
+      return `--resume ${dir.slice(P.in.length + 1) || dir}${keepOut ? ' with --out' : ''}`;
+    },
     // prune a quantized checkpoint
     (c) => {
       if (c.command !== 'prune') return null;
@@ -298,6 +327,8 @@ export function caseGenerator(P: FuzzInputs) {
   return function generate(index: number, r: Rng): { argv: string[]; c: Case } {
     const c = baseCase(COMMANDS[index % COMMANDS.length]!, index);
     const wanted = r.next() < 0.15 ? 2 : 1;
+    // Half of run's cases break its config file: the mutations of its own are few among the many.
+    if (c.command === 'run' && r.next() < 0.5) c.what.push(badConfig(c, r)!);
     while (c.what.length < wanted) {
       const what = r.pick(WEIGHTED)(c, r);
       if (what !== null) c.what.push(what);

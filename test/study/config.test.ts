@@ -74,6 +74,8 @@ test('every mistake names the field, the value and what is allowed', () => {
     assert.ok(e.message.startsWith('study.yaml: '), e.message);
     assert.ok(!e.message.includes('\n'), 'one line');
   }
+  // The whole document is wrong: the message names the file, not an empty field.
+  assert.match(mistake(['a']).message, /^study\.yaml: the file: \["a"\] is not allowed; expected a mapping/);
 });
 
 test('presets: each is valid, an unknown one lists the known ones', () => {
