@@ -3,11 +3,14 @@
  * activations). Parses, loads, and hands the work to the study library (quantizeCheckpoint).
  */
 import { resolve } from 'node:path';
-import { loadCheckpoint } from '../../nn/index.js';
+import { normalizationOf } from '../../io/index.js';
 import { checkBits, type ObserverKind, type RangeMethod } from '../../compress/index.js';
 import { quantizeCheckpoint, type QatOptions } from '../../study/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
-import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkDatasetOption, checkOutDir, finish, loadSplit } from '../common.js';
+import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkOutDir, finish } from '../common.js';
+import {
+  DATASET_OPTION, PREPROCESSING_OPTIONS, checkDatasetArg, checkModelArg, loadCommandData, loadModelArg, metaWithPreprocessing, parsePreprocessingOptions, resolvePreprocessing,
+} from '../model-input.js';
 import { ProgressBar } from '../progress.js';
 import { asUsageAsync } from './prune.js';
 
@@ -28,7 +31,9 @@ const OPTIONS: Record<string, OptionSpec> = {
   activations: { type: 'string', default: 'none', help: 'activation quantization: int8, uint8 or none' },
   'calibration-batches': { type: 'number', default: 100, integer: true, min: 1, help: 'PTQ: batches of training data for activation calibration' },
   observer: { type: 'string', default: 'minmax', help: 'PTQ activation observer: minmax, percentile or ema' },
-  dataset: { type: 'string', help: 'mnist or fashion-mnist (default: the one the model was trained on)' },
+  dataset: DATASET_OPTION,
+  // --range is the weight range method here, so the pixel range is --input-range.
+  ...Object.fromEntries(Object.entries(PREPROCESSING_OPTIONS).map(([k, v]) => [k === 'range' ? 'input-range' : k, v])),
   limit: { type: 'number', integer: true, min: 1, help: 'use only the first N samples of each split' },
   seed: { type: 'number', default: 0, integer: true, help: 'seed for shuffling' },
   out: { type: 'string', default: 'runs/quantize', help: 'output directory for model.pqck and quantize.json' },
@@ -37,7 +42,7 @@ const OPTIONS: Record<string, OptionSpec> = {
 };
 
 export const quantizeUsage = helpText(
-  'prunequant quantize MODEL.pqck --bits 4 [--granularity channel|tensor] [--ptq | --qat --epochs N --lr X] [--activations int8 --calibration-batches 100] [--out DIR] [--json]',
+  'prunequant quantize MODEL (.pqck|.onnx|model.json) --bits 4 [--granularity channel|tensor] [--ptq | --qat --epochs N --lr X] [--activations int8 --calibration-batches 100] [--out DIR] [--json]',
   OPTIONS,
 );
 
@@ -58,7 +63,7 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
   if (o['help']) return void process.stdout.write(`${quantizeUsage}\n`);
   applyThreads(o['threads']);
   const path = positionals[0];
-  if (path === undefined) throw new UsageError('quantize: missing MODEL (a .pqck checkpoint)');
+  checkModelArg('quantize', path);
   const bits = o['bits'] as number;
   try {
     checkBits(bits, 'quantize --bits');
@@ -75,14 +80,24 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
   const calibrationBatches = positiveInt('calibration-batches', o['calibration-batches']);
   const json = o['json'] === true;
   if (given.has('symmetric') && given.has('asymmetric')) throw new UsageError('quantize: choose one of --symmetric and --asymmetric');
-  checkDatasetOption('quantize', o['dataset']);
+  checkDatasetArg('quantize', o['dataset']);
+  const givenPreprocessing = parsePreprocessingOptions('quantize', o, 'input-range');
   const [checkpoint, reportPath] = checkOutDir('quantize', resolve(String(o['out'])), ['model.pqck', 'quantize.json'], { force: o['force'] === true, inputs: [path] }) as [string, string];
   const started = performance.now();
 
-  const { model, meta } = loadCheckpoint(path);
+  const loaded = loadModelArg('quantize', path!, { restoreQuantization: false });
+  const { model } = loaded;
   try {
-    const recipe = (meta['recipe'] ?? {}) as Recipe;
-    const dataset = (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist';
+    const meta0 = loaded.meta;
+    const recipe = (meta0['recipe'] ?? {}) as Recipe;
+    const data = loadCommandData('quantize', (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist', model.inputShape, {
+      limit: o['limit'] as number | undefined, cacheDir: (o['cache'] as string | undefined) ?? resolve(String(o['out']), 'dataset-cache'),
+    });
+    const dataset = data.dataset;
+    // The model's own preprocessing wins, as in eval: the model must see inputs scaled as in training.
+    const { preprocessing } = resolvePreprocessing('quantize', givenPreprocessing, loaded.preprocessing, dataset, model.inputShape[0]);
+    const normalization = normalizationOf(preprocessing);
+    const meta = metaWithPreprocessing({ ...meta0, recipe: { ...recipe, dataset } }, preprocessing);
     let qat: QatOptions | null = null;
     if (mode === 'qat') {
       const epochs = (o['epochs'] as number | undefined) ?? recipe.epochs ?? 1;
@@ -92,12 +107,9 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
       if (!(lr > 0 && Number.isFinite(lr))) throw new UsageError(`quantize: --lr must be a positive number, got ${lr}`);
       qat = { epochs, lr, batchSize, momentum: recipe.momentum ?? 0.9, lsq: o['lsq'] === true, freezeEpoch: (o['freeze-epoch'] as number | undefined) ?? Math.max(epochs - 1, 1) };
     }
-    const data = loadSplit(dataset, o['limit'] as number | undefined);
-    // The checkpoint's own normalisation wins, as in eval: the model must see inputs scaled as in training.
-    const normalization = (meta['normalization'] as { mean: number; std: number } | undefined) ?? data.normalization;
     const bar = new ProgressBar(!json && process.stderr.isTTY === true);
     const result = await asUsageAsync(() => quantizeCheckpoint({
-      model, meta, source: path, dataset, normalization, train: data.train, test: data.test,
+      model, meta, source: path!, dataset, normalization, train: data.train, test: data.test,
       bits, granularity, symmetric, range: method, percentile: o['percentile'] as number, activations: act, observer, calibrationBatches,
       seed: o['seed'] as number, qat, checkpoint, reportPath, started,
       log: (s) => { if (!json) process.stderr.write(`${s}\n`); },
