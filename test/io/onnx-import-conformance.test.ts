@@ -13,12 +13,12 @@ import { conformanceSkip, listConformanceCases, listLightModels, loadConformance
 const skip = process.env['CI'] === 'true' ? false : conformanceSkip();
 
 /** Runs the imported model on a conformance input (a rank-2/3 input padded to the model's NCHW input). */
-export function runImported(imported: ImportedModel, data: ArrayLike<number>, dims: readonly number[]): Float32Array {
+function runImported(imported: ImportedModel, data: ArrayLike<number>, dims: readonly number[]): Float32Array {
   const [c, h, w] = imported.model.inputShape;
   return scope(() => noGrad(() => withFinalActivation(imported, imported.model.forward(Tensor.from(data, [dims[0]!, c, h, w]))).toArray()));
 }
 
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: ${actual.length} values, expected ${expected.length}`);
   let worst = 0, at = -1;
   for (let i = 0; i < actual.length; i++) {

@@ -4,7 +4,7 @@
  * next emitter needs ('same' padding and Flatten depend on it). Shapes here leave out the batch.
  */
 import {
-  Activation, BatchNorm2d, Concat, Conv2d, Linear, Pool2d, type Layer, type Param,
+  Activation, Arithmetic, BatchNorm2d, Concat, Conv2d, Linear, Lrn, Pad, Pool2d, PRelu, Reshape, Softmax, Transpose, type Layer, type Param,
 } from '../../nn/index.js';
 import { pair, windowGeometry, type Padding, type Tensor } from '../../tensor/index.js';
 import { attr, type AttributeInput } from './builder.js';
@@ -26,6 +26,8 @@ export interface EmitContext {
   buffer(key: string, t: Tensor): string;
   /** A float scalar initializer, shared between nodes. */
   scalar(value: number): string;
+  /** An int64 vector initializer (shapes, pads) named '<node>.<key>'. */
+  ints(key: string, values: readonly number[]): string;
   /** Adds a node. The emitter's last node must pass `last`, so its output carries the model node's value name. */
   node(opType: string, inputs: string[], attrs?: Record<string, AttributeInput>, last?: 'last'): string;
 }
@@ -119,6 +121,18 @@ function activation(layer: Layer, inputs: ValueRef[], cx: EmitContext): number[]
     case 'Tanh': cx.node('Tanh', [x], {}, 'last'); break;
     // ONNX HardSwish (opset 14) is x * clip(x / 6 + 1/2, 0, 1), our x * relu6(x + 3) / 6.
     case 'HardSwish': cx.node('HardSwish', [x], {}, 'last'); break;
+    case 'ELU': cx.node('Elu', [x], { alpha: attr.float(layer.extra.alpha ?? 1) }, 'last'); break;
+    case 'SELU': {
+      const a: Record<string, AttributeInput> = {};
+      if (layer.extra.alpha !== undefined) a['alpha'] = attr.float(layer.extra.alpha);
+      if (layer.extra.gamma !== undefined) a['gamma'] = attr.float(layer.extra.gamma);
+      cx.node('Selu', [x], a, 'last');
+      break;
+    }
+    case 'Softplus': cx.node('Softplus', [x], {}, 'last'); break;
+    case 'HardSigmoid': cx.node('HardSigmoid', [x], { alpha: attr.float(layer.extra.alpha ?? 0.2), beta: attr.float(layer.extra.beta ?? 0.5) }, 'last'); break;
+    // An absent bound is an omitted optional input ('').
+    case 'Clip': cx.node('Clip', [x, layer.extra.min === undefined ? '' : cx.scalar(layer.extra.min), layer.extra.max === undefined ? '' : cx.scalar(layer.extra.max)], {}, 'last'); break;
     default: fail(cx, `activation kind '${String(layer.kind)}' has no ONNX mapping`);
   }
   return inputs[0]!.shape;
@@ -198,12 +212,108 @@ function concat(layer: Layer, inputs: ValueRef[], cx: EmitContext): number[] {
   return shape;
 }
 
+/** Broadcast of per-sample shapes the way ONNX broadcasts [n, …] tensors; `full` dims include the batch. */
+function broadcastSample(cx: EmitContext, a: number[], fullB: readonly number[]): number[] {
+  const fa = [1, ...a];
+  const rank = Math.max(fa.length, fullB.length);
+  const pa = [...Array(rank - fa.length).fill(1), ...fa], pb = [...Array(rank - fullB.length).fill(1), ...fullB];
+  return pa.map((d, i) => {
+    if (d !== pb[i] && d !== 1 && pb[i] !== 1) fail(cx, `shapes [${a}] and [${fullB}] do not broadcast`);
+    return Math.max(d, pb[i]!);
+  }).slice(rank - fa.length + 1);
+}
+
+function arithmetic(layer: Layer, inputs: ValueRef[], cx: EmitContext): number[] {
+  if (!(layer instanceof Arithmetic)) return fail(cx, 'config says Arithmetic but the layer is not an Arithmetic');
+  if (layer.constant === null) {
+    expectArity(cx, inputs, 2);
+    cx.node(layer.op, [inputs[0]!.name, inputs[1]!.name], {}, 'last');
+    return broadcastSample(cx, inputs[0]!.shape, [1, ...inputs[1]!.shape]);
+  }
+  expectArity(cx, inputs, 1);
+  const c = cx.buffer('constant', layer.constant);
+  const x = inputs[0]!.name;
+  cx.node(layer.op, layer.constantFirst ? [c, x] : [x, c], {}, 'last');
+  return broadcastSample(cx, inputs[0]!.shape, layer.constant.shape);
+}
+
+function prelu(layer: Layer, inputs: ValueRef[], cx: EmitContext): number[] {
+  if (!(layer instanceof PRelu)) return fail(cx, 'config says PRelu but the layer is not a PRelu');
+  expectArity(cx, inputs, 1);
+  cx.node('PRelu', [inputs[0]!.name, cx.param('slope', layer.slope)], {}, 'last');
+  return inputs[0]!.shape;
+}
+
+function reshape(layer: Layer, inputs: ValueRef[], cx: EmitContext): number[] {
+  if (!(layer instanceof Reshape)) return fail(cx, 'config says Reshape but the layer is not a Reshape');
+  expectArity(cx, inputs, 1);
+  const size = (d: number[]) => d.reduce((a, b) => a * b, 1);
+  if (size(layer.shape) !== size(inputs[0]!.shape)) fail(cx, `Reshape to [${layer.shape}] does not fit ${show(inputs[0]!)}`);
+  // 0 copies the batch size, whatever it is at run time.
+  cx.node('Reshape', [inputs[0]!.name, cx.ints('shape', [0, ...layer.shape])], {}, 'last');
+  return [...layer.shape];
+}
+
+function transpose(layer: Layer, inputs: ValueRef[], cx: EmitContext): number[] {
+  if (!(layer instanceof Transpose)) return fail(cx, 'config says Transpose but the layer is not a Transpose');
+  expectArity(cx, inputs, 1);
+  const full = [1, ...inputs[0]!.shape];
+  if (layer.perm.length !== full.length) fail(cx, `perm [${layer.perm}] does not fit ${show(inputs[0]!)}`);
+  cx.node('Transpose', [inputs[0]!.name], { perm: layer.perm }, 'last');
+  return layer.perm.slice(1).map((p) => full[p]!);
+}
+
+function padLayer(layer: Layer, inputs: ValueRef[], cx: EmitContext): number[] {
+  if (!(layer instanceof Pad)) return fail(cx, 'config says Pad but the layer is not a Pad');
+  expectArity(cx, inputs, 1);
+  const full = [1, ...inputs[0]!.shape];
+  const r = full.length;
+  if (layer.pads.length !== 2 * r) fail(cx, `pads [${layer.pads}] do not fit ${show(inputs[0]!)}`);
+  cx.node('Pad', [inputs[0]!.name, cx.ints('pads', layer.pads), cx.scalar(layer.value)], { mode: 'constant' }, 'last');
+  return full.map((d, i) => d + layer.pads[i]! + layer.pads[r + i]!).slice(1);
+}
+
+function softmax(layer: Layer, inputs: ValueRef[], cx: EmitContext): number[] {
+  if (!(layer instanceof Softmax)) return fail(cx, 'config says Softmax but the layer is not a Softmax');
+  expectArity(cx, inputs, 1);
+  const x = inputs[0]!;
+  const rank = x.shape.length + 1;
+  const axis = layer.axis < 0 ? layer.axis + rank : layer.axis;
+  const op = layer.log ? 'LogSoftmax' : 'Softmax';
+  if (!layer.coerce2d || axis === rank - 1) {
+    cx.node(op, [x.name], { axis }, 'last');
+  } else {
+    // Opset-13 Softmax is per axis; the older rule normalises [∏ before axis, ∏ from axis] rows.
+    if (axis < 1) fail(cx, 'Softmax over the batch axis cannot be exported');
+    const flat = cx.node('Flatten', [x.name], { axis });
+    const sm = cx.node(op, [flat], { axis: 1 });
+    cx.node('Reshape', [sm, cx.ints('shape', [-1, ...x.shape])], {}, 'last');
+  }
+  return x.shape;
+}
+
+function lrn(layer: Layer, inputs: ValueRef[], cx: EmitContext): number[] {
+  if (!(layer instanceof Lrn)) return fail(cx, 'config says LRN but the layer is not an Lrn');
+  image(cx, inputs, 'LRN');
+  const c = layer.cfg;
+  cx.node('LRN', [inputs[0]!.name], { size: c.size, alpha: attr.float(c.alpha ?? 1e-4), beta: attr.float(c.beta ?? 0.75), bias: attr.float(c.bias ?? 1) }, 'last');
+  return inputs[0]!.shape;
+}
+
 /** Keyed by LayerConfig.type, as layerFromConfig is. */
 export const EMITTERS: Readonly<Record<string, Emitter>> = {
   Conv2d: conv,
   Linear: gemm,
   BatchNorm2d: batchNorm,
   ReLU: activation, ReLU6: activation, LeakyReLU: activation, Sigmoid: activation, Tanh: activation, HardSwish: activation,
+  ELU: activation, SELU: activation, Softplus: activation, HardSigmoid: activation, Clip: activation,
+  PRelu: prelu,
+  Arithmetic: arithmetic,
+  Reshape: reshape,
+  Transpose: transpose,
+  Pad: padLayer,
+  Softmax: softmax,
+  LRN: lrn,
   MaxPool2d: pool,
   AvgPool2d: pool,
   GlobalAvgPool: globalAvgPool,

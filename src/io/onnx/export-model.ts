@@ -35,11 +35,30 @@ export function exportedParamData(p: Param, where: string): Float32Array {
   return data;
 }
 
+export interface OnnxExportOptions {
+  /**
+   * An imported model's `meta` (ImportedModel.meta): its final Softmax is written back after the
+   * logits (the output is then 'probabilities'), and its producer, doc string, metadata and other
+   * ModelProto fields travel into the file.
+   */
+  meta?: Record<string, unknown>;
+}
+
+/** The part of ImportedModel.meta['onnx'] the exporter reads (written by the ONNX importer). */
+interface ImportMetaView {
+  producerName?: string;
+  producerVersion?: string;
+  extraFields?: string[];
+  finalActivation?: { op: 'Softmax' | 'LogSoftmax'; axis: number; coerce2d: boolean };
+}
+
 /**
  * @example const onnx = exportOnnxModel(createModel('lenet5')); encodeOnnxModel(onnx);
  * @throws OnnxExportError naming the node, for an unknown layer type, an output hook, or shapes that do not fit.
  */
-export function exportOnnxModel(model: Model): OnnxModel {
+export function exportOnnxModel(model: Model, opts: OnnxExportOptions = {}): OnnxModel {
+  const imported = opts.meta?.['onnx'] as ImportMetaView | undefined;
+  const final = imported?.finalActivation;
   const hooked = model.nodes.find((n) => n.outputHook !== undefined);
   if (hooked !== undefined) {
     throw new OnnxExportError(hooked.name, 'has an output hook (activation fake quantization or an observer), which an fp32 ONNX graph cannot reproduce; '
@@ -64,7 +83,7 @@ export function exportOnnxModel(model: Model): OnnxModel {
     if (emit === undefined) {
       throw new OnnxExportError(mn.name, `layer type '${type}' has no ONNX mapping; exportable types: ${Object.keys(EMITTERS).join(', ')}`);
     }
-    const outName = index === model.nodes.length - 1 ? ONNX_EXPORT_OUTPUT : claim(mn.name);
+    const outName = index === model.nodes.length - 1 && final === undefined ? ONNX_EXPORT_OUTPUT : claim(mn.name);
     const exportedParams = new Set<Param>();
     let lastCount = 0;
     const constant = (key: string, dims: readonly number[], data: Float32Array): string => {
@@ -79,6 +98,11 @@ export function exportOnnxModel(model: Model): OnnxModel {
         return constant(key, p.shape, exportedParamData(p, mn.name));
       },
       buffer: (key, t: Tensor) => constant(key, t.shape, t.toArray()),
+      ints(key, values) {
+        const name = claim(`${mn.name}.${key}`);
+        initializers.push(makeTensor(name, [values.length], BigInt64Array.from(values, (v) => BigInt(v))));
+        return name;
+      },
       scalar(value) {
         let name = scalars.get(value);
         if (name === undefined) {
@@ -108,14 +132,35 @@ export function exportOnnxModel(model: Model): OnnxModel {
   });
 
   const [c, h, w] = model.inputShape;
+  let outputName = ONNX_EXPORT_OUTPUT;
+  if (final !== undefined) {
+    // The imported graph's own final Softmax, as it computed it (opset 17 Softmax is per axis).
+    const rank = result!.shape.length + 1;
+    outputName = 'probabilities';
+    if (final.coerce2d && final.axis !== rank - 1) {
+      const flat = claim('final/flatten');
+      nodes.push(makeNode('Flatten', [result!.name], [flat], { axis: final.axis }, { name: flat }));
+      const sm = claim('final/softmax');
+      nodes.push(makeNode(final.op, [flat], [sm], { axis: 1 }, { name: sm }));
+      const shape = claim('final.shape');
+      initializers.push(makeTensor(shape, [rank], BigInt64Array.from([-1, ...result!.shape], (v) => BigInt(v))));
+      nodes.push(makeNode('Reshape', [sm, shape], [outputName], {}, { name: 'final' }));
+    } else {
+      nodes.push(makeNode(final.op, [result!.name], [outputName], { axis: final.axis }, { name: 'final' }));
+    }
+  }
   const graph = makeGraph({
     name: model.name,
     nodes,
     inputs: [makeValueInfo(ONNX_EXPORT_INPUT, ['N', c, h, w])],
-    outputs: [makeValueInfo(ONNX_EXPORT_OUTPUT, ['N', ...result!.shape])],
+    outputs: [makeValueInfo(outputName, ['N', ...result!.shape])],
     initializers,
   });
-  return makeModel(graph, { opset: ONNX_EXPORT_OPSET });
+  const onnx = makeModel(graph, { opset: ONNX_EXPORT_OPSET });
+  if (imported?.producerName) onnx.producerName = imported.producerName;
+  if (imported?.producerVersion !== undefined) onnx.producerVersion = imported.producerVersion;
+  if (imported?.extraFields?.length) onnx.extraFields = imported.extraFields.map((b) => new Uint8Array(Buffer.from(b, 'base64')));
+  return onnx;
 }
 
 /**
@@ -123,8 +168,8 @@ export function exportOnnxModel(model: Model): OnnxModel {
  * Pruned weights are written as exact zeros; a quantized model is written as its dequantized float32 weights.
  * @example const { sizeBytes } = saveOnnxModel('lenet5.onnx', model);
  */
-export function saveOnnxModel(path: string, model: Model): { path: string; sizeBytes: number } {
-  const bytes = encodeOnnxModel(exportOnnxModel(model));
+export function saveOnnxModel(path: string, model: Model, opts: OnnxExportOptions = {}): { path: string; sizeBytes: number } {
+  const bytes = encodeOnnxModel(exportOnnxModel(model, opts));
   writeFileAtomic(path, bytes);
   return { path, sizeBytes: bytes.length };
 }

@@ -17,6 +17,7 @@ export {
 } from './builder.js';
 export { OnnxGraphBuilder, onnxGraphBuilder } from './onnx-graph-builder.js';
 export { ProtoReader, ProtoWriter, int64Halves } from './protobuf.js';
+export type { OnnxExportOptions } from './export-model.js';
 export { exportOnnxModel, saveOnnxModel, exportedParamData, ONNX_EXPORT_OPSET, ONNX_EXPORT_INPUT, ONNX_EXPORT_OUTPUT } from './export-model.js';
 export { OnnxExportError } from './export-error.js';
 export * from './import/index.js';

@@ -166,6 +166,14 @@ export function writeTensor(w: ProtoWriter, tensor: OnnxTensor): void {
   for (const d of tensor.dims) w.int64(F_DIMS, d);
   w.int64(F_DATA_TYPE, ONNX_DATA_TYPE_CODES[tensor.dataType]);
   if (tensor.name !== '') w.string(F_NAME, tensor.name);
+  const ext = tensor.external;
+  if (ext !== undefined) {
+    for (const [k, v] of [['location', ext.location], ['offset', String(ext.offset)], ['length', String(ext.length)]]) {
+      w.message(F_EXTERNAL_DATA, (e) => { e.string(1, k!); e.string(2, v!); });
+    }
+    w.int64(F_DATA_LOCATION, DATA_LOCATION_EXTERNAL);
+    return;
+  }
   const d = tensor.data;
   w.bytes(F_RAW_DATA, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
 }

@@ -9,6 +9,9 @@ export interface OnnxTensor {
   dims: number[];
   dataType: OnnxDataType;
   data: OnnxTensorData;
+  /** When set, encoding writes a reference to this file range instead of the data (the caller
+   * writes the data file); decoding reads external data through a resolver and leaves it unset. */
+  external?: { location: string; offset: number; length: number };
 }
 
 /** A dimension: a size, a symbolic name such as 'N', or null when the file gives neither. */
