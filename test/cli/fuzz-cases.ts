@@ -75,8 +75,10 @@ const BAD_NUMBERS: Record<Command, Record<string, string[]>> = {
   prune: {
     sparsity: ['1', '-0.1', '2', '1e9'], 'min-size': ['-1', '0.5'], 'finetune-epochs': ['-1', '0.5'], lr: ['0', '-1'], 'batch-size': ['0', '1.5'],
     seed: ['0.5'], tolerance: ['-1'], 'prune-every': ['0', '-3', '0.5'], limit: ['0', '-1'], threads: ['0', '1e9'],
+    val: ['-1', '0.5', '5'], // any --val without --adaptive is refused
   },
-  sensitivity: { target: ['1', '-0.5', '7'], 'min-size': ['-1'], limit: ['0', '-1'], threads: ['0'] },
+  // --val 100000: more validation images than the 16 training images the case loads.
+  sensitivity: { target: ['1', '-0.5', '7'], 'min-size': ['-1'], limit: ['0', '-1'], threads: ['0'], val: ['-1', '1.5', '100000'] },
   quantize: {
     bits: ['0', '1', '17', '1e9', '2.5', '-4'], percentile: ['0', '-1', '101'], 'calibration-batches': ['0', '-1', '1.5'], limit: ['0'], seed: ['0.5'],
     epochs: ['0', '-1'], lr: ['0'], 'batch-size': ['0'], 'freeze-epoch': ['-1', '0.5'], threads: ['0', '1e9'],
