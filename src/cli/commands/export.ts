@@ -1,27 +1,43 @@
 /**
- * `prunequant export`: writes a checkpoint as an fp32 ONNX model (opset 17), atomically.
- * Pruned weights are exact zeros in the file. A checkpoint quantized by `prunequant quantize`
- * already holds its dequantized float weights, which are what gets exported; quantized
- * activations cannot be expressed in an fp32 graph, so such a checkpoint is refused.
+ * `prunequant export`: writes a checkpoint as an fp32 ONNX model (opset 17), an int8 QDQ ONNX
+ * model, a TF.js Layers model (DIR/model.json plus shards) or a .pqm, atomically. Pruned
+ * weights are exact zeros in the file. A checkpoint quantized by `prunequant quantize` already
+ * holds its dequantized float weights, which are what the fp32 formats get; quantized
+ * activations cannot be expressed in an fp32 graph, so such a checkpoint is refused there and
+ * belongs in `onnx-int8`, which needs a quantized checkpoint.
  */
-import { resolve } from 'node:path';
-import { readQuantizationMeta } from '../../compress/index.js';
-import { saveOnnxModel, savePqm } from '../../io/index.js';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadQuantizedCheckpoint, readQuantizationMeta } from '../../compress/index.js';
+import { preprocessingFromMeta, saveOnnxInt8Model, saveOnnxModel, savePqm, saveTfjsModel, type TfjsQuantization } from '../../io/index.js';
 import { loadCheckpoint } from '../../nn/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, FORCE_OPTION, checkOutputs, finish } from '../common.js';
 
-const FORMATS = ['onnx', 'pqm'] as const;
+const FORMATS = ['onnx', 'onnx-int8', 'tfjs', 'pqm'] as const;
+const TFJS_QUANTIZE = ['uint8', 'uint16', 'float16'] as const;
 
 const OPTIONS: Record<string, OptionSpec> = {
   format: { type: 'string', default: 'onnx', help: `output format: ${FORMATS.join(', ')}` },
-  out: { type: 'string', help: 'output file (required), e.g. model.onnx' },
+  out: { type: 'string', help: 'output file (required), e.g. model.onnx; for tfjs a directory (or DIR/model.json)' },
+  'tfjs-quantize': { type: 'string', help: `tfjs only: store weights as ${TFJS_QUANTIZE.join(', ')} (TF.js's own weight quantization)` },
   force: FORCE_OPTION,
   json: COMMON_OPTIONS['json']!,
   help: COMMON_OPTIONS['help']!,
 };
 
-export const exportUsage = helpText('prunequant export MODEL.pqck --format onnx|pqm --out FILE', OPTIONS);
+export const exportUsage = helpText('prunequant export MODEL.pqck --format onnx|onnx-int8|tfjs|pqm --out PATH', OPTIONS);
+
+/** The files a TF.js export writes or would replace: DIR/model.json and any shards of an earlier export. */
+function tfjsOutputs(dir: string): string[] {
+  let shards: string[] = [];
+  try {
+    shards = readdirSync(dir).filter((f) => /^group\d+-shard\d+of\d+\.bin$/.test(f)).map((f) => join(dir, f));
+  } catch {
+    // No directory yet: nothing to replace.
+  }
+  return [join(dir, 'model.json'), ...shards];
+}
 
 export async function exportCommand(argv: readonly string[]): Promise<void> {
   const { positionals, options: o } = parseArgs('export', argv, OPTIONS, { positionals: ['MODEL'] });
@@ -31,8 +47,30 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
   const format = o['format'] as string;
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`export: unknown --format '${format}'; known: ${FORMATS.join(', ')}`);
   const out = o['out'] as string | undefined;
-  if (out === undefined || out === '') throw new UsageError('export: --out FILE is required');
-  checkOutputs('export', [out], { force: o['force'] === true, inputs: [path] });
+  if (out === undefined || out === '') throw new UsageError('export: --out FILE is required (a directory for --format tfjs)');
+  const tfjsQuantize = o['tfjs-quantize'] as string | undefined;
+  if (tfjsQuantize !== undefined && format !== 'tfjs') throw new UsageError(`export: --tfjs-quantize applies to --format tfjs only, not ${format}`);
+  if (tfjsQuantize !== undefined && !(TFJS_QUANTIZE as readonly string[]).includes(tfjsQuantize)) {
+    throw new UsageError(`export: unknown --tfjs-quantize '${tfjsQuantize}'; known: ${TFJS_QUANTIZE.join(', ')}`);
+  }
+  const tfjsDir = out.toLowerCase().endsWith('.json') ? resolve(out, '..') : out;
+  checkOutputs('export', format === 'tfjs' ? tfjsOutputs(tfjsDir) : [out], { force: o['force'] === true, inputs: [path] });
+
+  if (format === 'onnx-int8') {
+    const { model, quantized } = loadQuantizedCheckpoint(path);
+    try {
+      if (quantized === null) throw new Error(`${path} is not quantized; onnx-int8 needs a checkpoint from prunequant quantize (or use --format onnx)`);
+      const { sizeBytes } = saveOnnxInt8Model(out, quantized);
+      const bits = [...new Set([...quantized.weights.values()].map((t) => t.bits))].join('/');
+      const result = {
+        command: 'export', model: path, format, path: resolve(out), bytes: sizeBytes, params: model.paramCount(),
+        weights: 'codes', weightBits: bits, activations: quantized.activations ? [...quantized.activations.values()][0]!.dtype : 'float',
+      };
+      return finish(o['json'] === true, result, `${path} -> ${out} (onnx-int8, ${sizeBytes} bytes, ${bits}-bit weight codes, ${result.activations} activations)`);
+    } finally {
+      model.dispose();
+    }
+  }
 
   const { model, meta } = loadCheckpoint(path);
   try {
@@ -43,7 +81,18 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
       return finish(o['json'] === true, result, `${path} -> ${out} (.pqm, ${sizeBytes} bytes${quant ? `, ${[...new Set([...quant.weights.values()].map((t) => t.bits))].join('/')}-bit codes` : ''})`);
     }
     if (quant?.activations) {
-      throw new Error(`${path} quantizes activations, which an fp32 ONNX graph cannot express; export the checkpoint from before activation quantization`);
+      throw new Error(`${path} quantizes activations, which an fp32 ${format === 'tfjs' ? 'TF.js model' : 'ONNX graph'} cannot express; use --format onnx-int8, or export the checkpoint from before activation quantization`);
+    }
+    if (format === 'tfjs') {
+      const preprocessing = preprocessingFromMeta(meta, model.inputShape[0], path);
+      const { path: json, files, sizeBytes } = saveTfjsModel(model, tfjsDir, {
+        ...(tfjsQuantize ? { quantize: tfjsQuantize as TfjsQuantization } : {}), preprocessing, finalSoftmax: meta['finalSoftmax'] === true,
+      });
+      const result = {
+        command: 'export', model: path, format, path: resolve(json), files: files.map((f) => resolve(f)), bytes: sizeBytes,
+        params: model.paramCount(), weights: tfjsQuantize ?? (quant ? 'dequantized' : 'float'),
+      };
+      return finish(o['json'] === true, result, `${path} -> ${json} (tfjs, ${files.length - 1} shard(s), ${sizeBytes} bytes${tfjsQuantize ? `, ${tfjsQuantize} weights` : ''})`);
     }
     const { sizeBytes } = saveOnnxModel(out, model);
     const result = {
