@@ -120,7 +120,7 @@ export async function pruneCheckpoint(job: PruneCheckpointJob): Promise<Record<s
   const result = {
     command: 'prune', model: job.source, dataset: job.dataset, checkpoint, ...report, scope, baseline, postPruneAccuracy: postPrune, accuracy: final.accuracy,
     dropPp: 100 * (baseline - final.accuracy), sparsity: masks.sparsity, prunedSparsity: prunePass?.sparsity ?? 0,
-    layers: masks.layers, fineTune: ft, pqmBytes: pqmBytes(model, { meta: { recipe, normalization }, source: checkpoint }).length, seconds: (performance.now() - started) / 1000,
+    layers: masks.layers, fineTune: ft, pqmBytes: pqmBytes(model, { meta: { recipe, normalization, ...(meta['preprocessing'] !== undefined ? { preprocessing: meta['preprocessing'] } : {}) }, source: checkpoint }).length, seconds: (performance.now() - started) / 1000,
   };
   writeFileAtomic(job.reportPath, JSON.stringify(result, null, 2));
   return result;

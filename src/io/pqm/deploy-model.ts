@@ -10,11 +10,12 @@ import {
 } from '../../nn/index.js';
 import { encodePqm, type ActivationQuant, type Chw, type DeployModel, type GraphNode, type Pads, type WeightTensor } from '../../runtime/index.js';
 import { pair, windowGeometry } from '../../tensor/index.js';
+import { checkPreprocessing, PREPROCESSING_META_KEY } from '../preprocessing.js';
 
 export interface DeployOptions {
   /** The checkpoint's meta: its normalization and, when quantized, the integer weights. */
   meta?: Record<string, unknown>;
-  /** Input standardization; defaults to meta.normalization, else mean 0 and std 1. */
+  /** Input standardization (NCHW, pixels in [0, 1]); defaults to meta.preprocessing, else meta.normalization, else mean 0 and std 1. */
   normalization?: { mean: number | readonly number[]; std: number | readonly number[] };
   /** Names the source in errors. */
   source?: string;
@@ -134,10 +135,13 @@ export function toDeployModel(model: Model, opts: DeployOptions = {}): DeployMod
     nodes.push(node);
   }
   const norm = opts.normalization ?? (opts.meta?.['normalization'] as DeployOptions['normalization']) ?? { mean: 0, std: 1 };
+  const recorded = opts.normalization === undefined ? opts.meta?.[PREPROCESSING_META_KEY] : undefined;
+  const stored = recorded === undefined ? null : checkPreprocessing(recorded, model.inputShape[0], where);
   const channels = model.inputShape[0];
   return {
     inputShape: [...model.inputShape],
-    preprocessing: { layout: 'nchw', range: '0-1', mean: perChannel(norm.mean, channels, 'normalization mean'), std: perChannel(norm.std, channels, 'normalization std') },
+    // A recorded preprocessing (layout and pixel range too) wins over the older normalization.
+    preprocessing: stored ?? { layout: 'nchw', range: '0-1', mean: perChannel(norm.mean, channels, 'normalization mean'), std: perChannel(norm.std, channels, 'normalization std') },
     inputQuant: actQuant(INPUT),
     nodes,
     meta: { producer: 'prunequant', model: model.name, ...datasetOf(opts.meta) },
