@@ -36,6 +36,32 @@ export interface WeightTensor {
   quant: WeightQuant | null;
 }
 
+const int8Verdicts = new WeakMap<WeightTensor, boolean>();
+
+/**
+ * Whether a weight's codes are what the int8 kernels take: zero point 0 and every code in
+ * [−128, 127]. The codes decide, not `qmax`: a `.pqm` keeps qmin and the bit width, so the
+ * narrow symmetric 8-bit range [−127, 127] reads back as qmax = qmin + 255 = 128 although no
+ * code is above 127 (checking qmax kept every 8-bit model read from a file off the integer
+ * kernels).
+ */
+export function hasInt8Codes(w: WeightTensor): boolean {
+  const q = w.quant;
+  if (q === null || w.codes === null || q.bits > 8 || !q.zeroPoints.every((z) => z === 0)) return false;
+  let fits = int8Verdicts.get(w);
+  if (fits === undefined) {
+    fits = true;
+    for (const c of w.codes) {
+      if (c < -128 || c > 127) {
+        fits = false;
+        break;
+      }
+    }
+    int8Verdicts.set(w, fits);
+  }
+  return fits;
+}
+
 /** How an activation is quantized at a node's output: real = (q − zeroPoint) · scale. */
 export interface ActivationQuant {
   dtype: 'uint8' | 'int8';

@@ -10,7 +10,7 @@ import { Tensor, noGrad, scope } from '../../src/tensor/index.js';
 import { pruneModel, postTrainingQuantize, quantizationMeta } from '../../src/compress/index.js';
 import { batchSource, loadDataset } from '../../src/data/index.js';
 import { toDeployModel } from '../../src/io/index.js';
-import { Session, type DeployModel } from '../../src/runtime/index.js';
+import { Session, encodePqm, type DeployModel } from '../../src/runtime/index.js';
 
 const NORM = { mean: 0.1307, std: 0.3081 };
 
@@ -29,7 +29,10 @@ describe('runtime int8 paths equal the quantized simulation within one step', ()
         const x = Float32Array.from(raw, (v) => Math.fround((v - NORM.mean) * (1 / NORM.std)));
         const expected = scope(() => noGrad(() => q.model.forward(Tensor.from(x, [n, 1, 28, 28]), { training: false }).toArray()));
         const step = deploy.nodes.at(-1)!.outputQuant!.scale;
-        const probe = await Session.create(deploy, { batch: n, timingRuns: 1, activations: 'u8' });
+        // Sessions open the file's bytes, as users do: what the reader gives back (such as the
+        // code range of the narrow symmetric int8 grid) must still reach the integer kernels.
+        const bytes = encodePqm(deploy);
+        const probe = await Session.create(bytes, { batch: n, timingRuns: 1, activations: 'u8' });
         const layers = probe.explain();
         probe.dispose();
         // One session per family: dense integer, sparse integer, and float kernels between conversions.
@@ -48,7 +51,7 @@ describe('runtime int8 paths equal the quantized simulation within one step', ()
           { kernels: {} as Record<string, string>, activations: 'f32' as const },
         ];
         for (const { kernels, activations } of sessions) {
-          const s = await Session.create(deploy, { batch: n, kernels, choose: 'first', activations });
+          const s = await Session.create(bytes, { batch: n, kernels, choose: 'first', activations });
           assert.equal(s.activations, activations);
           const got = s.runSync(raw, [n, 1, 28, 28]);
           for (const l of s.explain()) if (kernels[l.node]) assert.equal(l.chosen, kernels[l.node]);

@@ -7,7 +7,7 @@
  * - sparse linear: a batch transposed to features-major, so SIMD lanes run over samples.
  */
 import { call, parallel } from '../../kernels/index.js';
-import { denseWeight, weightDensity, type ConvNode, type LinearNode, type WeightTensor } from '../graph.js';
+import { denseWeight, hasInt8Codes, weightDensity, type ConvNode, type LinearNode, type WeightTensor } from '../graph.js';
 import { clampPass } from './pointwise-f32.js';
 import { buildCsr, directConvCsr, type Csr } from './csr.js';
 import { registerKernel, type Step, type StepContext } from './registry.js';
@@ -34,8 +34,7 @@ const SPMM_KERNEL = { f32: 'f32_spmm_32x1', qc8w: 'f32_qc8w_spmm_32x1' } as cons
 
 /** Int8-codable weights (symmetric, at most 8 bits) keep their codes; others are float. */
 function valuesOf(w: WeightTensor): SparseValues {
-  const q = w.quant;
-  return q !== null && q.bits <= 8 && q.qmin >= -128 && q.qmax <= 127 && q.zeroPoints.every((z) => z === 0) ? 'qc8w' : 'f32';
+  return hasInt8Codes(w) ? 'qc8w' : 'f32';
 }
 
 type SpmmShape = [rows: number, outRows: number, outCols: number, inRowStride: number];

@@ -4,7 +4,7 @@
  * offset is where layouts differ (a padded image, an im2col matrix, a transposed batch), so
  * one kernel serves them all; `offsetOf` maps a weight's index within its row to it.
  */
-import { weightValues, type Chw, type ConvNode, type WeightTensor } from '../graph.js';
+import { hasInt8Codes, weightValues, type Chw, type ConvNode, type WeightTensor } from '../graph.js';
 
 export interface Csr {
   rows: number;
@@ -22,7 +22,7 @@ export function buildCsr(w: WeightTensor, offsetOf: (row: number, inner: number)
   const rows = w.shape[0]!;
   const size = w.shape.reduce((a, b) => a * b, 1), inner = size / rows;
   const vals = weightValues(w);
-  const int8 = w.quant !== null && w.quant.bits <= 8 && w.quant.zeroPoints.every((z) => z === 0) && w.quant.qmin >= -128 && w.quant.qmax <= 127;
+  const int8 = hasInt8Codes(w);
   const rowPtr = new Int32Array(rows + 1);
   const keep: number[] = [];
   for (let k = 0; k < vals.length; k++) {

@@ -7,7 +7,7 @@
  * the simulation used (up to where float32 rounding breaks a tie: one step at most).
  */
 import { call, parallel } from '../../kernels/index.js';
-import type { ConvNode, LinearNode, PoolNode, WeightTensor } from '../graph.js';
+import { hasInt8Codes, type ConvNode, type LinearNode, type PoolNode, type WeightTensor } from '../graph.js';
 import { Scratch, type Value } from '../plan/values.js';
 import { buildCsr, directConvCsr, type Csr } from './csr.js';
 import { registerKernel, type Step, type StepContext } from './registry.js';
@@ -37,8 +37,7 @@ function epilogue(ctx: StepContext, weightScales: Float32Array, bias: Float32Arr
 
 /** Int8 codes with zero point 0 are what the integer kernels take; anything else stays float. */
 function int8Weights(node: ConvNode | LinearNode): boolean {
-  const q = node.weight.quant;
-  return q !== null && q.bits <= 8 && q.qmin >= -128 && q.qmax <= 127 && q.zeroPoints.every((z) => z === 0);
+  return hasInt8Codes(node.weight);
 }
 
 const u8In = (ctx: StepContext) => ctx.inputs[0]!.dtype === 'u8';
