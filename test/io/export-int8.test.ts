@@ -178,6 +178,25 @@ describe('onnx-int8 export', () => {
     }
   });
 
+  it("an imported model's final Softmax (meta) is written back after the dequantized logits", async () => {
+    const q = ptq(8, true);
+    try {
+      const onnx = exportOnnxInt8Model(q, { meta: { onnx: { finalActivation: { op: 'Softmax', axis: 1, coerce2d: false } } } });
+      const n = 20, x = testImages(n);
+      const logits = ours(q.model, x, n);
+      const { probabilities } = await runOrt(encodeOnnxModel(onnx), { input: { data: x, dims: [n, 1, 28, 28] } });
+      const step = q.activations!.get('fc11')!.scale;
+      for (let r = 0; r < n; r++) {
+        const row = logits.subarray(r * 10, r * 10 + 10), mx = Math.max(...row);
+        const ex = Array.from(row, (v) => Math.exp(v - mx)), sum = ex.reduce((a, b) => a + b, 0);
+        // A logit off by one step moves a probability by at most about p · step.
+        ex.forEach((e, k) => assert.ok(Math.abs(probabilities!.data[r * 10 + k]! - e / sum) <= step + 1e-6, `row ${r} class ${k}`));
+      }
+    } finally {
+      q.model.dispose();
+    }
+  });
+
   it('refuses codes wider than 8 bits and weights that disagree with their codes, naming the weight', () => {
     const q16 = ptq(12, false);
     try {

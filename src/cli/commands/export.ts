@@ -57,10 +57,10 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
   checkOutputs('export', format === 'tfjs' ? tfjsOutputs(tfjsDir) : [out], { force: o['force'] === true, inputs: [path] });
 
   if (format === 'onnx-int8') {
-    const { model, quantized } = loadQuantizedCheckpoint(path);
+    const { model, quantized, meta } = loadQuantizedCheckpoint(path);
     try {
       if (quantized === null) throw new Error(`${path} is not quantized; onnx-int8 needs a checkpoint from prunequant quantize (or use --format onnx)`);
-      const { sizeBytes } = saveOnnxInt8Model(out, quantized);
+      const { sizeBytes } = saveOnnxInt8Model(out, quantized, { meta });
       const bits = [...new Set([...quantized.weights.values()].map((t) => t.bits))].join('/');
       const result = {
         command: 'export', model: path, format, path: resolve(out), bytes: sizeBytes, params: model.paramCount(),

@@ -25,29 +25,31 @@ import { dequantize, type ActivationParams, type QuantizedModel, type QuantizedT
 import { makeNode, makeTensor } from './builder.js';
 import { encodeOnnxModel } from './encode-onnx-model.js';
 import { OnnxExportError } from './export-error.js';
-import { exportOnnxModel, ONNX_EXPORT_INPUT } from './export-model.js';
+import { exportOnnxModel, ONNX_EXPORT_INPUT, type OnnxExportOptions } from './export-model.js';
 import type { OnnxModel, OnnxNode, OnnxTensor } from './types.js';
 
 /** Ops that keep their input's quantization grid (max of codes, reshapes). */
 const KEEPS_GRID = new Set(['MaxPool', 'Flatten', 'Identity', 'Reshape']);
 
 /** The fp32 export of `model` with its output hooks (activation fake quantization) lifted for the duration. */
-function floatGraph(model: Model): OnnxModel {
+function floatGraph(model: Model, opts: OnnxExportOptions): OnnxModel {
   const hooks = model.nodes.map((n) => n.outputHook);
   try {
     for (const n of model.nodes) n.outputHook = undefined;
-    return exportOnnxModel(model);
+    return exportOnnxModel(model, opts);
   } finally {
     model.nodes.forEach((n, i) => { n.outputHook = hooks[i]; });
   }
 }
 
 /**
+ * `opts.meta` (an imported model's meta) is passed to the fp32 exporter: a final Softmax is
+ * written back after the dequantized logits, and the producer and other fields travel along.
  * @example const onnx = exportOnnxInt8Model(postTrainingQuantize(model, { weights: { bits: 8 }, activations: { source, batches: 20 } }));
  * @throws OnnxExportError naming the weight or node: codes wider than 8 bits, weights that disagree with their codes, or what the fp32 exporter refuses.
  */
-export function exportOnnxInt8Model(q: QuantizedModel): OnnxModel {
-  const onnx = floatGraph(q.model);
+export function exportOnnxInt8Model(q: QuantizedModel, opts: OnnxExportOptions = {}): OnnxModel {
+  const onnx = floatGraph(q.model, opts);
   const g = onnx.graph;
   const inits = new Map(g.initializers.map((t) => [t.name, t]));
   const taken = new Set<string>([...inits.keys(), ...g.nodes.flatMap((n) => [...n.inputs, ...n.outputs])]);
@@ -172,8 +174,8 @@ function checkCodes(path: string, t: QuantizedTensor, init: OnnxTensor): void {
  * Exports in the QDQ layout and writes atomically; returns the path and size in bytes.
  * @example saveOnnxInt8Model('lenet5-int8.onnx', loadQuantizedCheckpoint('lenet5-int8.pqck').quantized!);
  */
-export function saveOnnxInt8Model(path: string, q: QuantizedModel): { path: string; sizeBytes: number } {
-  const bytes = encodeOnnxModel(exportOnnxInt8Model(q));
+export function saveOnnxInt8Model(path: string, q: QuantizedModel, opts: OnnxExportOptions = {}): { path: string; sizeBytes: number } {
+  const bytes = encodeOnnxModel(exportOnnxInt8Model(q, opts));
   writeFileAtomic(path, bytes);
   return { path, sizeBytes: bytes.length };
 }
