@@ -8,9 +8,9 @@
  */
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadQuantizedCheckpoint, readQuantizationMeta } from '../../compress/index.js';
-import { preprocessingFromMeta, saveOnnxInt8Model, saveOnnxModel, savePqm, saveTfjsModel, type TfjsQuantization } from '../../io/index.js';
-import { loadCheckpoint } from '../../nn/index.js';
+import { readQuantizationMeta } from '../../compress/index.js';
+import { saveOnnxInt8Model, saveOnnxModel, savePqm, saveTfjsModel, type TfjsQuantization } from '../../io/index.js';
+import { checkModelArg, loadModelArg, metaWithPreprocessing } from '../model-input.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, FORCE_OPTION, checkOutputs, finish } from '../common.js';
 
@@ -43,7 +43,7 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
   const { positionals, options: o } = parseArgs('export', argv, OPTIONS, { positionals: ['MODEL'] });
   if (o['help']) return void process.stdout.write(`${exportUsage}\n`);
   const path = positionals[0];
-  if (path === undefined) throw new UsageError('export: missing MODEL (a .pqck checkpoint)');
+  checkModelArg('export', path);
   const format = o['format'] as string;
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`export: unknown --format '${format}'; known: ${FORMATS.join(', ')}`);
   const out = o['out'] as string | undefined;
@@ -55,9 +55,10 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
   }
   const tfjsDir = out.toLowerCase().endsWith('.json') ? resolve(out, '..') : out;
   checkOutputs('export', format === 'tfjs' ? tfjsOutputs(tfjsDir) : [out], { force: o['force'] === true, inputs: [path] });
+  const file = path!;
 
   if (format === 'onnx-int8') {
-    const { model, quantized, meta } = loadQuantizedCheckpoint(path);
+    const { model, quantized, meta } = loadModelArg('export', file);
     try {
       if (quantized === null) throw new Error(`${path} is not quantized; onnx-int8 needs a checkpoint from prunequant quantize (or use --format onnx)`);
       const { sizeBytes } = saveOnnxInt8Model(out, quantized, { meta });
@@ -72,9 +73,12 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
     }
   }
 
-  const { model, meta } = loadCheckpoint(path);
+  // Any format; the meta carries the recorded preprocessing into the file written.
+  const loaded = loadModelArg('export', file, { restoreQuantization: false });
+  const { model } = loaded;
+  const meta = loaded.preprocessing ? metaWithPreprocessing(loaded.meta, loaded.preprocessing) : loaded.meta;
   try {
-    const quant = readQuantizationMeta(meta, path);
+    const quant = readQuantizationMeta(meta, file);
     if (format === 'pqm') {
       const { sizeBytes } = savePqm(out, model, { meta, source: path });
       const result = { command: 'export', model: path, format, path: resolve(out), bytes: sizeBytes, params: model.paramCount(), weights: quant ? 'codes' : 'float' };
@@ -84,7 +88,7 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
       throw new Error(`${path} quantizes activations, which an fp32 ${format === 'tfjs' ? 'TF.js model' : 'ONNX graph'} cannot express; use --format onnx-int8, or export the checkpoint from before activation quantization`);
     }
     if (format === 'tfjs') {
-      const preprocessing = preprocessingFromMeta(meta, model.inputShape[0], path);
+      const preprocessing = loaded.preprocessing;
       const { path: json, files, sizeBytes } = saveTfjsModel(model, tfjsDir, {
         ...(tfjsQuantize ? { quantize: tfjsQuantize as TfjsQuantization } : {}), preprocessing, finalSoftmax: meta['finalSoftmax'] === true,
       });
