@@ -37,7 +37,7 @@ after(() => {
 /** Inputs every case may read; the damaged copies are filled in before(). */
 const P: FuzzInputs = {
   in: IN, outs: OUTS,
-  model: join(IN, 'model.pqck'), pqm: join(IN, 'model.pqm'), onnx: join(IN, 'model.onnx'), quantized: join(IN, 'quantized', 'model.pqck'),
+  model: join(IN, 'model.pqck'), pqm: join(IN, 'model.pqm'), onnx: join(IN, 'model.onnx'), misnamed: join(IN, 'checkpoint.onnx'), quantized: join(IN, 'quantized', 'model.pqck'),
   run: join(IN, 'run'), junk: join(IN, 'junk.pqck'), dir: join(IN, 'dir.pqck'), dirPqm: join(IN, 'dir.pqm'),
   damagedPqck: [], damagedPqm: [],
   results: join(IN, 'study'), damagedResults: [],
@@ -59,6 +59,7 @@ before(async () => {
   copyFileSync(join(P.run, 'model.pqck'), P.model);
   await ok(['export', P.model, '--format', 'pqm', '--out', P.pqm]);
   await ok(['export', P.model, '--out', P.onnx]);
+  copyFileSync(P.model, P.misnamed);
   await ok(['quantize', P.model, '--bits', '4', '--limit', '16', '--out', join(IN, 'quantized')]);
   writeFileSync(P.junk, 'this is not a checkpoint\n');
   writeFileSync(join(IN, 'empty.pqm'), new Uint8Array(0));

@@ -28,6 +28,8 @@ export interface FuzzInputs {
   model: string;
   pqm: string;
   onnx: string;
+  /** A checkpoint under a .onnx name: its contents disagree with its extension. */
+  misnamed: string;
   /** A quantized checkpoint, in a folder of its own (an earlier stage). */
   quantized: string;
   /** A train --out folder, for --resume. */
@@ -46,8 +48,8 @@ export interface FuzzInputs {
   otherStudy: string;
 }
 
-export type Command = 'train' | 'eval' | 'prune' | 'sensitivity' | 'quantize' | 'export' | 'bench' | 'report' | 'run';
-export const COMMANDS: Command[] = ['train', 'eval', 'prune', 'sensitivity', 'quantize', 'export', 'bench', 'report', 'run'];
+export type Command = 'train' | 'eval' | 'prune' | 'sensitivity' | 'quantize' | 'export' | 'bench' | 'report' | 'run' | 'inspect';
+export const COMMANDS: Command[] = ['train', 'eval', 'prune', 'sensitivity', 'quantize', 'export', 'bench', 'report', 'run', 'inspect'];
 
 export interface Case {
   command: Command;
@@ -87,18 +89,26 @@ const BAD_NUMBERS: Record<Command, Record<string, string[]>> = {
   bench: { batch: ['0', '-1', '1.5'], seconds: ['0', '-1'], threads: ['0', '1e9'] },
   report: {},
   run: { workers: ['0', '-1', '65', '1.5', HUGE_INT], threads: ['0', '1e9'] },
+  inspect: {},
 };
+
+/** The preprocessing options of the commands that take a model and data. */
+const BAD_PREPROCESSING: Record<string, string[]> = { layout: ['NCHW', 'chw'], range: ['0-2', '255'], mean: ['a', '1,,2', '1e400'], std: ['0', '-1', '0.5,abc'] };
 
 const BAD_STRINGS: Record<Command, Record<string, string[]>> = {
   train: { model: ['nope', 'LeNet5'], dataset: ['cifar10', 'MNIST'], optimizer: ['rmsprop'], schedule: ['linear'] },
-  eval: { dataset: ['nope'] },
-  prune: { scope: ['both'], dataset: ['nope'] },
-  sensitivity: { levels: [',', 'abc', '100', '-1', '50,abc', '1e400'], dataset: ['nope'] },
-  quantize: { granularity: ['row'], range: ['max'], activations: ['int4'], observer: ['avg'], dataset: ['x'] },
+  eval: { dataset: ['nope'], ...BAD_PREPROCESSING },
+  prune: { scope: ['both'], dataset: ['nope'], ...BAD_PREPROCESSING },
+  sensitivity: { levels: [',', 'abc', '100', '-1', '50,abc', '1e400'], dataset: ['nope'], ...BAD_PREPROCESSING },
+  quantize: {
+    granularity: ['row'], range: ['max', '0-1'], activations: ['int4'], observer: ['avg'], dataset: ['x'],
+    layout: BAD_PREPROCESSING['layout']!, 'input-range': BAD_PREPROCESSING['range']!, mean: BAD_PREPROCESSING['mean']!, std: BAD_PREPROCESSING['std']!,
+  },
   export: { format: ['tflite', 'ONNX'] },
   bench: {},
   report: {},
   run: { preset: ['huge', 'TINY', 'quick,tiny'] },
+  inspect: {},
 };
 
 const SWITCHES: Record<Command, string[]> = {
@@ -111,9 +121,10 @@ const SWITCHES: Record<Command, string[]> = {
   bench: ['json', 'explain'],
   report: ['json', 'help'],
   run: ['json', 'help', 'no-cache'],
+  inspect: ['json', 'help'],
 };
 
-const VALUE_OPTIONS: Record<Command, string[]> = Object.fromEntries(COMMANDS.map((c) => [c, [...Object.keys(BAD_NUMBERS[c]), ...Object.keys(BAD_STRINGS[c]), ...(c === 'eval' || c === 'bench' || c === 'report' ? [] : c === 'run' ? ['out', 'resume'] : ['out'])]])) as Record<Command, string[]>;
+const VALUE_OPTIONS: Record<Command, string[]> = Object.fromEntries(COMMANDS.map((c) => [c, [...Object.keys(BAD_NUMBERS[c]), ...Object.keys(BAD_STRINGS[c]), ...(c === 'eval' || c === 'bench' || c === 'report' || c === 'inspect' ? [] : c === 'run' ? ['out', 'resume'] : ['out'])]])) as Record<Command, string[]>;
 
 /** Returns generate(index, rng): the argument list of case `index` and what it broke. */
 export function caseGenerator(P: FuzzInputs) {
@@ -134,6 +145,7 @@ export function caseGenerator(P: FuzzInputs) {
       case 'report': c.positionals.push(P.results); opts(['json', null]); c.out = undefined; break;
       // The tiny preset: a mutation that slips through runs a study, and the case timer reports it.
       case 'run': c.positionals.push(P.studyConfig); opts(['preset', 'tiny'], ['no-cache', null], ['out', out]); break;
+      case 'inspect': c.positionals.push(P.model); opts(['json', null]); c.out = undefined; break;
     }
     return c;
   }
@@ -153,7 +165,7 @@ export function caseGenerator(P: FuzzInputs) {
 
   /** A damaged .pqm as MODEL, for the commands that read one. */
   function damagedPqmFile(c: Case, r: Rng): string | null {
-    if (c.command !== 'eval' && c.command !== 'bench') return null;
+    if (c.command !== 'eval' && c.command !== 'bench' && c.command !== 'inspect') return null;
     const model = r.pick(P.damagedPqm);
     c.positionals = [model];
     return `damaged ${model.slice(P.in.length + 1)}`;
@@ -253,11 +265,12 @@ export function caseGenerator(P: FuzzInputs) {
       c.positionals = [dir];
       return `damaged ${dir.slice(P.in.length + 1)}/results.json`;
     },
-    // an ONNX file where a checkpoint belongs
+    // an ONNX file where a study config or folder belongs, or (commands take .onnx models) a checkpoint named .onnx
     (c) => {
       if (c.positionals.length === 0 || c.command === 'bench') return null;
-      c.positionals = [P.onnx];
-      return 'MODEL is an .onnx file';
+      const modelCommand = c.command !== 'run' && c.command !== 'report';
+      c.positionals = [modelCommand ? P.misnamed : P.onnx];
+      return modelCommand ? 'MODEL is a checkpoint named .onnx' : 'an .onnx file as the input';
     },
     // --out that cannot be written: under /proc, under a file, a directory for a file, an existing file
     (c, r) => {
