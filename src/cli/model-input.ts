@@ -99,7 +99,7 @@ export function checkDatasetArg(command: string, value: unknown): void {
   const v = String(value);
   if (isDatasetName(v)) return;
   if (existsSync(v) && statSync(v).isDirectory()) return;
-  throw new UsageError(`${command}: --dataset '${v}' is neither a known dataset (${DATASET_NAMES.join(', ')}) nor a folder`);
+  throw new UsageError(`${command}: unknown dataset '${v}' (not ${DATASET_NAMES.join(', ')}, and not a folder)`);
 }
 
 export interface CommandData {

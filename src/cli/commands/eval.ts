@@ -68,10 +68,10 @@ export async function evalCommand(argv: readonly string[]): Promise<void> {
   if (o['help']) return void process.stdout.write(`${evalUsage}\n`);
   applyThreads(o['threads']);
   const path = positionals[0];
-  const format = checkModelArg('eval', path, ['pqck', 'onnx', 'tfjs', 'pqm']);
-  const file = path!;
   checkDatasetArg('eval', o['dataset']);
   const given = parsePreprocessingOptions('eval', o);
+  const format = checkModelArg('eval', path, ['pqck', 'onnx', 'tfjs', 'pqm']);
+  const file = path!;
   const limit = o['limit'] as number | undefined, cacheDir = o['cache'] as string | undefined;
   const started = performance.now();
   if (format === 'pqm') {

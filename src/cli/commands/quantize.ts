@@ -63,7 +63,7 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
   if (o['help']) return void process.stdout.write(`${quantizeUsage}\n`);
   applyThreads(o['threads']);
   const path = positionals[0];
-  checkModelArg('quantize', path);
+  if (path === undefined) throw new UsageError('quantize: missing MODEL (.pqck, .onnx or TF.js model.json)');
   const bits = o['bits'] as number;
   try {
     checkBits(bits, 'quantize --bits');
@@ -82,6 +82,7 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
   if (given.has('symmetric') && given.has('asymmetric')) throw new UsageError('quantize: choose one of --symmetric and --asymmetric');
   checkDatasetArg('quantize', o['dataset']);
   const givenPreprocessing = parsePreprocessingOptions('quantize', o, 'input-range');
+  checkModelArg('quantize', path);
   const [checkpoint, reportPath] = checkOutDir('quantize', resolve(String(o['out'])), ['model.pqck', 'quantize.json'], { force: o['force'] === true, inputs: [path] }) as [string, string];
   const started = performance.now();
 
