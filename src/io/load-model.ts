@@ -10,6 +10,7 @@ import { loadQuantizedCheckpoint, type QuantizedModel } from '../compress/index.
 import { loadCheckpoint } from '../nn/index.js';
 import type { ImportedModel, ModelFormat } from './imported-model.js';
 import { checkPreprocessing, preprocessingFromMeta } from './preprocessing.js';
+import { loadOnnxModel } from './onnx/import/index.js';
 import { loadTfjsModel } from './tfjs/index.js';
 
 /**
@@ -140,9 +141,8 @@ export function loadAnyModel(path: string, opts: LoadModelOptions = {}): LoadedM
     case 'pqm':
       throw new ModelLoadError(`${path} is a .pqm deploy model, which only the runtime runs; this command needs a trainable model (${KNOWN})`);
     case 'onnx':
-      throw new ModelLoadError(`${path}: ONNX import is not supported by this build yet; give a .pqck checkpoint`);
     case 'tfjs': {
-      const m = loadTfjsModel(path);
+      const m = format === 'onnx' ? loadOnnxModel(path) : loadTfjsModel(path);
       try {
         const preprocessing = m.preprocessing === null ? null : checkPreprocessing(m.preprocessing, m.model.inputShape[0], path);
         return { ...m, preprocessing, quantized: null, path };

@@ -92,6 +92,17 @@ describe('models and data in the formats users bring', () => {
     assert.ok(Math.abs(pruned['sparsity'] - 0.5) < 1e-3);
   });
 
+  it('an ONNX file written by our exporter is evaluated and inspected like its checkpoint', async () => {
+    const onnx = join(dir, 'model.onnx');
+    await ok(['export', ckpt, '--out', onnx]);
+    const want = await ok(['eval', ckpt, '--limit', String(N)]);
+    const got = await ok(['eval', onnx, '--limit', String(N)]);
+    assert.equal(got['format'], 'onnx');
+    assert.equal(got['accuracy'], want['accuracy']);
+    assert.ok(Math.abs(got['loss'] - want['loss']) < 1e-4);
+    assert.equal((await ok(['inspect', onnx]))['params'], 61706);
+  });
+
   it('a dataset folder the model cannot take, or a model file of another format, is one clear line', async () => {
     const r = await runCli(['eval', ckpt, '--dataset', join(dir, 'tfjs')]);
     assert.equal(r.code, 1, r.stderr);
