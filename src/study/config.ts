@@ -32,7 +32,10 @@ export interface RecipeConfig {
   shift: number;
 }
 
-/** A zoo architecture trained by the study (stage 1), or a trained checkpoint to start from. */
+/**
+ * A zoo architecture trained by the study (stage 1), or a trained model to start from: a
+ * prunequant checkpoint (.pqck), an ONNX model or a TF.js Layers model.json (base-model.ts).
+ */
 export type ModelConfig = { zoo: string; checkpoint: null } | { zoo: null; checkpoint: string };
 
 export interface DataConfig {
@@ -45,8 +48,12 @@ export interface DataConfig {
   trainLimit: number | null;
   /** Use only the first N test images; null: all. */
   testLimit: number | null;
-  /** Input standardisation; 'dataset' takes the dataset's own mean and std. */
-  normalization: 'dataset' | { mean: number; std: number };
+  /**
+   * Input standardisation of pixels in [0, 1]; 'dataset' takes the dataset's own mean and std.
+   * One value, or one per channel. A given model that records its preprocessing brings it here
+   * (load-config.ts), unless the config says otherwise.
+   */
+  normalization: 'dataset' | { mean: number | number[]; std: number | number[] };
 }
 
 export interface AdaptiveConfig {

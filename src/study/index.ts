@@ -32,6 +32,7 @@ export type { MeasureOptions } from './measure.js';
 export { checkRunDir, openRunDir, readStoredStudy, configHash, defaultCacheDir, STUDY_FILE } from './run-dir.js';
 export type { StoredStudy } from './run-dir.js';
 export { runStudy, sortTrials } from './study.js';
+export { baseModelSha256, baseModelDefaults, checkBaseModel, loadBaseModel } from './base-model.js';
 export type { StudyOptions } from './study.js';
 export { formatEvent, progressLine } from './events.js';
 export type { StudyEvent } from './events.js';

@@ -2,8 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
-import { QUANT_META_KEY } from '../compress/index.js';
-import { loadCheckpoint } from '../nn/index.js';
+import { baseModelDefaults } from './base-model.js';
 import type { StudyConfig } from './config.js';
 import { StudyConfigError } from './errors.js';
 import { validateStudyConfig } from './validate-config.js';
@@ -23,8 +22,11 @@ export function parseStudyYaml(text: string, source = 'config'): unknown {
 }
 
 /**
- * A study config from a YAML file (or the defaults when `path` is null), over a preset. A
- * checkpoint path in the file is taken relative to the file.
+ * A study config from a YAML file (or the defaults when `path` is null), over a preset. A model
+ * path in the file (.pqck, .onnx or TF.js model.json) is taken relative to the file. What the
+ * model records comes between the defaults and the file: a checkpoint's training recipe and
+ * dataset, and any model's preprocessing as `data.normalization`. An imported model records no
+ * recipe, so the file's recipe (or the default one) fine-tunes it.
  * @example const config = loadStudyConfig('examples/lenet5-pytorch-protocol.yaml');
  */
 export function loadStudyConfig(path: string | null, preset: string | null = null): StudyConfig {
@@ -40,31 +42,7 @@ export function loadStudyConfig(path: string | null, preset: string | null = nul
   if (config.model.checkpoint === null) return config;
   const checkpoint = isAbsolute(config.model.checkpoint) ? config.model.checkpoint : resolve(dirname(path), config.model.checkpoint);
   // The study fine-tunes a given model with the recipe stored in it; the file may still override any of it.
-  const resolved = validateStudyConfig(doc, path, preset, storedRecipe(checkpoint, path));
+  const resolved = validateStudyConfig(doc, path, preset, baseModelDefaults(checkpoint, path));
   resolved.model = { zoo: null, checkpoint };
   return resolved;
-}
-
-/** A checkpoint's meta.recipe (as `prunequant train` writes it) as config fields; checks the file on the way. */
-function storedRecipe(checkpoint: string, source: string): Record<string, unknown> {
-  let meta: Record<string, unknown>;
-  try {
-    const loaded = loadCheckpoint(checkpoint);
-    meta = loaded.meta;
-    loaded.model.dispose();
-  } catch (e) {
-    throw new StudyConfigError(`${source}: model: ${(e as Error).message}`, 'model');
-  }
-  if (meta[QUANT_META_KEY] !== undefined) {
-    throw new StudyConfigError(`${source}: model: ${checkpoint} is quantized; a study starts from a float model (it prunes and quantizes it itself)`, 'model');
-  }
-  const r = (meta['recipe'] ?? {}) as Record<string, unknown>;
-  const schedule = (r['schedule'] ?? {}) as Record<string, unknown>;
-  const recipe: Record<string, unknown> = {};
-  const copy = (from: unknown, key: string) => { if (from !== undefined && from !== null) recipe[key] = from; };
-  for (const k of ['lr', 'epochs', 'batchSize', 'optimizer', 'momentum', 'nesterov', 'weightDecay', 'labelSmoothing', 'shift']) copy(r[k], k);
-  copy(schedule['kind'], 'schedule');
-  copy(schedule['warmupEpochs'], 'warmupEpochs');
-  copy(schedule['stepEpochs'], 'stepEpochs');
-  return { recipe, ...(typeof r['dataset'] === 'string' ? { data: { dataset: r['dataset'] } } : {}) };
 }

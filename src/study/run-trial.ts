@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { maskStats, pruneModel } from '../compress/index.js';
 import { pqmBytes } from '../io/index.js';
 import { createModel, evaluate, loadCheckpoint, saveCheckpoint, writeFileAtomic, type Model } from '../nn/index.js';
+import { loadBaseModel } from './base-model.js';
 import { TrialError } from './errors.js';
 import type { StudyEvent } from './events.js';
 import { loadStudyData, studySources } from './study-data.js';
@@ -54,7 +55,7 @@ function startModel(job: TrialJob, ctx: TrialContext, inputShape: [number, numbe
   if (spec.parent !== null) return loadCheckpoint(join(trialDir(ctx.runDir, spec.parent), 'model.pqck')).model;
   if (spec.base === null) throw new TrialError(`trial ${job.id}: a trial with no parent needs a base model`, job.id);
   if ('zoo' in spec.base) return createModel(spec.base.zoo, { inputShape, classes, seed: spec.base.seed });
-  return loadCheckpoint(spec.base.checkpoint).model;
+  return loadBaseModel(spec.base.checkpoint).model;
 }
 
 /**

@@ -14,7 +14,7 @@ export interface StudyData {
   train: Dataset;
   val: Dataset;
   test: Dataset;
-  normalization: { mean: number; std: number };
+  normalization: { mean: number | number[]; std: number | number[] };
   /** Indices into the loaded training split (tests check the two are disjoint). */
   trainIndices: Int32Array;
   valIndices: Int32Array;

@@ -1,6 +1,7 @@
 /**
  * The study (DESIGN.md, "The method it implements"), stage by stage:
- *   1. baseline: trained with the recipe unless a checkpoint is given (cached across runs);
+ *   1. baseline: trained with the recipe unless a model file is given (.pqck, .onnx, TF.js;
+ *      then only evaluated); a trained one is cached across runs;
  *   2. each pruning level three ways: post (no training), aware (the recipe, masks fixed),
  *      refine (from aware, lr / 10); or the adaptive controller choosing the levels;
  *   3. each bit width three ways: post (PTQ), aware (QAT with the recipe), refine (QAT at lr / 10);
@@ -10,13 +11,13 @@
  * Stages 2 and 3 depend only on the baseline, so their trials are submitted together and a
  * parallel queue runs them side by side. Every trial goes through the JobQueue.
  */
-import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { searchThreshold } from '../compress/index.js';
 import { threadCount } from '../kernels/index.js';
 import { writeReport } from '../report/index.js';
-import { createModel, loadCheckpoint, writeFileAtomic } from '../nn/index.js';
+import { createModel, writeFileAtomic, type Model } from '../nn/index.js';
+import { baseModelSha256, checkBaseModel, loadBaseModel } from './base-model.js';
 import type { StudyConfig } from './config.js';
 import type { StudyEvent } from './events.js';
 import { measureModel } from './measure.js';
@@ -59,8 +60,15 @@ export function sortTrials(trials: Trial[]): Trial[] {
 
 function baseSpec(config: StudyConfig): BaseSpec {
   if (config.model.zoo !== null) return { zoo: config.model.zoo, seed: config.seed };
-  const path = config.model.checkpoint;
-  return { checkpoint: path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
+  const path = config.model.checkpoint!;
+  return { checkpoint: path, sha256: baseModelSha256(path) };
+}
+
+/** The base model's architecture: the zoo model untrained, or the given model as loaded. */
+function baseArchitecture(config: StudyConfig, data: ReturnType<typeof loadStudyData>): Model {
+  return config.model.zoo !== null
+    ? createModel(config.model.zoo, { inputShape: data.train.shape, classes: data.train.classes })
+    : loadBaseModel(config.model.checkpoint!).model;
 }
 
 /**
@@ -70,8 +78,17 @@ function baseSpec(config: StudyConfig): BaseSpec {
 export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise<StudyResults> {
   const emit = (e: StudyEvent) => opts.onEvent?.(e);
   const { runDir } = opts;
-  openRunDir(runDir, config);
   const data = loadStudyData(config.data);
+  if (config.model.checkpoint !== null) {
+    // A given model that cannot take this data is refused before the run directory is claimed.
+    const base = baseArchitecture(config, data);
+    try {
+      checkBaseModel(base, config.model.checkpoint, { name: data.name, shape: data.train.shape, classes: data.train.classes }, config.data.normalization);
+    } finally {
+      base.dispose();
+    }
+  }
+  openRunDir(runDir, config);
   const workers = opts.workers ?? config.workers;
   const ctx = { runDir, cacheDir: config.cacheBaseline ? opts.cacheDir : null, onEvent: emit };
   const queue = opts.queue ?? (workers > 1 ? new WorkerProcessQueue(ctx, workers, threadCount()) : new InProcessQueue(ctx));
@@ -159,9 +176,7 @@ async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<
     models.push(m);
   }
 
-  const probe = config.model.zoo !== null
-    ? createModel(config.model.zoo, { inputShape: data.train.shape, classes: data.train.classes })
-    : loadCheckpoint(config.model.checkpoint!).model;
+  const probe = baseArchitecture(config, data);
   const fp32Bytes = 4 * probe.paramCount(); // every param as float32: what compression ratios are against
   probe.dispose();
   const out: StudyResults = {

@@ -79,6 +79,10 @@ export function deepMerge(base: unknown, over: unknown): unknown {
   return out;
 }
 
+/** The model files a study starts from (base-model.ts reads them). */
+const MODEL_FILE = /\.(pqck|onnx|json)$/i;
+const MODEL_FILES = '.pqck checkpoint, .onnx, or TF.js Layers model.json';
+
 const TOP = ['model', 'data', 'recipe', 'refine', 'pruning', 'quantization', 'selection', 'combine', 'measure', 'seed', 'workers', 'cacheBaseline'] as const;
 const MODES: readonly TrialModeName[] = ['post', 'aware', 'refine'];
 
@@ -101,11 +105,11 @@ export function validateStudyConfig(doc: unknown, source = 'config', preset: str
   const m = f.object(d['model'], 'model', ['zoo', 'checkpoint']);
   if (m['checkpoint'] !== null && m['checkpoint'] !== undefined) {
     const path = f.string(m['checkpoint'], 'model.checkpoint');
-    if (!path.endsWith('.pqck')) f.fail('model', path, 'a zoo name or a .pqck checkpoint path (ONNX and TF.js models are not supported by the study yet)');
+    if (!MODEL_FILE.test(path)) f.fail('model', path, `a zoo name or a model file: ${MODEL_FILES}`);
     c.model = { zoo: null, checkpoint: path };
   } else {
     const zoo = m['zoo'];
-    if (typeof zoo !== 'string' || !modelNames.includes(zoo)) f.fail('model', zoo, `a zoo model (${modelNames.join(', ')}) or a .pqck checkpoint path`);
+    if (typeof zoo !== 'string' || !modelNames.includes(zoo)) f.fail('model', zoo, `a zoo model (${modelNames.join(', ')}) or a model file (${MODEL_FILES})`);
     c.model = { zoo, checkpoint: null };
   }
 
@@ -124,8 +128,14 @@ export function validateStudyConfig(doc: unknown, source = 'config', preset: str
   if (norm === 'dataset') c.data.normalization = 'dataset';
   else if (typeof norm === 'object' && norm !== null && !Array.isArray(norm)) {
     const n = f.object(norm, 'data.normalization', ['mean', 'std']);
-    c.data.normalization = { mean: f.number(n['mean'], 'data.normalization.mean', {}), std: f.number(n['std'], 'data.normalization.std', { above: 0 }) };
-  } else f.fail('data.normalization', norm, "'dataset' or a mapping { mean, std }");
+    const values = (field: 'mean' | 'std', r: { above?: number }): number | number[] => {
+      const v = n[field];
+      if (!Array.isArray(v)) return f.number(v, `data.normalization.${field}`, r);
+      if (v.length === 0) f.fail(`data.normalization.${field}`, v, 'a number or a non-empty list of numbers (one per channel)');
+      return v.map((x, i) => f.number(x, `data.normalization.${field}[${i}]`, r));
+    };
+    c.data.normalization = { mean: values('mean', {}), std: values('std', { above: 0 }) };
+  } else f.fail('data.normalization', norm, "'dataset' or a mapping { mean, std } (numbers, or lists with one per channel)");
 
   const r = f.object(d['recipe'], 'recipe', Object.keys(c.recipe));
   c.recipe = {
@@ -190,7 +200,7 @@ export function validateStudyConfig(doc: unknown, source = 'config', preset: str
   return c;
 }
 
-/** `model: lenet5` and `model: runs/x/model.pqck` are shorthands for { zoo } and { checkpoint }. */
+/** `model: lenet5` and `model: runs/x/model.pqck` (or .onnx, model.json) are shorthands for { zoo } and { checkpoint }. */
 function normalizeModel(f: Fields, user: Obj): Obj {
   const m = user['model'];
   if (m === undefined) return user;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { PRESETS, StudyConfigError, defaultStudyConfig, loadStudyConfig, parseStudyYaml, validateStudyConfig } from '../../src/study/index.js';
@@ -39,13 +39,17 @@ test('a document overrides what it names and keeps the rest; shorthands for the 
   assert.deepEqual(c.pruning.levels, [90]);
   assert.deepEqual(validateStudyConfig({ model: 'runs/x/model.pqck' }).model, { zoo: null, checkpoint: 'runs/x/model.pqck' });
   assert.deepEqual(validateStudyConfig({ model: { checkpoint: 'a.pqck' } }).model, { zoo: null, checkpoint: 'a.pqck' });
+  assert.deepEqual(validateStudyConfig({ model: 'm.onnx' }).model, { zoo: null, checkpoint: 'm.onnx' });
+  assert.deepEqual(validateStudyConfig({ model: 'tfjs/model.json' }).model, { zoo: null, checkpoint: 'tfjs/model.json' });
   assert.deepEqual(validateStudyConfig({ pruning: { adaptive: true } }).pruning.adaptive, { start: 50, step: 10, minStep: 1, maxTrials: 12 });
 });
 
 test('every mistake names the field, the value and what is allowed', () => {
   const cases: [unknown, string, RegExp][] = [
     [{ model: 'resnet99' }, 'model', /"resnet99".*lenet5.*\.pqck/],
-    [{ model: 'm.onnx' }, 'model', /"m\.onnx".*not supported/],
+    [{ model: 'runs/m.pqm' }, 'model', /"runs\/m\.pqm".*\.pqck checkpoint, \.onnx, or TF\.js Layers model\.json/],
+    [{ data: { normalization: { mean: [], std: 1 } } }, 'data.normalization.mean', /\[\] is not allowed; expected a number or a non-empty list/],
+    [{ data: { normalization: { mean: [0.5, 0.4], std: [0.2, 0] } } }, 'data.normalization.std[1]', /0 is not allowed; expected a number > 0/],
     [{ data: { dataset: 'cifar' } }, 'data.dataset', /"cifar".*one of mnist, fashion-mnist/],
     [{ data: { validation: 0 } }, 'data.validation', /0 is not allowed; expected an integer >= 1/],
     [{ data: { trainLimit: 100, validation: 100 } }, 'data.validation', /100 .*fewer images than data.trainLimit/],
@@ -91,7 +95,7 @@ test('YAML: syntax errors give the line and column; duplicate keys are refused; 
   assert.throws(() => parseStudyYaml('seed: 1\nseed: 2', 'dup.yaml'), /dup\.yaml:2:1: invalid YAML: Map keys must be unique/);
   const dir = mkdtempSync(join(tmpdir(), 'pq-config-'));
   writeFileSync(join(dir, 's.yaml'), 'model: base/model.pqck\n');
-  assert.throws(() => loadStudyConfig(join(dir, 's.yaml')), new RegExp(`s\\.yaml: model: ${dir}/base/model\\.pqck: cannot read checkpoint`));
+  assert.throws(() => loadStudyConfig(join(dir, 's.yaml')), new RegExp(`s\\.yaml: model: ${dir}/base/model\\.pqck: cannot read the model \\(ENOENT\\)`));
   assert.throws(() => loadStudyConfig(join(dir, 'missing.yaml')), /missing\.yaml: cannot read the study config \(ENOENT\)/);
 });
 
@@ -116,10 +120,61 @@ test('a .pqck base model brings the recipe it was trained with; the file still o
   assert.throws(() => loadStudyConfig(join(dir, 'c.yaml')), /c\.yaml: model: .*q\.pqck is quantized/);
 });
 
+test('an imported model brings no recipe (the file\'s or the default one applies) but its recorded preprocessing', async () => {
+  const { createModel } = await import('../../src/nn/index.js');
+  const { saveTfjsModel } = await import('../../src/io/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'pq-config-imported-'));
+  const onnx = new URL('../../examples/models/pytorch-lenet5.onnx', import.meta.url).pathname;
+  writeFileSync(join(dir, 'onnx.yaml'), `model: ${onnx}\n`);
+  const c = loadStudyConfig(join(dir, 'onnx.yaml'));
+  assert.deepEqual(c.model, { zoo: null, checkpoint: onnx });
+  assert.deepEqual(c.recipe, defaultStudyConfig().recipe);
+  assert.equal(c.data.normalization, 'dataset');
+
+  // A TF.js model that records pixels in 0-255 standardized by 33.3 / 78.5: the same for pixels in [0, 1] is / 255.
+  const model = createModel('lenet5', { seed: 2 });
+  mkdirSync(join(dir, 'tfjs'));
+  saveTfjsModel(model, join(dir, 'tfjs'), { preprocessing: { layout: 'nchw', range: '0-255', mean: [33.3], std: [78.5] } });
+  model.dispose();
+  writeFileSync(join(dir, 'tfjs.yaml'), 'model: tfjs/model.json\nrecipe:\n  lr: 0.003\n');
+  const t = loadStudyConfig(join(dir, 'tfjs.yaml'));
+  assert.equal(t.recipe.lr, 0.003);
+  assert.equal(t.recipe.epochs, defaultStudyConfig().recipe.epochs);
+  const n = t.data.normalization as { mean: number; std: number };
+  assert.ok(Math.abs(n.mean - 33.3 / 255) < 1e-12 && Math.abs(n.std - 78.5 / 255) < 1e-12, JSON.stringify(n));
+  writeFileSync(join(dir, 'own.yaml'), 'model: tfjs/model.json\ndata:\n  normalization: dataset\n');
+  assert.equal(loadStudyConfig(join(dir, 'own.yaml')).data.normalization, 'dataset', 'the config\'s normalization wins over the record');
+  writeFileSync(join(dir, 'pqm.yaml'), 'model: tfjs/model.pqm\n');
+  assert.throws(() => loadStudyConfig(join(dir, 'pqm.yaml')), /pqm\.yaml: model: "tfjs\/model\.pqm" is not allowed; expected a zoo name or a model file/);
+});
+
+test('an imported model\'s identity covers its weight files: same shards, same hash; other shards, another', async () => {
+  const { createModel } = await import('../../src/nn/index.js');
+  const { saveTfjsModel } = await import('../../src/io/index.js');
+  const { baseModelSha256 } = await import('../../src/study/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'pq-config-sha-'));
+  for (const [name, seed] of [['a', 1], ['b', 1], ['c', 2]] as const) {
+    const model = createModel('lenet5', { seed });
+    mkdirSync(join(dir, name));
+    saveTfjsModel(model, join(dir, name));
+    model.dispose();
+  }
+  const json = (n: string) => readFileSync(join(dir, n, 'model.json'), 'utf8');
+  assert.equal(json('a'), json('c'), 'model.json alone does not tell the two models apart');
+  const sha = (n: string) => baseModelSha256(join(dir, n, 'model.json'));
+  assert.equal(sha('a'), sha('b'));
+  assert.notEqual(sha('a'), sha('c'));
+});
+
 test('the example configs are valid', () => {
   const protocol = loadStudyConfig(new URL('../../examples/lenet5-pytorch-protocol.yaml', import.meta.url).pathname);
   assert.deepEqual(protocol.selection.modes, ['refine']);
   assert.equal(protocol.combine.from, 'baseline');
   assert.equal(loadStudyConfig(new URL('../../examples/keras-mnist-cnn.yaml', import.meta.url).pathname).model.zoo, 'mnist-cnn');
   assert.equal(loadStudyConfig(new URL('../../examples/fashion-mnist.yaml', import.meta.url).pathname).data.dataset, 'fashion-mnist');
+  const onnx = loadStudyConfig(new URL('../../examples/pytorch-lenet5-onnx.yaml', import.meta.url).pathname);
+  assert.equal(onnx.model.checkpoint, new URL('../../examples/models/pytorch-lenet5.onnx', import.meta.url).pathname);
+  assert.deepEqual([onnx.recipe.optimizer, onnx.recipe.momentum, onnx.recipe.lr, onnx.recipe.batchSize, onnx.recipe.schedule], ['sgd', 0.9, 0.01, 64, 'cosine']);
+  assert.deepEqual(onnx.pruning.levels, defaultStudyConfig().pruning.levels);
+  assert.deepEqual(onnx.quantization.bits, defaultStudyConfig().quantization.bits);
 });
