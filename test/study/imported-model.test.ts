@@ -4,15 +4,16 @@
  * 1-epoch stages), run end to end through `prunequant run`. The baseline stage only evaluates
  * the imported model: its validation accuracy is what `evaluate` and onnxruntime-node give for
  * the file on the same images, and its weights are the file's. Every stage ran, the report was
- * written, and the chosen models' .pqm files run in the runtime's Session.
+ * written, and the chosen models' .pqm files run in the runtime's Session. A resumed run finds
+ * every trial done; the same weights as a TF.js model.json give the same baseline.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { stringify } from 'yaml';
-import { decodeOnnxModel, loadAnyModel } from '../../src/io/index.js';
+import { decodeOnnxModel, loadAnyModel, saveTfjsModel } from '../../src/io/index.js';
 import { evaluate, loadCheckpoint } from '../../src/nn/index.js';
 import { Session, decodePqm, weightValues } from '../../src/runtime/index.js';
 import { deepMerge, loadStudyConfig, loadStudyData, parseStudyYaml, studySources, trialDir, type StudyResults } from '../../src/study/index.js';
@@ -127,6 +128,24 @@ test('a tiny study of the PyTorch LeNet-5 ONNX: evaluated baseline, every stage,
       t.diagnostic(`${m.label}: test ${(100 * m.testAccuracy).toFixed(1)}%, ${m.pqmBytes} bytes`);
     }
     assert.deepEqual(results.models.map((m) => m.label).slice(0, 1), ['baseline']);
+
+    // Trial ids come from the file's hash: a resumed run in a new process finds every trial done.
+    const again = await runCli(['run', '--resume', runDir, '--threads', '2']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((again.stderr.match(/finished before \(resumed\)/g) ?? []).length, results.trials.length, again.stderr);
+
+    // The same weights as a TF.js model.json: another file, so other trial ids, but the same baseline.
+    const tfjsDir = join(root, 'tfjs');
+    mkdirSync(tfjsDir);
+    saveTfjsModel(imported.model, tfjsDir);
+    writeFileSync(join(root, 'tfjs.yaml'), stringify({ ...parseStudyYaml(readFileSync(yaml, 'utf8'), yaml) as object, model: 'tfjs/model.json' }));
+    const tfjsRun = join(root, 'run-tfjs');
+    const r2 = await runCli(['run', join(root, 'tfjs.yaml'), '--out', tfjsRun, '--threads', '2']);
+    assert.equal(r2.code, 0, r2.stderr);
+    const tfjsResults = JSON.parse(readFileSync(join(tfjsRun, 'results.json'), 'utf8')) as StudyResults;
+    assert.notEqual(tfjsResults.trials[0]!.id, baseline.id);
+    assert.equal(tfjsResults.trials[0]!.valAccuracy, baseline.valAccuracy);
+    assert.equal(tfjsResults.models[0]!.testAccuracy, results.models[0]!.testAccuracy);
   } finally {
     imported.model.dispose();
     stored.model.dispose();
