@@ -119,7 +119,7 @@ async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<
 
   const levelTrials = config.pruning.adaptive === null ? config.pruning.levels.length : config.pruning.adaptive.maxTrials;
   emit({ kind: 'plan', trials: 1 + 3 * (levelTrials + config.quantization.bits.length + 1), workers: opts.workers ?? config.workers });
-  emit({ kind: 'stage', stage: '1 baseline', message: config.model.zoo !== null ? `${config.model.zoo} on ${config.data.dataset} (${data.train.count} train, ${data.val.count} validation images)` : config.model.checkpoint! });
+  emit({ kind: 'stage', stage: '1 baseline', message: config.model.zoo !== null ? `${config.model.zoo} on ${config.data.dataset} (${data.train.count} train, ${data.val.count} validation images)` : `${config.model.checkpoint!}, given: evaluated, not trained (${data.val.count} validation images)` });
   const baseline = await submit({
     ...common, stage: 'baseline', mode: config.model.zoo !== null ? 'train' : 'post', parent: null, sparsity: null, bits: null,
     base: baseSpec(config), prune: null, quant: null, train: config.model.zoo !== null ? recipe : null,
