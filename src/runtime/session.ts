@@ -183,6 +183,14 @@ export class Session {
     return this.affine;
   }
 
+  /**
+   * Kernel threads this session runs on now, as the browser Session reports it. In Node the
+   * pool is process-wide, so another session's `threads` option or setThreads changes it.
+   */
+  get threads(): number {
+    return threadCount();
+  }
+
   /** How this session holds quantized activations (see SessionOptions.activations). */
   get activations(): 'u8' | 'f32' {
     return this.live().activations;

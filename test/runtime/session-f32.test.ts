@@ -140,6 +140,16 @@ describe('Session', () => {
     await assert.rejects(Session.create('/nonexistent/model.pqm'), /\/nonexistent\/model\.pqm: cannot read the model/);
   });
 
+  it('tells the thread count it runs on, as the browser Session does', async () => {
+    const s = await Session.create(bytes, { batch: 2, choose: 'first', threads: 1 });
+    assert.equal(s.threads, 1);
+    setThreads(3); // the Node pool is process-wide: the session follows it
+    assert.equal(s.threads, 3);
+    assert.match(s.explainText(), /^batch 2, 3 thread\(s\)/);
+    setThreads(2);
+    s.dispose();
+  });
+
   it('explains every layer: shapes, sparsity, the candidates timed and the choice', async () => {
     const pruned = createModel('lenet5', { seed: 2 });
     pruneModel(pruned, { sparsity: 0.9, scope: 'layer' });
