@@ -88,11 +88,12 @@ export function baseModelDefaults(path: string, source: string): Record<string, 
 }
 
 /**
- * Refuses, before anything trains, a base model that cannot take the study's data: its input
- * shape, its number of outputs, or a per-channel normalization of another channel count.
+ * Refuses, before anything trains, a base model (named `name` in messages) that cannot take the
+ * study's data: its input shape, its number of outputs, or a per-channel normalization of another
+ * channel count.
  */
-export function checkBaseModel(model: Model, path: string, dataset: { name: string; shape: readonly [number, number, number]; classes: number }, normalization: DataConfig['normalization']): void {
-  const fail = (what: string) => { throw new StudyConfigError(`model: ${path}: ${what}`, 'model'); };
+export function checkBaseModel(model: Model, name: string, dataset: { name: string; shape: readonly [number, number, number]; classes: number }, normalization: DataConfig['normalization']): void {
+  const fail = (what: string) => { throw new StudyConfigError(`model: ${name}: ${what}`, 'model'); };
   const [c, h, w] = dataset.shape;
   if (model.inputShape.some((v, i) => v !== dataset.shape[i])) {
     fail(`the model takes ${model.inputShape.join('×')} inputs, ${dataset.name} images are ${c}×${h}×${w}`);

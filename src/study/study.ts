@@ -79,14 +79,12 @@ export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise
   const emit = (e: StudyEvent) => opts.onEvent?.(e);
   const { runDir } = opts;
   const data = loadStudyData(config.data);
-  if (config.model.checkpoint !== null) {
-    // A given model that cannot take this data is refused before the run directory is claimed.
-    const base = baseArchitecture(config, data);
-    try {
-      checkBaseModel(base, config.model.checkpoint, { name: data.name, shape: data.train.shape, classes: data.train.classes }, config.data.normalization);
-    } finally {
-      base.dispose();
-    }
+  // A given model (or a normalization) that cannot take this data is refused before the run directory is claimed.
+  const base = baseArchitecture(config, data);
+  try {
+    checkBaseModel(base, config.model.checkpoint ?? config.model.zoo!, { name: data.name, shape: data.train.shape, classes: data.train.classes }, config.data.normalization);
+  } finally {
+    base.dispose();
   }
   openRunDir(runDir, config);
   const workers = opts.workers ?? config.workers;

@@ -174,3 +174,13 @@ test('a given model that cannot take the data is refused before the run director
     assert.ok(!existsSync(out), `${out} was not made`);
   }
 });
+
+test('a per-channel normalization with the wrong channel count is refused before the run directory is made', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'pq-study-norm-'));
+  writeFileSync(join(root, 'norm.yaml'), stringify({ ...TINY, model: 'lenet5', data: { ...TINY.data, normalization: { mean: [0.5, 0.5, 0.5], std: 0.25 } } }));
+  const out = join(root, 'run');
+  const r = await runCli(['run', join(root, 'norm.yaml'), '--out', out]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /data\.normalization\.mean: 3 values for 1-channel mnist images; give one, or one per channel/);
+  assert.ok(!existsSync(out));
+});
