@@ -95,7 +95,7 @@ test('YAML: syntax errors give the line and column; duplicate keys are refused; 
   assert.throws(() => parseStudyYaml('seed: 1\nseed: 2', 'dup.yaml'), /dup\.yaml:2:1: invalid YAML: Map keys must be unique/);
   const dir = mkdtempSync(join(tmpdir(), 'pq-config-'));
   writeFileSync(join(dir, 's.yaml'), 'model: base/model.pqck\n');
-  assert.throws(() => loadStudyConfig(join(dir, 's.yaml')), new RegExp(`s\\.yaml: model: ${dir}/base/model\\.pqck: cannot read the model \\(ENOENT\\)`));
+  assert.throws(() => loadStudyConfig(join(dir, 's.yaml')), new RegExp(`s\\.yaml: model: ${dir}/base/model\\.pqck: cannot read (the model|checkpoint) \\(ENOENT\\)`));
   assert.throws(() => loadStudyConfig(join(dir, 'missing.yaml')), /missing\.yaml: cannot read the study config \(ENOENT\)/);
 });
 

@@ -32,7 +32,7 @@ test('invalid YAML, unknown model or dataset, and schema mistakes: exit 2, namin
   await refused(['run', yaml('levels.yaml', 'pruning:\n  levels: [50, 101]\n'), '--out', join(root, 'o4')], /pruning\.levels\[1\]: 101 is not allowed/);
   await refused(['run', join(root, 'missing.yaml'), '--out', join(root, 'o5')], /missing\.yaml: cannot read the study config/);
   await refused(['run', '--preset', 'huge'], /'huge' is not a preset; known: quick, tiny/);
-  await refused(['run', yaml('ckpt.yaml', 'model: nowhere/model.pqck\n'), '--out', join(root, 'o6')], /ckpt\.yaml: model: .*nowhere\/model\.pqck: cannot read the model \(ENOENT\)/);
+  await refused(['run', yaml('ckpt.yaml', 'model: nowhere/model.pqck\n'), '--out', join(root, 'o6')], /ckpt\.yaml: model: .*nowhere\/model\.pqck: cannot read (the model|checkpoint) \(ENOENT\)/);
   for (const d of ['o1', 'o2', 'o3', 'o4', 'o5', 'o6']) assert.ok(!existsSync(join(root, d)), `${d} was not created`);
 });
 
