@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DATASET_NAMES, DATASET_NORMALIZATION, DatasetFormatError, isDatasetName, loadDataset, loadDatasetPath, type Dataset } from '../data/index.js';
 import {
-  checkModelFile, checkPreprocessing, loadAnyModel, ModelLoadError, normalizationOf, PreprocessingError, PREPROCESSING_META_KEY,
+  checkModelFile, checkPreprocessing, loadAnyModel, modelFormatOf, normalizationOf, PreprocessingError, PREPROCESSING_META_KEY,
   type LoadedModel, type LoadModelOptions, type ModelPreprocessing,
 } from '../io/index.js';
 import { UsageError, type OptionSpec } from './args.js';
@@ -75,16 +75,18 @@ export function resolvePreprocessing(command: string, given: Given, stored: Mode
   }
 }
 
-/** Refuses a MODEL that names no model file before any work; returns its format. */
+/**
+ * Checks MODEL before any work; returns its format. What the argument itself gets wrong (none
+ * given, a name no reader takes, a format this command does not take) is a usage error (exit 2);
+ * a file that is missing, unreadable or not what its name says is a failure (exit 1), named.
+ */
 export function checkModelArg(command: string, path: string | undefined, accept: readonly string[] = ['pqck', 'onnx', 'tfjs']) {
   if (path === undefined) throw new UsageError(`${command}: missing MODEL (${MODEL_FILES})`);
-  try {
-    const format = checkModelFile(path);
-    if (!accept.includes(format)) throw new ModelLoadError(`${path} is a .${format} file; ${command} takes ${MODEL_FILES}`);
-    return format;
-  } catch (e) {
-    throw e instanceof ModelLoadError ? new UsageError(`${command}: ${e.message}`) : e;
-  }
+  const named = modelFormatOf(path);
+  const takes = `${MODEL_FILES}${accept.includes('pqm') ? ' or .pqm' : ''}`;
+  if (named === null) throw new UsageError(`${command}: ${path}: unknown model file type; expected ${takes}`);
+  if (!accept.includes(named)) throw new UsageError(`${command}: ${path} is a .${named} file; ${command} takes ${takes}`);
+  return checkModelFile(path);
 }
 
 /** Any model file as a trainable model; a wrong file is one line naming it. */

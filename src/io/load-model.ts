@@ -73,12 +73,16 @@ function looksLikeProtobuf(head: Uint8Array): boolean {
   return field >= 1 && field <= 20 && (wire === 0 || wire === 2);
 }
 
-function readHead(path: string): Uint8Array {
+/** What a file of each format is called in messages. */
+const KIND: Record<ModelFormat | 'pqm', string> = { pqck: 'checkpoint', onnx: 'ONNX model', tfjs: 'TF.js model.json', pqm: '.pqm model' };
+
+function readHead(path: string, format: ModelFormat | 'pqm'): Uint8Array {
+  const cannot = (e: unknown) => new ModelLoadError(`${path}: cannot read ${KIND[format]} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   let st;
   try {
     st = statSync(path);
   } catch (e) {
-    throw new ModelLoadError(`${path}: cannot read the model (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw cannot(e);
   }
   if (st.isDirectory()) throw new ModelLoadError(`${path} is a directory, not a model file (.pqck, .onnx or TF.js model.json)`);
   if (!st.isFile()) throw new ModelLoadError(`${path} is not a regular file`);
@@ -89,7 +93,7 @@ function readHead(path: string): Uint8Array {
     const n = readSync(fd, head, 0, head.length, 0);
     return head.subarray(0, n);
   } catch (e) {
-    throw new ModelLoadError(`${path}: cannot read the model (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw cannot(e);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -105,12 +109,16 @@ const KNOWN = '.pqck (prunequant checkpoint), .onnx or a TF.js Layers model.json
 export function checkModelFile(path: string): ModelFormat | 'pqm' {
   const format = modelFormatOf(path);
   if (format === null) throw new ModelLoadError(`${path}: unknown model file type; expected ${KNOWN}`);
-  const head = readHead(path);
+  const head = readHead(path, format);
   if (head.length === 0) throw new ModelLoadError(`${path} is empty`);
   const actual = sniff(head);
   const mismatch = (want: string) => new ModelLoadError(`${path}: the name says ${want}, but the file is ${actual ?? 'something else'}`);
   switch (format) {
-    case 'pqck': if (actual !== 'a prunequant checkpoint (.pqck)') throw mismatch('a prunequant checkpoint'); break;
+    case 'pqck':
+      // The checkpoint reader's own words for bytes that are nothing we know.
+      if (actual === null) throw new ModelLoadError(`${path} @ byte 0: not a prunequant checkpoint (it does not start with PQCK)`);
+      if (actual !== 'a prunequant checkpoint (.pqck)') throw mismatch('a prunequant checkpoint');
+      break;
     case 'pqm': if (actual !== 'a .pqm deploy model') throw mismatch('a .pqm deploy model'); break;
     case 'tfjs': if (actual !== 'JSON') throw mismatch('a TF.js Layers model.json'); break;
     case 'onnx': if (actual !== null || !looksLikeProtobuf(head)) throw mismatch('an ONNX model (protobuf)'); break;

@@ -102,13 +102,14 @@ describe('prunequant inspect', () => {
   it('refuses a file whose contents disagree with its name, an unknown extension and a missing file, in one line', async () => {
     const fake = join(dir, 'fake.onnx');
     copyFileSync(dense, fake);
-    for (const [path, pattern] of [
-      [fake, /fake\.onnx: the name says an ONNX model \(protobuf\), but the file is a prunequant checkpoint/],
-      [join(dir, 'model.bin'), /unknown model file type; expected \.pqck/],
-      [join(dir, 'none.pqck'), /none\.pqck: cannot read the model \(ENOENT\)/],
+    // A name no reader takes is a usage error (2); a file that is missing or not what its name says fails (1).
+    for (const [path, pattern, code] of [
+      [fake, /fake\.onnx: the name says an ONNX model \(protobuf\), but the file is a prunequant checkpoint/, 1],
+      [join(dir, 'model.bin'), /unknown model file type; expected \.pqck/, 2],
+      [join(dir, 'none.pqck'), /none\.pqck: cannot read checkpoint \(ENOENT\)/, 1],
     ] as const) {
       const r = await runCli(['inspect', path]);
-      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.code, code, r.stderr);
       assert.equal(r.stderr.trim().split('\n').length, 1);
       assert.match(r.stderr, pattern);
     }

@@ -110,7 +110,7 @@ describe('models and data in the formats users bring', () => {
     const bad = join(dir, 'fake.json');
     writeFileSync(bad, 'PQCK');
     const r2 = await runCli(['eval', bad]);
-    assert.equal(r2.code, 2);
+    assert.equal(r2.code, 1, r2.stderr);
     assert.match(r2.stderr, /fake\.json: the name says a TF\.js Layers model\.json, but the file is a prunequant checkpoint/);
   });
 });

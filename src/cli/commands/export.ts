@@ -43,7 +43,7 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
   const { positionals, options: o } = parseArgs('export', argv, OPTIONS, { positionals: ['MODEL'] });
   if (o['help']) return void process.stdout.write(`${exportUsage}\n`);
   const path = positionals[0];
-  checkModelArg('export', path);
+  if (path === undefined) checkModelArg('export', path);
   const format = o['format'] as string;
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`export: unknown --format '${format}'; known: ${FORMATS.join(', ')}`);
   const out = o['out'] as string | undefined;
@@ -53,6 +53,7 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
   if (tfjsQuantize !== undefined && !(TFJS_QUANTIZE as readonly string[]).includes(tfjsQuantize)) {
     throw new UsageError(`export: unknown --tfjs-quantize '${tfjsQuantize}'; known: ${TFJS_QUANTIZE.join(', ')}`);
   }
+  checkModelArg('export', path);
   const tfjsDir = out.toLowerCase().endsWith('.json') ? resolve(out, '..') : out;
   checkOutputs('export', format === 'tfjs' ? tfjsOutputs(tfjsDir) : [out], { force: o['force'] === true, inputs: [path] });
   const file = path!;

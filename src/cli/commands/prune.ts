@@ -54,9 +54,9 @@ interface Recipe { dataset?: string; epochs?: number; lr?: number; batchSize?: n
  * checkpoint before any data is loaded.
  */
 export function loadForCompression(path: string | undefined, command: string, o: Record<string, unknown>, floatOnly = false, cacheDir?: string) {
-  checkModelArg(command, path);
   checkDatasetArg(command, o['dataset']);
   const given = parsePreprocessingOptions(command, o);
+  checkModelArg(command, path);
   const loaded = loadModelArg(command, path!, { restoreQuantization: false });
   const { model } = loaded;
   try {
