@@ -14,8 +14,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  TfjsFormatError, exportTfjsModel, fromFloat16, importTfjsModel, loadTfjsModel, saveTfjsModel, toFloat16,
+  TfjsFormatError, exportTfjsModel, importTfjsModel, loadTfjsModel, saveTfjsModel,
 } from '../../src/io/index.js';
+import { f16BitsToF32, f32ToF16Bits } from '../../src/kernels/index.js';
 import { BatchNorm2d, Mask, createModel, type Model } from '../../src/nn/index.js';
 import { Tensor, noGrad, scope } from '../../src/tensor/index.js';
 import { maxRelError, randomFloats } from '../helpers/assert.js';
@@ -261,7 +262,7 @@ describe('models built and saved by tfjs-layers import', () => {
         at += n;
         if (dtype === 'float16') {
           s.quantization = { dtype: 'float16' };
-          chunks.push(new Uint8Array(Uint16Array.from(vals, toFloat16).buffer));
+          chunks.push(new Uint8Array(Uint16Array.from(vals, f32ToF16Bits).buffer));
         } else {
           const min = Math.min(...vals), max = Math.max(...vals), levels = dtype === 'uint8' ? 255 : 65535;
           const scale = (max - min) / levels;
@@ -294,16 +295,16 @@ describe('models built and saved by tfjs-layers import', () => {
 });
 
 describe('float16 conversion', () => {
-  it('matches the IEEE binary16 values tfjs decodes, with round half to even', () => {
+  it('the project\'s float16 (src/kernels) matches the IEEE binary16 values tfjs decodes, with round half to even', () => {
     // Hand-computed: 1 = 0x3c00, -2 = 0xc000, 65504 = 0x7bff (max), 2^-24 = 0x0001 (smallest subnormal),
     // 1 + 2^-11 is halfway between 1 and 1 + 2^-10 and rounds to even (0x3c00); 1 + 3·2^-11 rounds up to 0x3c02.
     const cases: [number, number][] = [[1, 0x3c00], [-2, 0xc000], [65504, 0x7bff], [2 ** -24, 0x0001], [1 + 2 ** -11, 0x3c00], [1 + 3 * 2 ** -11, 0x3c02], [1e6, 0x7c00], [0, 0], [2 ** -26, 0]];
-    for (const [v, bits] of cases) assert.equal(toFloat16(v), bits, `toFloat16(${v})`);
-    for (const [v, bits] of cases.slice(0, 4)) assert.equal(fromFloat16(bits), v);
+    for (const [v, bits] of cases) assert.equal(f32ToF16Bits(v), bits, `f32ToF16Bits(${v})`);
+    for (const [v, bits] of cases.slice(0, 4)) assert.equal(f16BitsToF32(bits), v);
     const xs = randomFloats(1000, 3, -70000, 70000);
-    const oracle = tf.io.decodeWeights(new Uint16Array(Array.from(xs, toFloat16)).buffer, [{ name: 'x', shape: [1000], dtype: 'float32', quantization: { dtype: 'float16' } }]);
+    const oracle = tf.io.decodeWeights(new Uint16Array(Array.from(xs, f32ToF16Bits)).buffer, [{ name: 'x', shape: [1000], dtype: 'float32', quantization: { dtype: 'float16' } }]);
     const decoded = oracle['x']!.dataSync();
-    xs.forEach((_, i) => assert.equal(fromFloat16(toFloat16(xs[i]!)), decoded[i]));
+    xs.forEach((_, i) => assert.equal(f16BitsToF32(f32ToF16Bits(xs[i]!)), decoded[i]));
     oracle['x']!.dispose();
   });
 });

@@ -15,6 +15,7 @@ import { pair, windowGeometry, type Padding } from '../../tensor/index.js';
 import { exportedParamData } from '../onnx/index.js';
 import type { ModelPreprocessing } from '../imported-model.js';
 import { TfjsFormatError } from './errors.js';
+import { convKernelTfIndex, denseRowFeature, flattened, type FlatOrigin } from './layout.js';
 import { TFJS_METADATA_KEY } from './import-tfjs.js';
 import { encodeTfjsWeights, type NamedWeight, type TfjsQuantization } from './weights.js';
 
@@ -43,7 +44,7 @@ interface Value {
   layer: string;
   shape: number[];
   /** A Flatten of [c, h, w] (h · w > 1) and anything computed elementwise from it. */
-  flat: [number, number, number] | null;
+  flat: FlatOrigin;
 }
 
 const validName = (s: string) => /^[A-Za-z0-9][-A-Za-z0-9._]*$/.test(s);
@@ -115,17 +116,7 @@ export function exportTfjsModel(model: Model, opts: TfjsExportOptions = {}): Tfj
         const ours = param(l.weight);
         const cig = ci / groups, mult = co / ci, [kh, kw] = kernel;
         const tf = new Float32Array(ours.length);
-        for (let o = 0; o < co; o++) {
-          for (let i = 0; i < cig; i++) {
-            for (let y = 0; y < kh; y++) {
-              for (let x = 0; x < kw; x++) {
-                const src = ours[((o * cig + i) * kh + y) * kw + x]!;
-                if (depthwise) tf[((y * kw + x) * ci + Math.floor(o / mult)) * mult + (o % mult)] = src;
-                else tf[((y * kw + x) * cig + i) * co + o] = src;
-              }
-            }
-          }
-        }
+        convKernelTfIndex(co, ci, groups, kh, kw, depthwise).forEach((k, j) => { tf[k] = ours[j]!; });
         const common = {
           kernel_size: kernel, strides: stride, padding: Array.isArray(pad) ? 'valid' : pad, data_format: 'channels_last',
           dilation_rate: dilation, activation: 'linear', use_bias: l.bias !== null,
@@ -146,11 +137,8 @@ export function exportTfjsModel(model: Model, opts: TfjsExportOptions = {}): Tfj
         if (v.shape.length !== 1 || v.shape[0] !== fin) fail(`expects [${fin}] features, input is [${v.shape.join(', ')}]; flatten first`);
         const ours = param(l.weight);
         const tf = new Float32Array(ours.length);
-        const [fc, fh, fw] = v.flat ?? [fin, 1, 1];
-        for (let r = 0; r < fin; r++) {
-          const src = v.flat === null ? r : (r % fc) * fh * fw + Math.floor(r / fc);
-          for (let o = 0; o < units; o++) tf[r * units + o] = ours[o * fin + src]!;
-        }
+        const feature = denseRowFeature(fin, v.flat);
+        for (let r = 0; r < fin; r++) for (let o = 0; o < units; o++) tf[r * units + o] = ours[o * fin + feature[r]!]!;
         const layer = add('Dense', { units, activation: 'linear', use_bias: l.bias !== null }, [v]);
         weights.push({ name: `${layer}/kernel`, shape: [fin, units], data: tf });
         if (l.bias) weights.push({ name: `${layer}/bias`, shape: [units], data: param(l.bias) });
@@ -207,12 +195,8 @@ export function exportTfjsModel(model: Model, opts: TfjsExportOptions = {}): Tfj
       }
       case 'Flatten': {
         const v = one();
-        if (v.shape.length === 1) {
-          out = v;
-          break;
-        }
-        const [ch, h, w] = image(v);
-        out = { layer: add('Flatten', {}, [v]), shape: [ch * h * w], flat: h * w > 1 ? [ch, h, w] : null };
+        // A Flatten of what is already flat computes nothing, here or in TF.js.
+        out = v.shape.length === 1 ? v : { ...flattened(image(v)), layer: add('Flatten', {}, [v]) };
         break;
       }
       case 'Dropout': {

@@ -24,7 +24,8 @@ import {
 import { windowGeometry, type Padding } from '../../tensor/index.js';
 import type { ImportedModel, ModelPreprocessing } from '../imported-model.js';
 import { TfjsFormatError } from './errors.js';
-import { checkWeightSpec, decodeTfjsWeights, weightByteLength, type NamedWeight, type TfjsWeightSpec } from './weights.js';
+import { convKernelTfIndex, denseRowFeature, flattened, type FlatOrigin } from './layout.js';
+import { checkWeightSpec, concatBytes, decodeTfjsWeights, weightByteLength, type NamedWeight, type TfjsWeightSpec } from './weights.js';
 
 /** The key under model.json's userDefinedMetadata where prunequant keeps what it knows. */
 export const TFJS_METADATA_KEY = 'prunequant';
@@ -37,7 +38,7 @@ interface Value {
   node: string;
   shape: number[];
   /** Set on a Flatten of a 4-D tensor (and values derived elementwise from it): the [c, h, w] it came from. */
-  flat: [number, number, number] | null;
+  flat: FlatOrigin;
   /** A ZeroPadding2D not yet applied: [top/bottom, left/right], folded into the next conv. */
   pad: [number, number] | null;
 }
@@ -294,17 +295,8 @@ export function importTfjsModel(modelJson: unknown, weightData: Uint8Array, opts
         const cig = ci / groups, [kh, kw] = kernel;
         // TF: [kh, kw, in/groups, out] (depthwise: [kh, kw, in, mult], output channel = in · mult + m); ours [out, in/groups, kh, kw].
         const tf = depthwise ? weight('depthwise_kernel', [kh, kw, ci, mult]) : weight('kernel', [kh, kw, cig, co]);
-        const wt = new Float32Array(co * cig * kh * kw);
-        for (let o = 0; o < co; o++) {
-          for (let i = 0; i < cig; i++) {
-            for (let y = 0; y < kh; y++) {
-              for (let x = 0; x < kw; x++) {
-                wt[((o * cig + i) * kh + y) * kw + x] = depthwise ? tf[((y * kw + x) * ci + Math.floor(o / mult)) * mult + (o % mult)]! : tf[((y * kw + x) * cig + i) * co + o]!;
-              }
-            }
-          }
-        }
-        layer.weight.assign(wt);
+        const at = convKernelTfIndex(co, ci, groups, kh, kw, depthwise);
+        layer.weight.assign(Float32Array.from(at, (k) => tf[k]!));
         if (useBias) layer.bias!.assign(weight('bias', [co]));
         const node = push(entry.name, layer, [v]);
         out = activate({ node, shape: [co, g.oh, g.ow], flat: null, pad: null }, c['activation']);
@@ -319,12 +311,8 @@ export function importTfjsModel(modelJson: unknown, weightData: Uint8Array, opts
         const layer = new Linear({ inFeatures: fin, outFeatures: units, bias: useBias });
         const tf = weight('kernel', [fin, units]);
         const wt = new Float32Array(units * fin);
-        // Our feature index for TF's: after an NHWC Flatten, TF's (h, w, c) order is our (c, h, w).
-        const [fc, fh, fw] = v.flat ?? [fin, 1, 1];
-        for (let r = 0; r < fin; r++) {
-          const ours = v.flat === null ? r : (r % fc) * fh * fw + Math.floor(r / fc);
-          for (let o = 0; o < units; o++) wt[o * fin + ours] = tf[r * units + o]!;
-        }
+        const feature = denseRowFeature(fin, v.flat);
+        for (let r = 0; r < fin; r++) for (let o = 0; o < units; o++) wt[o * fin + feature[r]!] = tf[r * units + o]!;
         layer.weight.assign(wt);
         if (useBias) layer.bias!.assign(weight('bias', [units]));
         out = activate({ node: push(entry.name, layer, [v]), shape: [units], flat: null, pad: null }, c['activation']);
@@ -376,12 +364,8 @@ export function importTfjsModel(modelJson: unknown, weightData: Uint8Array, opts
       }
       case 'Flatten': {
         const v = one();
-        if (v.shape.length === 1) {
-          out = v;
-          break;
-        }
-        const [ch, h, w] = image(v);
-        out = { node: push(entry.name, new Flatten(), [v]), shape: [ch * h * w], flat: h * w > 1 ? [ch, h, w] : null, pad: null };
+        // A Flatten of what is already flat computes nothing, here or in TF.js.
+        out = v.shape.length === 1 ? v : { ...flattened(image(v)), node: push(entry.name, new Flatten(), [v]), pad: null };
         break;
       }
       case 'Activation':
@@ -503,11 +487,5 @@ export function loadTfjsModel(modelJsonPath: string): ImportedModel {
       }
     }
   });
-  const bytes = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    bytes.set(p, at);
-    at += p.length;
-  }
-  return importTfjsModel(json, bytes, { fileName: modelJsonPath });
+  return importTfjsModel(json, concatBytes(parts), { fileName: modelJsonPath });
 }

@@ -3,6 +3,6 @@ export { TfjsFormatError } from './errors.js';
 export { importTfjsModel, loadTfjsModel, TFJS_METADATA_KEY } from './import-tfjs.js';
 export { exportTfjsModel, saveTfjsModel, type TfjsExportOptions, type TfjsArtifacts } from './export-tfjs.js';
 export {
-  encodeTfjsWeights, decodeTfjsWeights, toFloat16, fromFloat16,
+  encodeTfjsWeights, decodeTfjsWeights,
   type TfjsQuantization, type TfjsWeightSpec, type TfjsManifestGroup, type NamedWeight,
 } from './weights.js';

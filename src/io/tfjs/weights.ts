@@ -4,6 +4,7 @@
  * quantized forms store uint8 or uint16 codes read back as code · scale + min, or IEEE
  * half floats.
  */
+import { f16BitsToF32, f32ToF16Bits } from '../../kernels/index.js';
 import { TfjsFormatError } from './errors.js';
 
 export type TfjsQuantization = 'uint8' | 'uint16' | 'float16';
@@ -27,43 +28,6 @@ export interface NamedWeight {
 }
 
 const BYTES: Record<string, number> = { float32: 4, uint8: 1, uint16: 2, float16: 2 };
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** float32 → IEEE binary16 bits, rounding to nearest even; overflow goes to ±Infinity. */
-export function toFloat16(value: number): number {
-  f32[0] = value;
-  const x = u32[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff, mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign; // below half the smallest subnormal: ±0
-    // Subnormal: shift the mantissa (with its implicit bit) into place, then round half to even.
-    const m = mant | 0x800000, shift = 14 - e;
-    const half = 1 << (shift - 1), rest = m & ((1 << shift) - 1);
-    let out = m >>> shift;
-    if (rest > half || (rest === half && (out & 1) === 1)) out++;
-    return sign | out;
-  }
-  let out = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  // A carry out of the mantissa bumps the exponent, which is the right result (up to Infinity).
-  if (rest > 0x1000 || (rest === 0x1000 && (out & 1) === 1)) out++;
-  return sign | out;
-}
-
-/** IEEE binary16 bits → number. */
-export function fromFloat16(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exp = (bits >>> 10) & 0x1f, mant = bits & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant === 0 ? sign * Infinity : NaN;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
 
 /**
  * The affine grid TF.js's converter uses: codes 0 … 2^b − 1 over [min, max], the range
@@ -95,7 +59,7 @@ export function encodeTfjsWeights(weights: readonly NamedWeight[], quantize?: Tf
       parts.push(new Uint8Array(Float32Array.from(w.data).buffer));
     } else if (quantize === 'float16') {
       spec.quantization = { dtype: 'float16', original_dtype: 'float32' };
-      parts.push(new Uint8Array(Uint16Array.from(w.data, toFloat16).buffer));
+      parts.push(new Uint8Array(Uint16Array.from(w.data, f32ToF16Bits).buffer));
     } else {
       const { min, scale } = affineGrid(w.data, quantize);
       const qmax = quantize === 'uint8' ? 255 : 65535;
@@ -106,13 +70,18 @@ export function encodeTfjsWeights(weights: readonly NamedWeight[], quantize?: Tf
     }
     specs.push(spec);
   }
+  return { specs, bytes: concatBytes(parts) };
+}
+
+/** The parts one after another, as shards are read. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   const bytes = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let at = 0;
   for (const p of parts) {
     bytes.set(p, at);
     at += p.length;
   }
-  return { specs, bytes };
+  return bytes;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -164,7 +133,7 @@ export function decodeTfjsWeights(specs: readonly TfjsWeightSpec[], bytes: Uint8
     let data: Float32Array;
     const q = spec.quantization;
     if (q === undefined) data = new Float32Array(raw);
-    else if (q.dtype === 'float16') data = Float32Array.from(new Uint16Array(raw), fromFloat16);
+    else if (q.dtype === 'float16') data = Float32Array.from(new Uint16Array(raw), f16BitsToF32);
     else {
       const codes = q.dtype === 'uint8' ? new Uint8Array(raw) : new Uint16Array(raw);
       data = Float32Array.from(codes, (c) => c * q.scale + q.min);
