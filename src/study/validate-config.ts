@@ -164,7 +164,11 @@ export function validateStudyConfig(doc: unknown, source = 'config', preset: str
 
   const p = f.object(d['pruning'], 'pruning', ['levels', 'adaptive', 'scope', 'exclude', 'minSize']);
   c.pruning.levels = f.list(p['levels'], 'pruning.levels', 'percentiles in (0, 100)').map((v, i) => f.number(v, `pruning.levels[${i}]`, { above: 0, below: 100 }));
-  c.pruning.adaptive = p['adaptive'] === null || p['adaptive'] === false ? null : adaptive(f, p['adaptive']);
+  // Levels named over the defaults mean those levels: the default controller steps aside.
+  const named = (doc: unknown, key: string) => Object.hasOwn(((doc as Obj | undefined)?.['pruning'] ?? {}) as Obj, key);
+  const overlays = [preset ? PRESETS[preset] : {}, user];
+  const fixedLevels = overlays.some((o) => named(o, 'levels')) && !overlays.some((o) => named(o, 'adaptive'));
+  c.pruning.adaptive = fixedLevels || p['adaptive'] === null || p['adaptive'] === false ? null : adaptive(f, p['adaptive']);
   if (c.pruning.adaptive === null && c.pruning.levels.length === 0) f.fail('pruning.levels', [], 'at least one level (or pruning.adaptive)');
   checkUnique(f, 'pruning.levels', c.pruning.levels);
   c.pruning.scope = f.oneOf(p['scope'], 'pruning.scope', ['global', 'layer'] as const);

@@ -16,19 +16,28 @@ function mistake(doc: unknown, preset: string | null = null): StudyConfigError {
   assert.fail(`expected ${JSON.stringify(doc)} to be refused`);
 }
 
-test('the defaults are the reference protocol (LeNet-5, MNIST, SGD 0.9, lr 0.01, batch 64, 5 epochs, 50-98%, 8-2 bits, 0.5 pp)', () => {
+test('the defaults are the reference protocol (LeNet-5, MNIST, SGD 0.9, lr 0.01, batch 64, 5 epochs, 8-2 bits, 0.5 pp) with a cosine lr and the threshold controller', () => {
   const c = validateStudyConfig(null);
   assert.deepEqual(c, defaultStudyConfig());
   assert.deepEqual(c.model, { zoo: 'lenet5', checkpoint: null });
   assert.equal(c.data.dataset, 'mnist');
   assert.equal(c.data.validation, 5000);
   assert.deepEqual([c.recipe.optimizer, c.recipe.momentum, c.recipe.lr, c.recipe.batchSize, c.recipe.epochs], ['sgd', 0.9, 0.01, 64, 5]);
-  assert.deepEqual(c.pruning.levels, [50, 70, 80, 90, 95, 98]);
+  assert.equal(c.recipe.schedule, 'cosine');
+  assert.deepEqual(c.pruning.adaptive, { start: 80, step: 10, minStep: 2.5, maxTrials: 5 });
   assert.equal(c.pruning.scope, 'global');
   assert.deepEqual(c.quantization.bits, [8, 6, 4, 3, 2]);
   assert.deepEqual([c.quantization.symmetric, c.quantization.granularity], [true, 'channel']);
   assert.equal(c.selection.tolerance, 0.5);
   assert.equal(c.refine.lrFactor, 0.1);
+});
+
+test('levels named by a document or a preset turn the default controller off; naming both keeps the controller', () => {
+  assert.equal(validateStudyConfig({ pruning: { levels: [90, 95] } }).pruning.adaptive, null);
+  assert.deepEqual(validateStudyConfig({ pruning: { levels: [90, 95] } }).pruning.levels, [90, 95]);
+  assert.equal(validateStudyConfig(null, 'config', 'quick').pruning.adaptive, null);
+  assert.deepEqual(validateStudyConfig({ pruning: { levels: [90], adaptive: { start: 60 } } }).pruning.adaptive, { start: 60, step: 10, minStep: 2.5, maxTrials: 5 });
+  assert.deepEqual(validateStudyConfig({ pruning: { scope: 'layer' } }).pruning.adaptive, { start: 80, step: 10, minStep: 2.5, maxTrials: 5 });
 });
 
 test('a document overrides what it names and keeps the rest; shorthands for the model', () => {
