@@ -141,6 +141,15 @@ export type { ImportedModel, ModelPreprocessing, ModelFormat, LoadedModel } from
 export { loadOnnxModel, importOnnxModel, withFinalActivation, OnnxImportError } from './io/index.js';
 export type { ImportOptions, OnnxImportMeta } from './io/index.js';
 
+/**
+ * The softmax an imported model (ONNX or TF.js) ended with, as its meta records it; every exporter writes it back.
+ * @example
+ * const fa = finalActivationOf(loadAnyModel('model.onnx').meta); // { kind: 'softmax', axis: 1, coerce2d: false } or null
+ * saveTfjsModel(model, 'web-model', { finalActivation: fa });       // the TF.js model outputs probabilities again
+ */
+export { finalActivationOf } from './io/index.js';
+export type { FinalActivation } from './io/index.js';
+
 // ---- Runtime (also `prunequant/runtime`) -----------------------------------------------------
 /**
  * @example
