@@ -15,8 +15,11 @@ export class PreprocessingError extends Error {
   override name = 'PreprocessingError';
 }
 
-/** The ONNX metadata_props key (and checkpoint meta key) that holds the preprocessing as JSON. */
+/** The checkpoint (and .pqm) meta key that holds the preprocessing. */
 export const PREPROCESSING_META_KEY = 'preprocessing';
+
+/** The ONNX metadata_props key that holds the preprocessing as JSON, written by our ONNX exports and read on import. */
+export const ONNX_PREPROCESSING_KEY = 'prunequant.preprocessing';
 
 /** The scale a pixel in [0, 1] is multiplied by before standardizing. */
 export function rangeScale(range: ModelPreprocessing['range']): number {

@@ -181,7 +181,7 @@ describe('onnx-int8 export', () => {
   it("an imported model's final Softmax (meta) is written back after the dequantized logits", async () => {
     const q = ptq(8, true);
     try {
-      const onnx = exportOnnxInt8Model(q, { meta: { onnx: { finalActivation: { op: 'Softmax', axis: 1, coerce2d: false } } } });
+      const onnx = exportOnnxInt8Model(q, { meta: { finalActivation: { kind: 'softmax', axis: 1, coerce2d: false } } });
       const n = 20, x = testImages(n);
       const logits = ours(q.model, x, n);
       const { probabilities } = await runOrt(encodeOnnxModel(onnx), { input: { data: x, dims: [n, 1, 28, 28] } });

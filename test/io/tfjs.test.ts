@@ -14,12 +14,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  TfjsFormatError, exportTfjsModel, importTfjsModel, loadTfjsModel, saveTfjsModel,
+  TfjsFormatError, exportTfjsModel, finalActivationOf, importTfjsModel, loadTfjsModel, saveTfjsModel,
 } from '../../src/io/index.js';
 import { f16BitsToF32, f32ToF16Bits } from '../../src/kernels/index.js';
 import { BatchNorm2d, Mask, createModel, type Model } from '../../src/nn/index.js';
 import { Tensor, noGrad, scope } from '../../src/tensor/index.js';
 import { maxRelError, randomFloats } from '../helpers/assert.js';
+import { saveLayersModel, tfjsPredict, toNhwc } from '../helpers/tfjs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pq-tfjs-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,37 +30,6 @@ before(async () => {
 
 function ours(model: Model, x: Float32Array, n: number): Float32Array {
   return scope(() => noGrad(() => model.forward(Tensor.from(x, [n, ...model.inputShape])).toArray()));
-}
-
-/** NCHW → NHWC for one batch. */
-function toNhwc(x: Float32Array, [n, c, h, w]: number[]): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let b = 0; b < n!; b++) for (let k = 0; k < c!; k++) for (let y = 0; y < h!; y++) for (let z = 0; z < w!; z++) {
-    out[((b * h! + y) * w! + z) * c! + k] = x[((b * c! + k) * h! + y) * w! + z]!;
-  }
-  return out;
-}
-
-/** A tfjs IOHandler reading model.json and its shards from disk, as a browser would fetch them. */
-function fileHandler(path: string): tf.io.IOHandler {
-  return {
-    load: async () => {
-      const json = JSON.parse(readFileSync(path, 'utf8')) as tf.io.ModelJSON;
-      return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
-        const specs = manifest.flatMap((g) => g.weights);
-        const parts = manifest.flatMap((g) => g.paths.map((p) => readFileSync(join(path, '..', p))));
-        return [specs, new Uint8Array(Buffer.concat(parts)).buffer];
-      });
-    },
-  };
-}
-
-async function tfjsPredict(modelJsonPath: string, xNchw: Float32Array, shape: number[]): Promise<Float32Array> {
-  const m = await tfl.loadLayersModel(fileHandler(modelJsonPath));
-  const [n, c, h, w] = shape;
-  const out = tf.tidy(() => (m.predict(tf.tensor4d(toNhwc(xNchw, shape), [n!, h!, w!, c!])) as tf.Tensor).dataSync().slice());
-  m.dispose();
-  return out as Float32Array;
 }
 
 /** Non-trivial BN statistics and affine params, so BN conversion is really tested. */
@@ -161,22 +131,7 @@ describe('Model → TF.js → prunequant', () => {
 
 describe('models built and saved by tfjs-layers import', () => {
   /** Saves a tfjs model with tfjs's own writer (artifacts → model.json + one shard). */
-  async function saveWithTfjs(m: tfl.LayersModel, sub: string, specsEdit?: (s: tf.io.WeightsManifestEntry[]) => void): Promise<string> {
-    const out = join(dir, sub);
-    await m.save(tf.io.withSaveHandler(async (a) => {
-      const specs = a.weightSpecs!;
-      specsEdit?.(specs);
-      const { mkdirSync } = await import('node:fs');
-      mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, 'w.bin'), new Uint8Array(a.weightData as ArrayBuffer));
-      writeFileSync(join(out, 'model.json'), JSON.stringify({
-        format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy, modelTopology: a.modelTopology,
-        weightsManifest: [{ paths: ['w.bin'], weights: specs }],
-      }));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
-    return join(out, 'model.json');
-  }
+  const saveWithTfjs = (m: tfl.LayersModel, sub: string, specsEdit?: (s: tf.io.WeightsManifestEntry[]) => void) => saveLayersModel(m, join(dir, sub), specsEdit);
 
   function expectSame(m: tfl.LayersModel, path: string, [c, h, w]: [number, number, number]) {
     const imported = loadTfjsModel(path);
@@ -204,7 +159,7 @@ describe('models built and saved by tfjs-layers import', () => {
     const imported = loadTfjsModel(path);
     try {
       // The softmax is dropped for training (meta says so); ours plus a softmax is tfjs's output.
-      assert.equal(imported.meta['finalSoftmax'], true);
+      assert.deepEqual(imported.meta['finalActivation'], { kind: 'softmax', axis: 1, coerce2d: false });
       const x = randomFloats(2 * 3 * 144, 9, 0, 1);
       const logits = ours(imported.model, x, 2);
       const probs = Array.from({ length: 2 }, (_, b) => {
@@ -216,7 +171,7 @@ describe('models built and saved by tfjs-layers import', () => {
       const worst = probs.reduce((mm, v, i) => Math.max(mm, Math.abs(v - expected[i]!)), 0);
       assert.ok(worst < 1e-5, `softmax of our logits differs from tfjs by ${worst}`);
       // Exported again with the softmax, tfjs gives the original model's outputs.
-      const again = saveTfjsModel(imported.model, join(dir, 'tfjs-functional-again'), { finalSoftmax: true }).path;
+      const again = saveTfjsModel(imported.model, join(dir, 'tfjs-functional-again'), { finalActivation: finalActivationOf(imported.meta) }).path;
       const y2 = await tfjsPredict(again, x, [2, 3, 12, 12]);
       assert.ok(maxRelError(y2, expected, 1e-3) < 1e-4);
     } finally {
@@ -241,7 +196,7 @@ describe('models built and saved by tfjs-layers import', () => {
     const { imported, err } = expectSame(m, path, [2, 10, 9]);
     try {
       assert.ok(err < 1e-5, `sequential import differs by ${err}`);
-      assert.equal(imported.meta['finalSoftmax'], false);
+      assert.equal(imported.meta['finalActivation'], null);
     } finally {
       imported.model.dispose();
     }

@@ -9,8 +9,8 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readQuantizationMeta } from '../../compress/index.js';
-import { saveOnnxInt8Model, saveOnnxModel, savePqm, saveTfjsModel, type TfjsQuantization } from '../../io/index.js';
-import { checkModelArg, loadModelArg, metaWithPreprocessing } from '../model-input.js';
+import { finalActivationOf, saveOnnxInt8Model, saveOnnxModel, savePqm, saveTfjsModel, type LoadedModel, type TfjsQuantization } from '../../io/index.js';
+import { PREPROCESSING_OPTIONS, checkModelArg, loadModelArg, metaWithPreprocessing, parsePreprocessingOptions, resolvePreprocessing } from '../model-input.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, FORCE_OPTION, checkOutputs, finish } from '../common.js';
 
@@ -21,6 +21,10 @@ const OPTIONS: Record<string, OptionSpec> = {
   format: { type: 'string', default: 'onnx', help: `output format: ${FORMATS.join(', ')}` },
   out: { type: 'string', help: 'output file (required), e.g. model.onnx; for tfjs a directory (or DIR/model.json)' },
   'tfjs-quantize': { type: 'string', help: `tfjs only: store weights as ${TFJS_QUANTIZE.join(', ')} (TF.js's own weight quantization)` },
+  layout: PREPROCESSING_OPTIONS['layout']!,
+  range: PREPROCESSING_OPTIONS['range']!,
+  mean: PREPROCESSING_OPTIONS['mean']!,
+  std: PREPROCESSING_OPTIONS['std']!,
   force: FORCE_OPTION,
   json: COMMON_OPTIONS['json']!,
   help: COMMON_OPTIONS['help']!,
@@ -53,16 +57,19 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
   if (tfjsQuantize !== undefined && !(TFJS_QUANTIZE as readonly string[]).includes(tfjsQuantize)) {
     throw new UsageError(`export: unknown --tfjs-quantize '${tfjsQuantize}'; known: ${TFJS_QUANTIZE.join(', ')}`);
   }
+  const given = parsePreprocessingOptions('export', o);
   checkModelArg('export', path);
   const tfjsDir = out.toLowerCase().endsWith('.json') ? resolve(out, '..') : out;
   checkOutputs('export', format === 'tfjs' ? tfjsOutputs(tfjsDir) : [out], { force: o['force'] === true, inputs: [path] });
   const file = path!;
 
   if (format === 'onnx-int8') {
-    const { model, quantized, meta } = loadModelArg('export', file);
+    const loaded = loadModelArg('export', file);
+    const { model, quantized } = loaded;
     try {
       if (quantized === null) throw new Error(`${path} is not quantized; onnx-int8 needs a checkpoint from prunequant quantize (or use --format onnx)`);
-      const { sizeBytes } = saveOnnxInt8Model(out, quantized, { meta });
+      const { meta, preprocessing } = recorded(loaded, given);
+      const { sizeBytes } = saveOnnxInt8Model(out, quantized, { meta, preprocessing });
       const bits = [...new Set([...quantized.weights.values()].map((t) => t.bits))].join('/');
       const result = {
         command: 'export', model: path, format, path: resolve(out), bytes: sizeBytes, params: model.paramCount(),
@@ -74,11 +81,11 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
     }
   }
 
-  // Any format; the meta carries the recorded preprocessing into the file written.
+  // Any format; the meta carries the preprocessing and the final activation into the file written.
   const loaded = loadModelArg('export', file, { restoreQuantization: false });
   const { model } = loaded;
-  const meta = loaded.preprocessing ? metaWithPreprocessing(loaded.meta, loaded.preprocessing) : loaded.meta;
   try {
+    const { meta, preprocessing } = recorded(loaded, given);
     const quant = readQuantizationMeta(meta, file);
     if (format === 'pqm') {
       const { sizeBytes } = savePqm(out, model, { meta, source: path });
@@ -89,9 +96,8 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
       throw new Error(`${path} quantizes activations, which an fp32 ${format === 'tfjs' ? 'TF.js model' : 'ONNX graph'} cannot express; use --format onnx-int8, or export the checkpoint from before activation quantization`);
     }
     if (format === 'tfjs') {
-      const preprocessing = loaded.preprocessing;
       const { path: json, files, sizeBytes } = saveTfjsModel(model, tfjsDir, {
-        ...(tfjsQuantize ? { quantize: tfjsQuantize as TfjsQuantization } : {}), preprocessing, finalSoftmax: meta['finalSoftmax'] === true,
+        ...(tfjsQuantize ? { quantize: tfjsQuantize as TfjsQuantization } : {}), preprocessing, finalActivation: finalActivationOf(meta, file),
       });
       const result = {
         command: 'export', model: path, format, path: resolve(json), files: files.map((f) => resolve(f)), bytes: sizeBytes,
@@ -99,7 +105,7 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
       };
       return finish(o['json'] === true, result, `${path} -> ${json} (tfjs, ${files.length - 1} shard(s), ${sizeBytes} bytes${tfjsQuantize ? `, ${tfjsQuantize} weights` : ''})`);
     }
-    const { sizeBytes } = saveOnnxModel(out, model);
+    const { sizeBytes } = saveOnnxModel(out, model, { meta, preprocessing });
     const result = {
       command: 'export', model: path, format, path: resolve(out), bytes: sizeBytes,
       params: model.paramCount(), weights: quant ? 'dequantized' : 'float',
@@ -108,4 +114,15 @@ export async function exportCommand(argv: readonly string[]): Promise<void> {
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * The preprocessing the export records (the options over what the model records; null when
+ * neither says), and the model's meta with it, which every format's writer reads.
+ */
+function recorded(loaded: LoadedModel, given: ReturnType<typeof parsePreprocessingOptions>) {
+  const stored = loaded.preprocessing;
+  if (stored === null && Object.keys(given).length === 0) return { meta: loaded.meta, preprocessing: null };
+  const { preprocessing } = resolvePreprocessing('export', given, stored, null, loaded.model.inputShape[0]);
+  return { meta: metaWithPreprocessing(loaded.meta, preprocessing), preprocessing };
 }

@@ -15,6 +15,10 @@ import { noGrad, scope, type Tensor } from '../../tensor/index.js';
 import { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from './builder.js';
 import { encodeOnnxModel } from './encode-onnx-model.js';
 import { OnnxExportError } from './export-error.js';
+import { finalActivationOf } from '../final-activation.js';
+import type { ModelPreprocessing } from '../imported-model.js';
+import { checkPreprocessing, ONNX_PREPROCESSING_KEY, preprocessingFromMeta } from '../preprocessing.js';
+import { ProtoReader, ProtoWriter } from './protobuf.js';
 import { EMITTERS, type EmitContext, type ValueRef } from './export-layers.js';
 import type { OnnxModel, OnnxNode, OnnxTensor } from './types.js';
 
@@ -37,11 +41,19 @@ export function exportedParamData(p: Param, where: string): Float32Array {
 
 export interface OnnxExportOptions {
   /**
-   * An imported model's `meta` (ImportedModel.meta): its final Softmax is written back after the
-   * logits (the output is then 'probabilities'), and its producer, doc string, metadata and other
+   * A model's `meta` (ImportedModel.meta, or a checkpoint's): its final activation
+   * (meta.finalActivation) is written back after the logits (the output is then
+   * 'probabilities'), and an imported ONNX model's producer, doc string, metadata and other
    * ModelProto fields travel into the file.
    */
   meta?: Record<string, unknown>;
+  /**
+   * How raw pixels become the input, written to metadata_props under 'prunequant.preprocessing'
+   * (with layout 'nchw', the exported graph's) so that importing the file gives it back. Default:
+   * what `meta` records (meta.preprocessing or meta.normalization). null adds none (an imported
+   * file's own entry still travels with the rest of its metadata).
+   */
+  preprocessing?: ModelPreprocessing | null;
 }
 
 /** The part of ImportedModel.meta['onnx'] the exporter reads (written by the ONNX importer). */
@@ -49,7 +61,6 @@ interface ImportMetaView {
   producerName?: string;
   producerVersion?: string;
   extraFields?: string[];
-  finalActivation?: { op: 'Softmax' | 'LogSoftmax'; axis: number; coerce2d: boolean };
 }
 
 /**
@@ -58,7 +69,7 @@ interface ImportMetaView {
  */
 export function exportOnnxModel(model: Model, opts: OnnxExportOptions = {}): OnnxModel {
   const imported = opts.meta?.['onnx'] as ImportMetaView | undefined;
-  const final = imported?.finalActivation;
+  const final = finalActivationOf(opts.meta) ?? undefined;
   const hooked = model.nodes.find((n) => n.outputHook !== undefined);
   if (hooked !== undefined) {
     throw new OnnxExportError(hooked.name, 'has an output hook (activation fake quantization or an observer), which an fp32 ONNX graph cannot reproduce; '
@@ -134,19 +145,20 @@ export function exportOnnxModel(model: Model, opts: OnnxExportOptions = {}): Onn
   const [c, h, w] = model.inputShape;
   let outputName = ONNX_EXPORT_OUTPUT;
   if (final !== undefined) {
-    // The imported graph's own final Softmax, as it computed it (opset 17 Softmax is per axis).
+    // The imported model's own final softmax, as it computed it (opset 17 Softmax is per axis).
+    const op = final.kind === 'softmax' ? 'Softmax' : 'LogSoftmax';
     const rank = result!.shape.length + 1;
     outputName = 'probabilities';
     if (final.coerce2d && final.axis !== rank - 1) {
       const flat = claim('final/flatten');
       nodes.push(makeNode('Flatten', [result!.name], [flat], { axis: final.axis }, { name: flat }));
       const sm = claim('final/softmax');
-      nodes.push(makeNode(final.op, [flat], [sm], { axis: 1 }, { name: sm }));
+      nodes.push(makeNode(op, [flat], [sm], { axis: 1 }, { name: sm }));
       const shape = claim('final.shape');
       initializers.push(makeTensor(shape, [rank], BigInt64Array.from([-1, ...result!.shape], (v) => BigInt(v))));
       nodes.push(makeNode('Reshape', [sm, shape], [outputName], {}, { name: 'final' }));
     } else {
-      nodes.push(makeNode(final.op, [result!.name], [outputName], { axis: final.axis }, { name: 'final' }));
+      nodes.push(makeNode(op, [result!.name], [outputName], { axis: final.axis }, { name: 'final' }));
     }
   }
   const graph = makeGraph({
@@ -159,8 +171,35 @@ export function exportOnnxModel(model: Model, opts: OnnxExportOptions = {}): Onn
   const onnx = makeModel(graph, { opset: ONNX_EXPORT_OPSET });
   if (imported?.producerName) onnx.producerName = imported.producerName;
   if (imported?.producerVersion !== undefined) onnx.producerVersion = imported.producerVersion;
-  if (imported?.extraFields?.length) onnx.extraFields = imported.extraFields.map((b) => new Uint8Array(Buffer.from(b, 'base64')));
+  const extra: Uint8Array[] = (imported?.extraFields ?? []).map((b) => new Uint8Array(Buffer.from(b, 'base64')));
+  const preprocessing = opts.preprocessing !== undefined ? opts.preprocessing : opts.meta ? preprocessingFromMeta(opts.meta, c, 'export meta') : null;
+  if (preprocessing !== null) {
+    // One entry per key: an imported file's own record is replaced, not repeated.
+    const kept = extra.filter((raw) => metadataKey(raw) !== ONNX_PREPROCESSING_KEY);
+    const record: ModelPreprocessing = { ...checkPreprocessing(preprocessing, c, 'export preprocessing'), layout: 'nchw' };
+    extra.splice(0, extra.length, ...kept, metadataEntry(ONNX_PREPROCESSING_KEY, JSON.stringify(record)));
+  }
+  if (extra.length > 0) onnx.extraFields = extra;
   return onnx;
+}
+
+/** ModelProto field 14 (metadata_props): a StringStringEntryProto { key = 1, value = 2 }, as a raw field. */
+const METADATA_PROPS = 14;
+
+function metadataEntry(key: string, value: string): Uint8Array {
+  return new ProtoWriter().message(METADATA_PROPS, (e) => e.string(1, key).string(2, value)).finish();
+}
+
+/** The key of a raw metadata_props field; null for any other field. */
+function metadataKey(raw: Uint8Array): string | null {
+  const r = new ProtoReader(raw);
+  if (!r.next() || r.field !== METADATA_PROPS) return null;
+  const e = r.message();
+  while (e.next()) {
+    if (e.field === 1) return e.string();
+    e.skip();
+  }
+  return null;
 }
 
 /**

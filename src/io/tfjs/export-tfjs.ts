@@ -15,15 +15,19 @@ import { pair, windowGeometry, type Padding } from '../../tensor/index.js';
 import { exportedParamData } from '../onnx/index.js';
 import type { ModelPreprocessing } from '../imported-model.js';
 import { TfjsFormatError } from './errors.js';
-import { convKernelTfIndex, denseRowFeature, flattened, type FlatOrigin } from './layout.js';
+import { convKernelTfIndex, denseRowFeature, flattened, tfAxisOfNchw, type FlatOrigin } from './layout.js';
+import type { FinalActivation } from '../final-activation.js';
 import { TFJS_METADATA_KEY } from './import-tfjs.js';
 import { encodeTfjsWeights, type NamedWeight, type TfjsQuantization } from './weights.js';
 
 export interface TfjsExportOptions {
   /** TF.js's own weight quantization (uint8 / uint16 affine per tensor, or float16); default float32. */
   quantize?: TfjsQuantization;
-  /** End the model with a softmax (as the model it was imported from did); default false. */
-  finalSoftmax?: boolean;
+  /**
+   * End the model with this softmax, as the model it was imported from did (meta.finalActivation,
+   * see finalActivationOf); default none. TF.js Layers has no log-softmax, so that is refused.
+   */
+  finalActivation?: FinalActivation | null;
   /** Stored in userDefinedMetadata, with the layout set to 'nhwc' (the exported model's). */
   preprocessing?: ModelPreprocessing | null;
   /** Largest shard file in bytes; default 4 MiB, as TF.js writes them. */
@@ -218,7 +222,7 @@ export function exportTfjsModel(model: Model, opts: TfjsExportOptions = {}): Tfj
         const rank = ins[0]!.shape.length + 1;
         const axis = mn.layer.axis < 0 ? mn.layer.axis + rank : mn.layer.axis;
         if (ins.some((v) => v.flat !== null)) fail('concatenates flattened images, whose feature order differs in TF.js');
-        const tfAxis = rank === 4 ? ({ 1: 3, 2: 1, 3: 2 } as Record<number, number>)[axis] : rank === 2 && axis === 1 ? 1 : undefined;
+        const tfAxis = tfAxisOfNchw(axis, rank);
         if (tfAxis === undefined) fail(`axis ${mn.layer.axis} is not a non-batch axis of rank-${rank} inputs`);
         const shape = [...ins[0]!.shape];
         shape[axis - 1] = ins.reduce((s, v) => s + v.shape[axis - 1]!, 0);
@@ -231,9 +235,19 @@ export function exportTfjsModel(model: Model, opts: TfjsExportOptions = {}): Tfj
     values.set(mn.name, out);
     last = out;
   }
-  if (opts.finalSoftmax) {
+  const final = opts.finalActivation ?? null;
+  if (final !== null) {
+    const rank = last.shape.length + 1;
+    const fail = (d: string): never => { throw new TfjsFormatError(where, 'final activation', d); };
+    if (final.kind !== 'softmax') fail(`${final.kind} has no TF.js Layers equivalent (only softmax); export the logits (finalActivation null) or use ONNX`);
+    // ONNX before opset 13 flattens the axes from `axis` on; that is a per-axis softmax only when nothing follows.
+    if (final.coerce2d && final.axis !== rank - 1) fail(`a softmax over the flattened axes ${final.axis}… of a rank-${rank} output has no TF.js Layers equivalent`);
+    const axis = tfAxisOfNchw(final.axis, rank);
+    if (axis === undefined) fail(`softmax axis ${final.axis} of a rank-${rank} output has no TF.js axis`);
     const layer = claim('softmax');
-    layers.push({ name: layer, class_name: 'Activation', config: { name: layer, trainable: true, dtype: 'float32', activation: 'softmax' }, inbound_nodes: [[[last.layer, 0, 0, {}]]] });
+    // The channels (TF's last axis) take an Activation, as Keras writes it; another axis a Softmax layer.
+    const [className, config]: [string, Json] = axis === rank - 1 ? ['Activation', { activation: 'softmax' }] : ['Softmax', { axis }];
+    layers.push({ name: layer, class_name: className, config: { name: layer, trainable: true, dtype: 'float32', ...config }, inbound_nodes: [[[last.layer, 0, 0, {}]]] });
     last = { ...last, layer };
   }
 

@@ -11,9 +11,10 @@
  * a Session built from it) runs them. The loader and the Session do that transpose when the
  * preprocessing says 'nhwc'; the Model itself always takes NCHW.
  *
- * A final softmax (a Dense or Activation layer ending the model with activation 'softmax') is
- * dropped, since training applies log-softmax in the loss and argmax does not change, and
- * recorded as meta.finalSoftmax = true, so an export can put it back.
+ * A final softmax (a Dense or Activation layer ending the model with activation 'softmax', or a
+ * Softmax layer) is dropped, since training applies log-softmax in the loss and argmax does not
+ * change, and recorded as meta.finalActivation (final-activation.ts, the key the ONNX importer
+ * uses too), so either exporter can put it back.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,7 +25,8 @@ import {
 import { windowGeometry, type Padding } from '../../tensor/index.js';
 import type { ImportedModel, ModelPreprocessing } from '../imported-model.js';
 import { TfjsFormatError } from './errors.js';
-import { convKernelTfIndex, denseRowFeature, flattened, type FlatOrigin } from './layout.js';
+import { convKernelTfIndex, denseRowFeature, flattened, nchwAxisOfTf, type FlatOrigin } from './layout.js';
+import { FINAL_ACTIVATION_META_KEY, type FinalActivation } from '../final-activation.js';
 import { checkWeightSpec, concatBytes, decodeTfjsWeights, weightByteLength, type NamedWeight, type TfjsWeightSpec } from './weights.js';
 
 /** The key under model.json's userDefinedMetadata where prunequant keeps what it knows. */
@@ -179,7 +181,14 @@ export function importTfjsModel(modelJson: unknown, weightData: Uint8Array, opts
   const nodeNames = new Set<string>([INPUT]);
   const values = new Map<string, Value>();
   let inputShape: [number, number, number] | null = null;
-  let finalSoftmax = false;
+  let finalActivation: FinalActivation | null = null;
+  /** The softmax over TF axis `tfAxis` of `v` (NHWC; -1, the channels, for an activation), recorded as the final activation. */
+  const finalSoftmax = (v: Value, tfAxis: number, fail: (d: string) => never): Value => {
+    const axis = nchwAxisOfTf(tfAxis, v.shape.length + 1);
+    if (axis === undefined) fail(`softmax axis ${tfAxis} is not a non-batch axis of a rank-${v.shape.length + 1} value`);
+    finalActivation = { kind: 'softmax', axis: axis!, coerce2d: false };
+    return v;
+  };
 
   for (const entry of topo.layers) {
     const where = `layer '${entry.name}' (${entry.className})`;
@@ -227,8 +236,7 @@ export function importTfjsModel(modelJson: unknown, weightData: Uint8Array, opts
       const a = act === undefined || act === null ? 'linear' : act;
       if (a === 'softmax') {
         if (!isOutput) fail("has a softmax activation that does not end the model; only a final softmax is supported");
-        finalSoftmax = true;
-        return v;
+        return finalSoftmax(v, -1, fail);
       }
       if (typeof a !== 'string' || !(a in ACTIVATIONS)) fail(`activation ${JSON.stringify(a)} is not supported; supported: ${[...Object.keys(ACTIVATIONS), 'softmax (final)'].join(', ')}`);
       const kind = ACTIVATIONS[a as string]!;
@@ -374,8 +382,7 @@ export function importTfjsModel(modelJson: unknown, weightData: Uint8Array, opts
       case 'Softmax': {
         const v = one();
         if (!isOutput) fail('is a softmax that does not end the model; only a final softmax is supported');
-        finalSoftmax = true;
-        out = v;
+        out = finalSoftmax(v, num(c['axis'], -1), fail);
         break;
       }
       case 'ReLU': {
@@ -413,9 +420,7 @@ export function importTfjsModel(modelJson: unknown, weightData: Uint8Array, opts
         if (ins.length < 2) fail(`takes at least 2 inputs, has ${ins.length}`);
         const rank = ins[0]!.shape.length + 1;
         const raw = num(c['axis'], -1);
-        const tfAxis = raw < 0 ? raw + rank : raw;
-        // NHWC axis → NCHW axis: channels (3) → 1, h (1) → 2, w (2) → 3; flat [n, f] keeps axis 1.
-        const axis = rank === 4 ? ({ 1: 2, 2: 3, 3: 1 } as Record<number, number>)[tfAxis] : rank === 2 && tfAxis === 1 ? 1 : undefined;
+        const axis = nchwAxisOfTf(raw, rank);
         if (axis === undefined) fail(`axis ${raw} is not a non-batch axis of rank-${rank} inputs`);
         for (const v of ins) {
           if (v.pad !== null) fail('reads a ZeroPadding2D, which is supported only before a convolution');
@@ -452,7 +457,7 @@ export function importTfjsModel(modelJson: unknown, weightData: Uint8Array, opts
   const preprocessing: ModelPreprocessing | null = isObject(stored) ? { ...(stored as unknown as ModelPreprocessing), layout: 'nhwc' } : null;
   const unused = [...weights.keys()].filter((n) => !used.has(n));
   const meta: Record<string, unknown> = {
-    source: file, format: 'tfjs', inputLayout: 'nhwc', finalSoftmax,
+    source: file, format: 'tfjs', inputLayout: 'nhwc', [FINAL_ACTIVATION_META_KEY]: finalActivation,
     generatedBy: modelJson['generatedBy'] ?? null, convertedBy: modelJson['convertedBy'] ?? null,
     ...(isObject(udm) ? { userDefinedMetadata: udm } : {}),
     ...(unused.length > 0 ? { unusedWeights: unused } : {}),

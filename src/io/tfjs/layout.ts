@@ -45,3 +45,17 @@ export function denseRowFeature(features: number, flat: FlatOrigin): Int32Array 
 export function flattened([c, h, w]: readonly [number, number, number]): { shape: number[]; flat: FlatOrigin } {
   return { shape: [c * h * w], flat: h * w > 1 ? [c, h, w] : null };
 }
+
+/** The NCHW axis of a TF (NHWC) axis of a rank-`rank` value; undefined for the batch axis or a rank we do not map. */
+export function nchwAxisOfTf(tfAxis: number, rank: number): number | undefined {
+  const a = tfAxis < 0 ? tfAxis + rank : tfAxis;
+  if (rank === 4) return ({ 1: 2, 2: 3, 3: 1 } as Record<number, number>)[a];
+  return rank === 2 && a === 1 ? 1 : undefined;
+}
+
+/** The TF (NHWC) axis of an NCHW axis; the inverse of nchwAxisOfTf. */
+export function tfAxisOfNchw(axis: number, rank: number): number | undefined {
+  const a = axis < 0 ? axis + rank : axis;
+  if (rank === 4) return ({ 1: 3, 2: 1, 3: 2 } as Record<number, number>)[a];
+  return rank === 2 && a === 1 ? 1 : undefined;
+}

@@ -14,8 +14,9 @@
  * - A rank-2 or rank-3 input [n, a(, b)] is read as [n, a, 1, 1] or [n, a, b, 1] followed by a
  *   Reshape, since a Model's input is [n, c, h, w]; `meta.onnx.inputDims` keeps the original.
  * - A final Softmax/LogSoftmax is not a layer: training applies log-softmax in its loss and
- *   argmax does not change, so the model returns logits and `meta.onnx.finalActivation` says
- *   what to apply for probabilities; exportOnnxModel writes it back when given the meta.
+ *   argmax does not change, so the model returns logits and `meta.finalActivation` (the key
+ *   every importer uses, final-activation.ts) says what to apply for probabilities; the ONNX and
+ *   TF.js exporters write it back when given the meta.
  */
 import { readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, relative, basename } from 'node:path';
@@ -23,8 +24,10 @@ import {
   Activation, Add, BatchNorm2d, Concat, Conv2d, Dropout, Flatten, GlobalAvgPool, INPUT, Linear, Lrn, Model, Pad, Pool2d, PRelu,
   Arithmetic, Reshape, Softmax, Transpose, type ArithmeticOp, type Layer, type ModelNode, type Param,
 } from '../../../nn/index.js';
-import { Tensor, createRng, noGrad, scope, softmaxAxis, type Padding } from '../../../tensor/index.js';
+import { Tensor, createRng, noGrad, scope, type Padding } from '../../../tensor/index.js';
 import type { ImportedModel, ModelPreprocessing } from '../../imported-model.js';
+import { FINAL_ACTIVATION_META_KEY, type FinalActivation } from '../../final-activation.js';
+import { ONNX_PREPROCESSING_KEY } from '../../preprocessing.js';
 import { decodeOnnxModel } from '../decode-onnx-model.js';
 import { OnnxFormatError } from '../errors.js';
 import { ProtoReader } from '../protobuf.js';
@@ -56,7 +59,6 @@ export interface OnnxImportMeta {
   outputName: string;
   inputDims: (number | string | null)[];
   inputLayout: 'nchw' | 'nhwc';
-  finalActivation?: { op: 'Softmax' | 'LogSoftmax'; axis: number; coerce2d: boolean };
 }
 
 export const MAX_IMPORT_OPSET = 21;
@@ -136,7 +138,7 @@ class Importer {
   private readonly uses = new Map<string, OnnxNode[]>();
   private readonly absorbed = new Map<OnnxNode, Val>();
   private readonly opset: number;
-  private finalActivation: OnnxImportMeta['finalActivation'];
+  private finalActivation: FinalActivation | null = null;
   private outputName = '';
   private node: OnnxNode | null = null;
 
@@ -185,8 +187,10 @@ class Importer {
       if (out.ref === INPUT) this.addLayer(new Reshape(out.shape), [out], 'output');
       const final = out.ref === INPUT ? this.nodes[this.nodes.length - 1]!.name : out.ref;
       const model = new Model(g.name || basename(this.file), inputShape, this.reachable(final));
-      if (this.finalActivation) meta.finalActivation = this.finalActivation;
-      return { model, format: 'onnx' as const, preprocessing: this.preprocessing(meta), meta: { source: this.file, onnx: meta } };
+      return {
+        model, format: 'onnx' as const, preprocessing: this.preprocessing(meta),
+        meta: { source: this.file, onnx: meta, [FINAL_ACTIVATION_META_KEY]: this.finalActivation },
+      };
     }));
   }
 
@@ -273,14 +277,14 @@ class Importer {
   }
 
   private preprocessing(meta: OnnxImportMeta): ModelPreprocessing | null {
-    const text = meta.metadata['prunequant.preprocessing'];
+    const text = meta.metadata[ONNX_PREPROCESSING_KEY];
     if (text === undefined) return null;
     try {
       const p = JSON.parse(text) as ModelPreprocessing;
       const nums = (a: unknown) => Array.isArray(a) && a.every((v) => typeof v === 'number');
       if ((p.layout === 'nchw' || p.layout === 'nhwc') && (p.range === '0-1' || p.range === '0-255') && nums(p.mean) && nums(p.std)) return p;
     } catch { /* fall through */ }
-    return this.fail(`metadata 'prunequant.preprocessing' is not a valid preprocessing record: ${text.slice(0, 80)}`, 'metadata');
+    return this.fail(`metadata '${ONNX_PREPROCESSING_KEY}' is not a valid preprocessing record: ${text.slice(0, 80)}`, 'metadata');
   }
 
   private addInput(meta: OnnxImportMeta): [number, number, number] {
@@ -829,7 +833,7 @@ class Importer {
     const coerce2d = this.opset < 13;
     const out = this.node!.outputs[0]!;
     if (out === this.outputName && x.ref !== INPUT) {
-      this.finalActivation = { op, axis, coerce2d };
+      this.finalActivation = { kind: op === 'Softmax' ? 'softmax' : 'log-softmax', axis, coerce2d };
       return x;
     }
     return this.addLayer(new Softmax(axis, op === 'LogSoftmax', coerce2d && axis !== rank - 1), [x]);
@@ -839,15 +843,4 @@ class Importer {
 function attrInts(node: OnnxNode, name: string): number[] | undefined {
   const a = node.attributes[name];
   return a?.type === 'ints' ? a.value : undefined;
-}
-
-/**
- * Applies the final Softmax/LogSoftmax an imported graph ended with (kept out of the model so
- * training sees logits) to the model's output: what the original graph returns.
- * @example const probs = withFinalActivation(imported, imported.model.forward(x));
- */
-export function withFinalActivation(imported: Pick<ImportedModel, 'meta'>, logits: Tensor): Tensor {
-  const fa = (imported.meta['onnx'] as OnnxImportMeta | undefined)?.finalActivation;
-  if (fa === undefined) return logits;
-  return softmaxAxis(logits, fa.axis, fa.op === 'LogSoftmax', fa.coerce2d);
 }

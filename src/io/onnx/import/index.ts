@@ -1,3 +1,3 @@
-export { importOnnxModel, loadOnnxModel, withFinalActivation, MAX_IMPORT_OPSET } from './import-model.js';
+export { importOnnxModel, loadOnnxModel, MAX_IMPORT_OPSET } from './import-model.js';
 export type { ImportOptions, OnnxImportMeta } from './import-model.js';
 export { OnnxImportError } from './errors.js';
