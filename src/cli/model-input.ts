@@ -110,14 +110,47 @@ export interface CommandData {
   train: Dataset;
   test: Dataset;
   val?: Dataset;
+  /**
+   * Where train and test come from: a built-in dataset's, split folders, one folder used whole
+   * as both (eval only), or a test split carved from one folder (see loadDatasetPath).
+   */
+  split: 'built-in' | 'folders' | 'whole' | 'carved';
+  /** For 'carved': what to record in the recipe so later commands carve the same split. */
+  carve?: { seed: number; oneIn: number };
+}
+
+/** The split fields of a command's JSON result: kind, counts, and the carve when there is one. */
+export function splitReport(data: CommandData): Record<string, unknown> {
+  return { split: data.split, trainCount: data.train.count, testCount: data.test.count, ...(data.carve ? { carve: data.carve } : {}) };
+}
+
+/** One line saying where the test images come from, for the commands' logs; null when the split is the dataset's own. */
+export function splitNote(command: string, data: CommandData): string | null {
+  if (data.split === 'carved') {
+    return `${command}: ${data.dataset} has no split folders: held out 1 in ${data.carve!.oneIn} images of each class as the test split ` +
+      `(seed ${data.carve!.seed}): ${data.train.count} train, ${data.test.count} test`;
+  }
+  if (data.split === 'whole') return `${command}: ${data.dataset} has no split folders: all ${data.test.count} images are the test set`;
+  return null;
+}
+
+/**
+ * The seed to carve a folder's test split with: the one the model's recipe records for the same
+ * folder (so a later command tests on the images training held out), else `fallback` (--seed).
+ */
+export function carveSeedFor(recipe: { dataset?: unknown; carve?: { seed?: unknown } }, dataset: string, fallback: number): number {
+  const recorded = recipe.carve?.seed;
+  const same = typeof recipe.dataset === 'string' && !isDatasetName(dataset) && recipe.dataset === resolve(dataset);
+  return same && typeof recorded === 'number' && Number.isSafeInteger(recorded) ? recorded : fallback;
 }
 
 /**
  * The dataset for a model with input `shape`: a built-in one (whose images must already be the
  * model's shape) or a folder, decoded once into `cacheDir` when given.
  */
-export function loadCommandData(command: string, dataset: string, shape: readonly [number, number, number], opts: { limit?: number | undefined; cacheDir?: string | undefined } = {}): CommandData {
-  const { limit, cacheDir } = opts;
+export function loadCommandData(command: string, dataset: string, shape: readonly [number, number, number],
+  opts: { limit?: number | undefined; cacheDir?: string | undefined; carveSeed?: number | undefined } = {}): CommandData {
+  const { limit, cacheDir, carveSeed } = opts;
   if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 1)) throw new UsageError(`${command}: --limit must be an integer >= 1, got ${limit}`);
   if (isDatasetName(dataset)) {
     const split = loadDataset(dataset, limit !== undefined ? { limit } : {});
@@ -125,14 +158,16 @@ export function loadCommandData(command: string, dataset: string, shape: readonl
     if (have.some((v, i) => v !== shape[i])) {
       throw new UsageError(`${command}: the model takes ${shape.join('×')} inputs, ${dataset} images are ${have.join('×')}; give --dataset a folder of images (they are converted and resized to the model)`);
     }
-    return { dataset, train: split.train, test: split.test };
+    return { dataset, train: split.train, test: split.test, split: 'built-in' };
   }
   if (!(existsSync(dataset) && statSync(dataset).isDirectory())) {
     throw new UsageError(`${command}: dataset '${dataset}' is neither a known dataset (${DATASET_NAMES.join(', ')}) nor a folder`);
   }
   try {
-    const d = loadDatasetPath(dataset, { shape, ...(limit !== undefined ? { limit } : {}), ...(cacheDir !== undefined ? { cacheDir } : {}) });
-    return { dataset: resolve(dataset), train: d.train, test: d.test, ...(d.val ? { val: d.val } : {}) };
+    const d = loadDatasetPath(dataset, {
+      shape, ...(limit !== undefined ? { limit } : {}), ...(cacheDir !== undefined ? { cacheDir } : {}), ...(carveSeed !== undefined ? { carveSeed } : {}),
+    });
+    return { dataset: resolve(dataset), train: d.train, test: d.test, ...(d.val ? { val: d.val } : {}), split: d.splits, ...(d.carve ? { carve: d.carve } : {}) };
   } catch (e) {
     if (e instanceof DatasetFormatError) throw new DatasetFormatError(`--dataset ${e.message}`);
     throw e;

@@ -12,10 +12,12 @@
 import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { carveTestSplit } from './carve-split.js';
 import { cacheKey, readDatasetCache, writeDatasetCache } from './dataset-cache.js';
 import { makeDataset, type Dataset } from './dataset.js';
 import { DatasetFormatError } from './errors.js';
 import { parseIdx } from './idx.js';
+import { readImageHeader } from './image-header.js';
 import { decodeImage, imageToChw, IMAGE_EXTENSIONS, type RawImage } from './images.js';
 
 export type PathDatasetFormat = 'image-folder' | 'cifar-10' | 'cifar-100' | 'idx';
@@ -27,6 +29,12 @@ export interface PathDatasetOptions {
   cacheDir?: string;
   /** Only the first `limit` samples of each split (classes interleaved, so a prefix is balanced). */
   limit?: number;
+  /**
+   * For a folder without split folders: hold out a test split carved with this seed
+   * (carveTestSplit, 1 in 6 per class) instead of using the whole folder as train and test.
+   * Commands that train pass it; evaluating a model on the whole folder does not.
+   */
+  carveSeed?: number;
 }
 
 export interface PathDataset {
@@ -35,8 +43,14 @@ export interface PathDataset {
   /** Present when the folder has a `val/` split. */
   val?: Dataset;
   format: PathDatasetFormat;
-  /** 'folders': the files say which images are train and test; 'whole': one set used as both. */
-  splits: 'folders' | 'whole';
+  /**
+   * 'folders': the files say which images are train and test; 'whole': one set used as both
+   * (a folder without split folders, no carveSeed); 'carved': such a folder with a held-out
+   * test split carved from it.
+   */
+  splits: 'folders' | 'whole' | 'carved';
+  /** For 'carved': the seed and the share (1 in oneIn per class) the test split was carved with. */
+  carve?: { seed: number; oneIn: number };
   /** The cache file used, and whether it already held the decoded data. */
   cache: { file: string; hit: boolean } | null;
 }
@@ -52,6 +66,8 @@ interface Plan {
   splits: 'folders' | 'whole';
   files: Source[];
   decode: (shape: readonly [number, number, number], limit: number | undefined) => Record<string, Dataset>;
+  /** The [channels, height, width] the data has on disk, for a model built to fit it. */
+  nativeShape: () => [number, number, number];
 }
 
 function visible(dir: string): string[] {
@@ -93,7 +109,50 @@ export function loadDatasetPath(path: string, opts: PathDatasetOptions): PathDat
   }
   const train = splits['train'], test = splits['test'];
   if (train === undefined || test === undefined) throw new DatasetFormatError(`${path}: decoded without a train or test split`);
-  return { train, test, ...(splits['val'] ? { val: splits['val'] } : {}), format: plan.format, splits: plan.splits, cache: file !== null ? { file, hit } : null };
+  const cache = file !== null ? { file, hit } : null;
+  if (plan.splits === 'whole' && opts.carveSeed !== undefined) {
+    let carved;
+    try {
+      carved = carveTestSplit(train, opts.carveSeed);
+    } catch (e) {
+      throw e instanceof RangeError ? new DatasetFormatError(`${path}: ${e.message}`) : e;
+    }
+    return { train: carved.train, test: carved.test, format: plan.format, splits: 'carved', carve: { seed: carved.seed, oneIn: carved.oneIn }, cache };
+  }
+  return { train, test, ...(splits['val'] ? { val: splits['val'] } : {}), format: plan.format, splits: plan.splits, cache };
+}
+
+/**
+ * The [channels, height, width] a dataset folder holds, for building a model to fit it: CIFAR
+ * 3×32×32, IDX 1×H×W, an image folder its images' size (all must agree), 3 channels when any
+ * file stores color and 1 when all are gray. Reads headers only.
+ * @example const shape = datasetPathShape('photos/'); // e.g. [3, 32, 32]
+ */
+export function datasetPathShape(path: string): [number, number, number] {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw new DatasetFormatError(`${path}: no such dataset folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (!st.isDirectory()) throw new DatasetFormatError(`${path} is not a folder; --dataset PATH takes an image folder, a CIFAR binary folder or a folder of IDX files`);
+  return planFolder(path).nativeShape();
+}
+
+/** One size for every image of a folder, or an error naming two files that differ. */
+function imageFolderShape(path: string, files: readonly string[]): [number, number, number] {
+  let first: { file: string; width: number; height: number } | undefined;
+  let color = false;
+  for (const file of files) {
+    const h = readImageHeader(file);
+    color ||= h.color;
+    if (first === undefined) first = { file, width: h.width, height: h.height };
+    else if (h.width !== first.width || h.height !== first.height) {
+      throw new DatasetFormatError(`${path}: images differ in size (${relative(path, first.file)} is ${first.width}×${first.height}, ` +
+        `${relative(path, file)} is ${h.width}×${h.height}); give the input shape to resize them all to one`);
+    }
+  }
+  return [color ? 3 : 1, first!.height, first!.width];
 }
 
 function planFolder(path: string): Plan {
@@ -158,6 +217,7 @@ function planImageFolder(path: string, names: string[]): Plan {
   const files = Object.values(parts).flatMap((folders) => folders.flatMap((c) => c.files.map(stat)));
   return {
     format: 'image-folder', splits: split ? 'folders' : 'whole', files,
+    nativeShape: () => imageFolderShape(path, files.map((f) => f.path)),
     decode: (shape, limit) => {
       const out: Record<string, Dataset> = {};
       for (const [name, folders] of Object.entries(parts)) out[name] = decodeImageSplit(`${basename(path)}/${name}`, folders, shape, limit);
@@ -233,7 +293,7 @@ function planCifar10(path: string, names: string[]): Plan {
   if (!names.includes('test_batch.bin')) throw new DatasetFormatError(`${path}: CIFAR-10 folder without test_batch.bin`);
   const testFile = join(path, 'test_batch.bin');
   return {
-    format: 'cifar-10', splits: 'folders', files: [...trainFiles, testFile].map(stat),
+    format: 'cifar-10', splits: 'folders', files: [...trainFiles, testFile].map(stat), nativeShape: () => [3, 32, 32],
     decode: (shape, limit) => {
       const classNames = labelNames(join(path, 'batches.meta.txt'), 10);
       const train = { labels: [] as number[], pixels: [] as Uint8Array[] }, test = { labels: [] as number[], pixels: [] as Uint8Array[] };
@@ -247,7 +307,7 @@ function planCifar10(path: string, names: string[]): Plan {
 function planCifar100(path: string): Plan {
   const trainFile = join(path, 'train.bin'), testFile = join(path, 'test.bin');
   return {
-    format: 'cifar-100', splits: 'folders', files: [trainFile, testFile].map(stat),
+    format: 'cifar-100', splits: 'folders', files: [trainFile, testFile].map(stat), nativeShape: () => [3, 32, 32],
     decode: (shape, limit) => {
       const classNames = labelNames(join(path, 'fine_label_names.txt'), 100);
       const train = { labels: [] as number[], pixels: [] as Uint8Array[] }, test = { labels: [] as number[], pixels: [] as Uint8Array[] };
@@ -286,6 +346,10 @@ function planIdx(path: string, names: string[]): Plan {
   };
   return {
     format: 'idx', splits: 'folders', files: [files.train.images, files.train.labels, files.test.images, files.test.labels].map(stat),
+    nativeShape: () => {
+      const dims = parseIdx(read(files.train.images), files.train.images, 3).dims;
+      return [1, dims[1]!, dims[2]!];
+    },
     decode: (shape, limit) => {
       const parts = (['train', 'test'] as const).map((split) => {
         const images = parseIdx(read(files[split].images), files[split].images, 3);

@@ -3,7 +3,7 @@
  * takes (best level, best bit width, the adaptive controller) sees data it never trained on, and
  * the test split is left to report the chosen models only.
  */
-import { createRng, imageSize, makeDataset, type Dataset } from '../data/index.js';
+import { createRng, subsetDataset, type Dataset } from '../data/index.js';
 
 export interface CarvedSplit {
   /** What training batches are drawn from: the training split minus the validation images. */
@@ -12,17 +12,6 @@ export interface CarvedSplit {
   /** Indices into the original training split, each in ascending order. */
   trainIndices: Int32Array;
   valIndices: Int32Array;
-}
-
-function gather(ds: Dataset, indices: Int32Array, name: string): Dataset {
-  const per = imageSize(ds);
-  const images = new Float32Array(indices.length * per);
-  const labels = new Int32Array(indices.length);
-  indices.forEach((src, i) => {
-    images.set(ds.images.subarray(src * per, (src + 1) * per), i * per);
-    labels[i] = ds.labels[src]!;
-  });
-  return makeDataset({ name, images, labels, count: indices.length, shape: ds.shape, classes: ds.classes, ...(ds.classNames ? { classNames: ds.classNames } : {}) });
 }
 
 /**
@@ -41,8 +30,8 @@ export function carveValidation(train: Dataset, valCount: number, seed: number):
   const valIndices = order.slice(0, valCount).sort();
   const trainIndices = order.slice(valCount).sort();
   return {
-    train: gather(train, trainIndices, `${train.name}-train`),
-    val: gather(train, valIndices, `${train.name}-val`),
+    train: subsetDataset(train, trainIndices, `${train.name}-train`),
+    val: subsetDataset(train, valIndices, `${train.name}-val`),
     trainIndices, valIndices,
   };
 }

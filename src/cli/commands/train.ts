@@ -1,18 +1,22 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { threadCount } from '../../kernels/index.js';
-import { batchSource, isDatasetName, DATASET_NAMES } from '../../data/index.js';
+import { batchSource } from '../../data/index.js';
+import { describePreprocessing, normalizationOf, type ModelPreprocessing } from '../../io/index.js';
 import { Adam, Sgd, createModel, fit, loadCheckpoint, modelNames, saveCheckpoint, writeFileAtomic, type EpochResult, type LoadedCheckpoint, type Model, type Optimizer, type ScheduleConfig } from '../../nn/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec, type Parsed } from '../args.js';
-import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkOutDir, finish, loadSplit } from '../common.js';
+import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkOutDir, finish } from '../common.js';
+import { DATASET_OPTION, PREPROCESSING_OPTIONS, metaWithPreprocessing, parsePreprocessingOptions, splitNote, splitReport, type CommandData } from '../model-input.js';
 import { ProgressBar } from '../progress.js';
+import { checkTrainDataset, datasetKey, loadTrainData, parseInputShape, trainPreprocessing, type TrainPreprocessingSource } from './train-data.js';
 
 const OPTIMIZERS = ['sgd', 'adam', 'adamw'];
 const SCHEDULES = ['constant', 'step', 'cosine'];
 
 const OPTIONS: Record<string, OptionSpec> = {
   model: { type: 'string', default: 'lenet5', help: `architecture: ${modelNames.join(', ')}` },
-  dataset: { type: 'string', default: 'mnist', help: 'mnist or fashion-mnist' },
+  dataset: { ...DATASET_OPTION, default: 'mnist', help: `${String(DATASET_OPTION.help).replace(/ \(default:.*\)$/, '')}; a folder without split folders gets a seeded 1-in-6 test split carved from it` },
+  'input-shape': { type: 'string', help: "C,H,W the model is built for, a dataset folder's images resized to it (default: the folder's own)" },
   epochs: { type: 'number', default: 5, integer: true, min: 1, help: 'training epochs (with --resume: the total, counting those already done)' },
   lr: { type: 'number', default: 0.01, above: 0, help: 'learning rate' },
   'batch-size': { type: 'number', default: 64, integer: true, min: 1, help: 'batch size' },
@@ -24,15 +28,16 @@ const OPTIONS: Record<string, OptionSpec> = {
   'warmup-epochs': { type: 'number', default: 0, min: 0, help: 'linear warm-up epochs' },
   'label-smoothing': { type: 'number', default: 0, min: 0, below: 1, help: 'label smoothing in [0, 1)' },
   shift: { type: 'number', default: 0, integer: true, min: 0, help: 'augmentation: random shift in pixels' },
-  seed: { type: 'number', default: 0, integer: true, help: 'seed for init, shuffling and dropout' },
+  seed: { type: 'number', default: 0, integer: true, help: 'seed for init, shuffling and dropout, and for the test split carved from a folder without split folders' },
   limit: { type: 'number', integer: true, min: 1, help: 'use only the first N samples of each split (quick runs)' },
-  out: { type: 'string', default: 'runs/train', help: 'output directory for the checkpoint and metrics' },
+  ...PREPROCESSING_OPTIONS,
+  out: { type: 'string', default: 'runs/train', help: 'output directory for the checkpoint and metrics (and a dataset folder\'s decoded cache unless --cache)' },
   resume: { type: 'boolean', default: false, help: 'continue from OUT/model.pqck (weights, optimizer state, epoch) if it exists; options not given are the checkpoint\'s' },
   force: FORCE_OPTION,
   ...COMMON_OPTIONS,
 };
 
-export const trainUsage = helpText('prunequant train --model lenet5 --dataset mnist --epochs 5 --lr 0.01 --out DIR', OPTIONS);
+export const trainUsage = helpText('prunequant train --model lenet5 --dataset mnist|FOLDER --epochs 5 --lr 0.01 --out DIR', OPTIONS);
 
 const NOT_RECORDED = Symbol('not recorded');
 
@@ -96,10 +101,17 @@ export async function train(argv: readonly string[]): Promise<void> {
   }) as [string, string];
   // Resuming restores weights, masks, optimizer state and the finished epochs, so an
   // interrupted run loses at most the epoch it was in.
+  if (args.given.has('dataset')) {
+    checkTrainDataset(String(o['dataset']));
+    // A folder is recorded by its absolute path, so a resume from elsewhere compares the same folder.
+    o['dataset'] = datasetKey(String(o['dataset']));
+  }
+  parseInputShape(o['input-shape']);
+  parsePreprocessingOptions('train', o);
   const resumed = resume && existsSync(checkpoint) ? loadCheckpoint(checkpoint) : undefined;
   try {
     if (resumed) resumeOptions(args, resumed, checkpoint);
-    const model = await trainModel(o, resumed, checkpoint, report, json);
+    const model = await trainModel(o, resumed, checkpoint, report, json, outDir);
     model.dispose();
   } catch (e) {
     resumed?.model.dispose();
@@ -107,10 +119,10 @@ export async function train(argv: readonly string[]): Promise<void> {
   }
 }
 
-async function trainModel(o: Parsed['options'], resumed: LoadedCheckpoint | undefined, checkpoint: string, report: string, json: boolean) {
+async function trainModel(o: Parsed['options'], resumed: LoadedCheckpoint | undefined, checkpoint: string, report: string, json: boolean, outDir: string) {
   const modelName = String(o['model']), datasetName = String(o['dataset']), kind = String(o['optimizer']);
   if (resumed === undefined && !modelNames.includes(modelName)) throw new UsageError(`train: unknown --model '${modelName}'; known models: ${modelNames.join(', ')}`);
-  if (!isDatasetName(datasetName)) throw new UsageError(`train: unknown dataset '${datasetName}'; known datasets: ${DATASET_NAMES.join(', ')}`);
+  checkTrainDataset(datasetName);
   if (!OPTIMIZERS.includes(kind)) throw new UsageError(`train: unknown --optimizer '${kind}'; known: ${OPTIMIZERS.join(', ')}`);
   if (!SCHEDULES.includes(String(o['schedule']))) throw new UsageError(`train: unknown --schedule '${String(o['schedule'])}'; known: ${SCHEDULES.join(', ')}`);
   if (o['nesterov'] === true && kind !== 'sgd') throw new UsageError(`train: --nesterov is an SGD option, not for --optimizer ${kind}`);
@@ -121,21 +133,37 @@ async function trainModel(o: Parsed['options'], resumed: LoadedCheckpoint | unde
   const epochs = o['epochs'] as number;
   if (epochs < previous.length) throw new UsageError(`train: --resume: ${checkpoint} has ${previous.length} epochs done, more than --epochs ${epochs}`);
   const limit = o['limit'] as number | undefined;
-  const data = loadSplit(datasetName, limit);
-  const [c, h, w] = data.train.shape;
   const seed = o['seed'] as number;
-  const model = resumed?.model ?? createModel(modelName, { inputShape: [c, h, w], classes: data.train.classes, seed });
+  const recipe0 = (resumed?.meta['recipe'] ?? {}) as { carve?: { seed?: unknown }; classes?: unknown };
+  // A resumed run tests on the split it was carved with, whatever --seed now seeds.
+  const recordedCarve = recipe0.carve?.seed;
+  const data = loadTrainData(datasetName, {
+    inputShape: parseInputShape(o['input-shape']), resumedShape: resumed?.model.inputShape, limit,
+    cacheDir: (o['cache'] as string | undefined) ?? resolve(outDir, 'dataset-cache'),
+    carveSeed: typeof recordedCarve === 'number' ? recordedCarve : seed,
+  });
+  if (resumed && typeof recipe0.classes === 'number' && recipe0.classes !== data.train.classes) {
+    throw new UsageError(`train: --resume: ${checkpoint} was trained on ${recipe0.classes} classes, ${datasetName} now has ${data.train.classes}`);
+  }
+  const { preprocessing, source } = trainPreprocessing(parsePreprocessingOptions('train', o), resumed, data, data.shape[0]);
+  const model = resumed?.model ?? createModel(modelName, { inputShape: data.shape, classes: data.train.classes, seed });
   try {
-    return await fitAndReport(o, model, resumed, previous, data, checkpoint, report, json);
+    return await fitAndReport(o, model, resumed, previous, { ...data, preprocessing, preprocessingFrom: source }, checkpoint, report, json);
   } catch (e) {
     if (resumed === undefined) model.dispose();
     throw e;
   }
 }
 
+const PREPROCESSING_FROM: Record<TrainPreprocessingSource, string> = {
+  options: 'from the options', checkpoint: "the checkpoint's", dataset: "the dataset's standard", computed: 'computed per channel from the training split',
+};
+
+type TrainData = CommandData & { preprocessing: ModelPreprocessing; preprocessingFrom: TrainPreprocessingSource };
+
 async function fitAndReport(o: Parsed['options'], model: Model, resumed: LoadedCheckpoint | undefined, previous: EpochResult[],
-  data: ReturnType<typeof loadSplit>, checkpoint: string, report: string, json: boolean): Promise<Model> {
-  const kind = String(o['optimizer']), datasetName = String(o['dataset']), epochs = o['epochs'] as number, seed = o['seed'] as number;
+  data: TrainData, checkpoint: string, report: string, json: boolean): Promise<Model> {
+  const kind = String(o['optimizer']), epochs = o['epochs'] as number, seed = o['seed'] as number;
   const limit = o['limit'] as number | undefined;
   const params = model.params();
   const wd = o['weight-decay'] as number;
@@ -147,18 +175,27 @@ async function fitAndReport(o: Parsed['options'], model: Model, resumed: LoadedC
     const schedule: ScheduleConfig = { kind: String(o['schedule']) as ScheduleConfig['kind'], warmupEpochs: o['warmup-epochs'] as number, stepEpochs: 2 };
     const bar = new ProgressBar(!json && process.stderr.isTTY === true);
     const recipe = {
-      model: model.name, dataset: datasetName, limit: limit ?? null, epochs, lr: o['lr'], batchSize: o['batch-size'], optimizer: kind,
+      model: model.name, dataset: data.dataset, ...(data.carve ? { carve: data.carve } : {}), classes: data.train.classes, limit: limit ?? null, epochs, lr: o['lr'], batchSize: o['batch-size'], optimizer: kind,
       momentum: o['momentum'], nesterov: o['nesterov'] === true, weightDecay: wd, seed, schedule, labelSmoothing: o['label-smoothing'], shift: o['shift'],
     };
-    await fit(model, batchSource(data.train, { maxShift: o['shift'] as number, normalization: data.normalization }), optimizer, {
+    const normalization = normalizationOf(data.preprocessing);
+    // Older readers look for meta.normalization; a single channel keeps its scalar form.
+    const meta = metaWithPreprocessing({}, data.preprocessing);
+    if (normalization.mean.length === 1) meta['normalization'] = { mean: normalization.mean[0], std: normalization.std[0] };
+    if (!json) {
+      const note = splitNote('train', data);
+      if (note !== null) process.stderr.write(`${note}\n`);
+      process.stderr.write(`train: preprocessing ${describePreprocessing(data.preprocessing)} (${PREPROCESSING_FROM[data.preprocessingFrom]})\n`);
+    }
+    await fit(model, batchSource(data.train, { maxShift: o['shift'] as number, normalization }), optimizer, {
       epochs, batchSize: o['batch-size'] as number, lr: o['lr'] as number, schedule, seed,
       startEpoch: previous.length,
-      labelSmoothing: o['label-smoothing'] as number, test: batchSource(data.test, { normalization: data.normalization }),
+      labelSmoothing: o['label-smoothing'] as number, test: batchSource(data.test, { normalization }),
       callbacks: {
         onBatchEnd: ({ epoch, step, steps, loss }) => bar.update(`epoch ${epoch + 1}/${epochs}`, step + 1, steps, `loss ${loss.toFixed(4)}`),
         onEpochEnd: (r) => {
           previous.push(r);
-          saveCheckpoint(checkpoint, model, { optimizer, meta: { recipe, normalization: data.normalization, epoch: r.epoch, test: r.test, history: previous } });
+          saveCheckpoint(checkpoint, model, { optimizer, meta: { recipe, ...meta, epoch: r.epoch, test: r.test, history: previous } });
           if (!json) {
             process.stderr.write(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}% | ` +
               `test loss ${r.test!.loss.toFixed(4)} acc ${(100 * r.test!.accuracy).toFixed(2)}% | ${r.imagesPerSecond.toFixed(0)} img/s\n`);
@@ -168,11 +205,12 @@ async function fitAndReport(o: Parsed['options'], model: Model, resumed: LoadedC
     });
     const last = previous[previous.length - 1]!;
     const result = {
-      command: 'train', model: model.name, dataset: recipe.dataset, params: model.paramCount(), threads: threadCount(),
+      command: 'train', model: model.name, dataset: recipe.dataset, inputShape: model.inputShape, classes: data.train.classes, ...splitReport(data),
+      preprocessing: data.preprocessing, preprocessingFrom: data.preprocessingFrom, params: model.paramCount(), threads: threadCount(),
       epochs: previous, testAccuracy: last.test?.accuracy, testLoss: last.test?.loss, checkpoint, recipe,
     };
     writeFileAtomic(report, JSON.stringify(result, null, 2));
-    finish(json, result, `trained ${model.name} on ${recipe.dataset}: test accuracy ${(100 * (last.test?.accuracy ?? NaN)).toFixed(2)}%, checkpoint ${checkpoint}`);
+    finish(json, result, `trained ${model.name} (${model.inputShape.join('×')} input, ${data.train.classes} classes) on ${recipe.dataset}${data.split === 'carved' ? ` (${data.train.count} images; ${data.test.count} held out)` : ''}: test accuracy ${(100 * (last.test?.accuracy ?? NaN)).toFixed(2)}%, checkpoint ${checkpoint}`);
     return model;
   } finally {
     optimizer.dispose();
