@@ -115,7 +115,8 @@ export function loadDatasetPath(path: string, opts: PathDatasetOptions): PathDat
     try {
       carved = carveTestSplit(train, opts.carveSeed);
     } catch (e) {
-      throw e instanceof RangeError ? new DatasetFormatError(`${path}: ${e.message}`) : e;
+      // The message starts with the split's internal name; the folder names it better.
+      throw e instanceof RangeError ? new DatasetFormatError(`${path}: ${e.message.replace(/^[^:]*: /, '')}`) : e;
     }
     return { train: carved.train, test: carved.test, format: plan.format, splits: 'carved', carve: { seed: carved.seed, oneIn: carved.oneIn }, cache };
   }

@@ -32,6 +32,8 @@ export interface PruneCheckpointJob {
   /** Where the model came from (a path), for the report. */
   source: string;
   dataset: string;
+  /** Where train and test came from (kind, counts, a carve), copied into the report. */
+  split?: Record<string, unknown>;
   normalization: { mean: number | readonly number[]; std: number | readonly number[] };
   train: Dataset;
   test: Dataset;
@@ -118,7 +120,7 @@ export async function pruneCheckpoint(job: PruneCheckpointJob): Promise<Record<s
   const pruneMeta = { ...report, scope, exclude: sel.exclude, minSize: sel.minSize, source: resolve(job.source), baseline, postPrune, accuracy: final.accuracy, sparsity: masks.sparsity, fineTune: ft };
   saveCheckpoint(checkpoint, model, { meta: { ...meta, recipe, normalization, prune: pruneMeta, test: final } });
   const result = {
-    command: 'prune', model: job.source, dataset: job.dataset, checkpoint, ...report, scope, baseline, postPruneAccuracy: postPrune, accuracy: final.accuracy,
+    command: 'prune', model: job.source, dataset: job.dataset, ...job.split, checkpoint, ...report, scope, baseline, postPruneAccuracy: postPrune, accuracy: final.accuracy,
     dropPp: 100 * (baseline - final.accuracy), sparsity: masks.sparsity, prunedSparsity: prunePass?.sparsity ?? 0,
     layers: masks.layers, fineTune: ft, pqmBytes: pqmBytes(model, { meta: { recipe, normalization, ...(meta['preprocessing'] !== undefined ? { preprocessing: meta['preprocessing'] } : {}) }, source: checkpoint }).length, seconds: (performance.now() - started) / 1000,
   };

@@ -27,6 +27,8 @@ export interface QuantizeCheckpointJob {
   meta: Record<string, unknown>;
   source: string;
   dataset: string;
+  /** Where train and test came from (kind, counts, a carve), copied into the report. */
+  split?: Record<string, unknown>;
   normalization: { mean: number | readonly number[]; std: number | readonly number[] };
   train: Dataset;
   test: Dataset;
@@ -109,7 +111,7 @@ export async function quantizeCheckpoint(job: QuantizeCheckpointJob): Promise<Re
     // The size quoted is that of the real .pqm file this checkpoint exports to.
     const pqmSize = pqmBytes(q.model, { meta: { ...savedMeta, [QUANT_META_KEY]: quantizationMeta(q) }, source: job.checkpoint }).length;
     const result = {
-      command: 'quantize', model: job.source, dataset: job.dataset, mode, bits, granularity, symmetric, range: job.range,
+      command: 'quantize', model: job.source, dataset: job.dataset, ...job.split, mode, bits, granularity, symmetric, range: job.range,
       activations: act, ...(act !== 'none' && mode === 'ptq' ? { calibrationBatches, observer } : {}),
       accuracyBefore: before.accuracy, accuracyAfter: after.accuracy, deltaPp: 100 * (after.accuracy - before.accuracy),
       lossBefore: before.loss, lossAfter: after.loss, testCount: after.count,

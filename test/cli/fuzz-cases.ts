@@ -96,7 +96,10 @@ const BAD_NUMBERS: Record<Command, Record<string, string[]>> = {
 const BAD_PREPROCESSING: Record<string, string[]> = { layout: ['NCHW', 'chw'], range: ['0-2', '255'], mean: ['a', '1,,2', '1e400'], std: ['0', '-1', '0.5,abc'] };
 
 const BAD_STRINGS: Record<Command, Record<string, string[]>> = {
-  train: { model: ['nope', 'LeNet5'], dataset: ['cifar10', 'MNIST'], optimizer: ['rmsprop'], schedule: ['linear'] },
+  train: {
+    model: ['nope', 'LeNet5'], dataset: ['cifar10', 'MNIST'], optimizer: ['rmsprop'], schedule: ['linear'],
+    'input-shape': ['1,28', '0,28,28', '2,28,28', 'a,b,c', '1,28,28,1'], ...BAD_PREPROCESSING,
+  },
   eval: { dataset: ['nope'], ...BAD_PREPROCESSING },
   prune: { scope: ['both'], dataset: ['nope'], ...BAD_PREPROCESSING },
   sensitivity: { levels: [',', 'abc', '100', '-1', '50,abc', '1e400'], dataset: ['nope'], ...BAD_PREPROCESSING },
@@ -177,6 +180,14 @@ export function caseGenerator(P: FuzzInputs) {
     const config = r.pick(P.badConfigs);
     c.positionals = [config];
     return `CONFIG ${config.slice(P.in.length + 1)}`;
+  }
+
+  /** train --dataset a path that is no dataset: missing, a file, an empty folder, a folder of files, /proc. */
+  function badDatasetPath(c: Case, r: Rng): string | null {
+    if (c.command !== 'train') return null;
+    const value = r.pick([join(P.in, 'no-such-folder'), P.junk, P.dir, P.in, '/proc/pq-none']);
+    setOption(c, 'dataset', value);
+    return `--dataset ${value}`;
   }
 
   /** Each mutation breaks a case in one way and says how; null when it does not apply to the command. */
@@ -318,6 +329,7 @@ export function caseGenerator(P: FuzzInputs) {
       c.out = undefined;
       return `--resume with --${name} ${value}`;
     },
+    badDatasetPath,
     // adaptive pruning with a bad controller setting
     (c, r) => {
       if (c.command !== 'prune') return null;
@@ -329,8 +341,8 @@ export function caseGenerator(P: FuzzInputs) {
     },
   ];
 
-  /** Damaged inputs are the cases most likely to slip through, so they are drawn three times as often. */
-  const WEIGHTED = [...MUTATIONS, damagedCheckpoint, damagedCheckpoint, damagedPqmFile, damagedPqmFile];
+  /** Damaged inputs (and dataset folders) are the cases most likely to slip through, so they are drawn three times as often. */
+  const WEIGHTED = [...MUTATIONS, damagedCheckpoint, damagedCheckpoint, damagedPqmFile, damagedPqmFile, badDatasetPath, badDatasetPath];
 
   function render(c: Case, r: Rng): string[] {
     const units: string[][] = c.options.map(([k, v]) => (v === null ? [`--${k}`] : r.next() < 0.3 ? [`--${k}=${v}`] : [`--${k}`, v]));

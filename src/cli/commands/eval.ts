@@ -98,16 +98,22 @@ export async function evalCommand(argv: readonly string[]): Promise<void> {
   const loaded = loadModelArg('eval', file);
   const { model, meta, quantized } = loaded;
   try {
-    const recipe = (meta['recipe'] ?? {}) as { dataset?: string };
+    const recipe = (meta['recipe'] ?? {}) as { dataset?: string; carve?: { seed: number; oneIn: number } };
+    // A folder without split folders is evaluated whole: eval trains nothing, so every image is a test image to it.
     const data = loadCommandData('eval', (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist', model.inputShape, { limit, cacheDir });
     const dataset = data.dataset;
+    const trainedOnIt = data.split === 'whole' && recipe.carve !== undefined && recipe.dataset === dataset;
+    if (trainedOnIt && o['json'] !== true) {
+      process.stderr.write(`eval: ${file} was trained on this folder less its held-out 1 in ${recipe.carve!.oneIn} (seed ${recipe.carve!.seed}); ` +
+        'the whole folder includes those training images, so this accuracy is optimistic\n');
+    }
     // The model's own preprocessing wins over the dataset's: it must see inputs scaled as in training.
     const { preprocessing, source } = resolvePreprocessing('eval', given, loaded.preprocessing, dataset, model.inputShape[0]);
     const r = evaluate(model, batchSource(data.test, { normalization: normalizationOf(preprocessing) }), o['batch-size'] as number);
     const seconds = (performance.now() - started) / 1000;
     const quantization = quantizationSummary(quantized);
     const result = {
-      command: 'eval', model: file, format: loaded.format, dataset, accuracy: r.accuracy, loss: r.loss, count: r.count, params: model.paramCount(), quantization,
+      command: 'eval', model: file, format: loaded.format, dataset, split: data.split, ...(trainedOnIt ? { includesTrainingImages: true } : {}), accuracy: r.accuracy, loss: r.loss, count: r.count, params: model.paramCount(), quantization,
       preprocessing, preprocessingFrom: source, seconds,
     };
     const q = quantization ? ` [quantized: ${quantization.weightBits.join('/')}-bit weights${quantization.activations ? `, ${quantization.activations} activations` : ''}]` : '';

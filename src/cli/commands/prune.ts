@@ -15,7 +15,8 @@ import { MAX_DEFAULT_VALIDATION, pruneCheckpoint, type PruneMethod } from '../..
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkOutDir, finish } from '../common.js';
 import {
-  DATASET_OPTION, PREPROCESSING_OPTIONS, checkDatasetArg, checkModelArg, loadCommandData, loadModelArg, metaWithPreprocessing, parsePreprocessingOptions, resolvePreprocessing,
+  DATASET_OPTION, PREPROCESSING_OPTIONS, carveSeedFor, checkDatasetArg, checkModelArg, loadCommandData, loadModelArg, metaWithPreprocessing, parsePreprocessingOptions,
+  resolvePreprocessing, splitNote, splitReport,
 } from '../model-input.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
@@ -45,7 +46,7 @@ const OPTIONS: Record<string, OptionSpec> = {
 
 export const pruneUsage = helpText('prunequant prune MODEL (.pqck|.onnx|model.json) --sparsity 0.9 [--scope global|layer] [--adaptive --tolerance 0.5] [--gradual] [--out DIR]', OPTIONS);
 
-interface Recipe { dataset?: string; epochs?: number; lr?: number; batchSize?: number; optimizer?: string; momentum?: number; nesterov?: boolean; weightDecay?: number; schedule?: ScheduleConfig }
+interface Recipe { dataset?: string; carve?: { seed: number; oneIn: number }; epochs?: number; lr?: number; batchSize?: number; optimizer?: string; momentum?: number; nesterov?: boolean; weightDecay?: number; schedule?: ScheduleConfig }
 
 /**
  * A model of any format with its train/test splits (a built-in dataset or a folder) and the
@@ -68,13 +69,17 @@ export function loadForCompression(path: string | undefined, command: string, o:
         'Prune the float checkpoint first, then quantize the pruned one (quantization keeps the zeros)');
     }
     const stored = (meta['recipe'] ?? {}) as Recipe;
-    const data = loadCommandData(command, (o['dataset'] as string | undefined) ?? stored.dataset ?? 'mnist', model.inputShape, {
-      limit: o['limit'] as number | undefined, cacheDir: (o['cache'] as string | undefined) ?? cacheDir,
+    const dataset = (o['dataset'] as string | undefined) ?? stored.dataset ?? 'mnist';
+    // A folder without split folders: test on the split the model's training held out (its recorded carve), else one carved with --seed.
+    const data = loadCommandData(command, dataset, model.inputShape, {
+      limit: o['limit'] as number | undefined, cacheDir: (o['cache'] as string | undefined) ?? cacheDir, carveSeed: carveSeedFor(stored, dataset, o['seed'] as number),
     });
     const { preprocessing } = resolvePreprocessing(command, given, loaded.preprocessing, data.dataset, model.inputShape[0]);
-    const recipe: Recipe = { ...stored, dataset: data.dataset };
+    const { carve: _previous, ...kept } = stored;
+    const recipe: Recipe = { ...kept, dataset: data.dataset, ...(data.carve ? { carve: data.carve } : {}) };
     return {
       model, meta: metaWithPreprocessing(meta, preprocessing), recipe, dataset: data.dataset, normalization: normalizationOf(preprocessing), train: data.train, test: data.test,
+      split: splitReport(data), splitNote: splitNote(command, data),
     };
   } catch (e) {
     model.dispose();
@@ -153,6 +158,7 @@ export async function prune(argv: readonly string[]): Promise<void> {
     const method: PruneMethod = adaptive
       ? { kind: 'adaptive', tolerance: o['tolerance'] as number, start: o['start'] as number, step: o['step'] as number, minStep: o['min-step'] as number, ...(o['val'] !== undefined ? { validation: o['val'] as number } : {}) }
       : o['gradual'] === true ? { kind: 'gradual', sparsity: sparsity!, pruneEvery: o['prune-every'] as number } : { kind: 'one-shot', sparsity: sparsity! };
+    if (loaded.splitNote !== null) log(loaded.splitNote);
     const result = await asUsageAsync(() => pruneCheckpoint({
       ...loaded, recipe: loaded.recipe as Record<string, unknown>, source: path, scope, select: sel, method, fineTune: ft, seed: o['seed'] as number,
       checkpoint, reportPath, started, log,

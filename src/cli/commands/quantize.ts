@@ -9,7 +9,8 @@ import { quantizeCheckpoint, type QatOptions } from '../../study/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { COMMON_OPTIONS, FORCE_OPTION, applyThreads, checkOutDir, finish } from '../common.js';
 import {
-  DATASET_OPTION, PREPROCESSING_OPTIONS, checkDatasetArg, checkModelArg, loadCommandData, loadModelArg, metaWithPreprocessing, parsePreprocessingOptions, resolvePreprocessing,
+  DATASET_OPTION, PREPROCESSING_OPTIONS, carveSeedFor, checkDatasetArg, checkModelArg, loadCommandData, loadModelArg, metaWithPreprocessing, parsePreprocessingOptions,
+  resolvePreprocessing, splitNote, splitReport,
 } from '../model-input.js';
 import { ProgressBar } from '../progress.js';
 import { asUsageAsync } from './prune.js';
@@ -46,7 +47,7 @@ export const quantizeUsage = helpText(
   OPTIONS,
 );
 
-interface Recipe { dataset?: string; epochs?: number; lr?: number; batchSize?: number; momentum?: number }
+interface Recipe { dataset?: string; carve?: { seed: number; oneIn: number }; epochs?: number; lr?: number; batchSize?: number; momentum?: number }
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (!allowed.includes(value as T)) throw new UsageError(`quantize: --${name} must be one of ${allowed.join(', ')}, got '${String(value)}'`);
@@ -91,14 +92,20 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
   try {
     const meta0 = loaded.meta;
     const recipe = (meta0['recipe'] ?? {}) as Recipe;
-    const data = loadCommandData('quantize', (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist', model.inputShape, {
+    const datasetArg = (o['dataset'] as string | undefined) ?? recipe.dataset ?? 'mnist';
+    // QAT trains and PTQ calibrates on the training split, so a folder without split folders gets its test split carved (as training recorded it).
+    const data = loadCommandData('quantize', datasetArg, model.inputShape, {
       limit: o['limit'] as number | undefined, cacheDir: (o['cache'] as string | undefined) ?? resolve(String(o['out']), 'dataset-cache'),
+      carveSeed: carveSeedFor(recipe, datasetArg, o['seed'] as number),
     });
+    const note = splitNote('quantize', data);
+    if (note !== null && !json) process.stderr.write(`${note}\n`);
     const dataset = data.dataset;
     // The model's own preprocessing wins, as in eval: the model must see inputs scaled as in training.
     const { preprocessing } = resolvePreprocessing('quantize', givenPreprocessing, loaded.preprocessing, dataset, model.inputShape[0]);
     const normalization = normalizationOf(preprocessing);
-    const meta = metaWithPreprocessing({ ...meta0, recipe: { ...recipe, dataset } }, preprocessing);
+    const { carve: _previous, ...kept } = recipe;
+    const meta = metaWithPreprocessing({ ...meta0, recipe: { ...kept, dataset, ...(data.carve ? { carve: data.carve } : {}) } }, preprocessing);
     let qat: QatOptions | null = null;
     if (mode === 'qat') {
       const epochs = (o['epochs'] as number | undefined) ?? recipe.epochs ?? 1;
@@ -110,7 +117,7 @@ export async function quantizeCommand(argv: readonly string[]): Promise<void> {
     }
     const bar = new ProgressBar(!json && process.stderr.isTTY === true);
     const result = await asUsageAsync(() => quantizeCheckpoint({
-      model, meta, source: path!, dataset, normalization, train: data.train, test: data.test,
+      model, meta, source: path!, dataset, normalization, train: data.train, test: data.test, split: splitReport(data),
       bits, granularity, symmetric, range: method, percentile: o['percentile'] as number, activations: act, observer, calibrationBatches,
       seed: o['seed'] as number, qat, checkpoint, reportPath, started,
       log: (s) => { if (!json) process.stderr.write(`${s}\n`); },

@@ -51,13 +51,14 @@ export async function sensitivity(argv: readonly string[]): Promise<void> {
   if (path === undefined) throw new UsageError('sensitivity: missing MODEL (.pqck, .onnx or TF.js model.json)');
   const out = o['out'] === undefined ? undefined : checkOutputs('sensitivity', [String(o['out'])], { force: o['force'] === true, inputs: [path] })[0];
   const started = performance.now();
-  const { model, dataset, train, test, normalization } = loadForCompression(path, 'sensitivity', o);
+  const { model, dataset, train, test, normalization, split, splitNote } = loadForCompression(path, 'sensitivity', o);
+  if (splitNote !== null && !json) process.stderr.write(`${splitNote}\n`);
   try {
     const r = asUsage(() => analyzeSensitivity({
       model, train, test, normalization, levels, select: sel, seed: o['seed'] as number,
       ...(target !== undefined ? { target } : {}), ...(o['val'] !== undefined ? { validation: o['val'] as number } : {}),
     }));
-    const result = { command: 'sensitivity', model: path, dataset, ...r, levels, seconds: (performance.now() - started) / 1000 };
+    const result = { command: 'sensitivity', model: path, dataset, ...split, ...r, levels, seconds: (performance.now() - started) / 1000 };
     if (out !== undefined) writeFileAtomic(out, JSON.stringify(result, null, 2));
     const text = table(path, dataset, levels, r);
     if (r.decidedOn === 'test') process.stderr.write('sensitivity: --val 0: the curves and the allocation are measured on the test split, so its accuracies are optimistic\n');

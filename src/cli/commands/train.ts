@@ -146,12 +146,22 @@ async function trainModel(o: Parsed['options'], resumed: LoadedCheckpoint | unde
     throw new UsageError(`train: --resume: ${checkpoint} was trained on ${recipe0.classes} classes, ${datasetName} now has ${data.train.classes}`);
   }
   const { preprocessing, source } = trainPreprocessing(parsePreprocessingOptions('train', o), resumed, data, data.shape[0]);
-  const model = resumed?.model ?? createModel(modelName, { inputShape: data.shape, classes: data.train.classes, seed });
+  const model = resumed?.model ?? buildModel(modelName, data.shape, data.train.classes, seed, datasetName);
   try {
     return await fitAndReport(o, model, resumed, previous, { ...data, preprocessing, preprocessingFrom: source }, checkpoint, report, json);
   } catch (e) {
     if (resumed === undefined) model.dispose();
     throw e;
+  }
+}
+
+/** A zoo model for the data; a shape it cannot take is the user's to change (--input-shape), named. */
+function buildModel(name: string, shape: [number, number, number], classes: number, seed: number, dataset: string): Model {
+  try {
+    return createModel(name, { inputShape: shape, classes, seed });
+  } catch (e) {
+    if (!(e instanceof Error) || e instanceof TypeError) throw e;
+    throw new UsageError(`train: --model ${name} cannot take the ${shape.join('×')} inputs of ${dataset} (${e.message}); give --input-shape C,H,W (e.g. ${shape[0]},28,28) to resize the images`);
   }
 }
 
