@@ -160,21 +160,28 @@ export class Session {
       return;
     }
     // A quantized input is standardized as the training batches were, (x − mean) · (1 / std)
-    // rounded to float32, so it lands on the grid codes the simulation saw.
-    const standardized = (i: number): number => {
-      const ch = Math.floor(i / plane) % c;
-      return Math.fround((pixels[i]! - mean[ch]!) * (1 / std[ch]!));
+    // rounded to float32, so it lands on the grid codes the simulation saw. One loop per
+    // channel plane with its constants hoisted: a per-element channel lookup made this loop
+    // 40% of a 90%-sparse int8 LeNet-5's run time.
+    const inv = std.map((s) => 1 / s);
+    const forEachStandardized = (write: (i: number, x: number) => void): void => {
+      for (let i = 0, s = 0; s < n; s++) {
+        for (let ch = 0; ch < c; ch++) {
+          const m = mean[ch]!, k = inv[ch]!;
+          for (const end = i + plane; i < end; i++) write(i, Math.fround((pixels[i]! - m) * k));
+        }
+      }
     };
     if (v.dtype === 'f32') {
       // Float activations of a quantized model: standardized, then put on the grid in place.
       const out = heap.f32(v.ptr, pixels.length);
-      for (let i = 0; i < pixels.length; i++) out[i] = standardized(i);
+      forEachStandardized((i, x) => (out[i] = x));
       const g = toU8Grid(q!);
       parallel('qu8_fake_quantize', [v.ptr, v.ptr, g.scale, g.zeroPoint], n * v.size, { grain: 16, minPerThread: 1 << 14 });
       return;
     }
     const g = v.grid!, out = heap.u8(v.ptr, pixels.length);
-    for (let i = 0; i < pixels.length; i++) out[i] = quantizeValue(standardized(i), g.scale, g.zeroPoint, 0, 255);
+    forEachStandardized((i, x) => (out[i] = quantizeValue(x, g.scale, g.zeroPoint, 0, 255)));
   }
 
   private affine = 0;
