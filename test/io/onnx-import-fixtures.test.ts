@@ -96,6 +96,7 @@ function tf2onnxStyle(): string {
     makeNode('Softmax', ['logits'], ['dense_1'], { axis: -1 }, { name: 'sequential/dense_1/Softmax' }),
   ];
   const graph = makeGraph({ name: 'tf2onnx', nodes, initializers: inits, inputs: [makeValueInfo('input_1', ['unk__18', 8, 8, 3])], outputs: [makeValueInfo('dense_1', ['unk__19', 5])] });
+  graph.docString = 'graph converted from a Keras Sequential';
   const model = makeModel(graph, { opset: 13, producerName: 'tf2onnx', producerVersion: '1.16.1 15c810' });
   model.extraFields = extraFields();
   const path = join(dir, 'tf2onnx.onnx');
@@ -180,7 +181,7 @@ describe('ONNX import of a tf2onnx-style NHWC graph', () => {
     imported.model.dispose();
   });
 
-  it('carries producer, doc string, metadata and unknown ModelProto fields through import → export', () => {
+  it('carries producer, doc strings, graph name, metadata and unknown ModelProto fields through import → export', () => {
     const imported = loadOnnxModel(path);
     const meta = imported.meta['onnx'] as { docString?: string; metadata: Record<string, string> };
     assert.equal(meta.docString, 'a Keras model converted by tf2onnx');
@@ -188,6 +189,8 @@ describe('ONNX import of a tf2onnx-style NHWC graph', () => {
     const again = decodeOnnxModel(encodeOnnxModel(exportOnnxModel(imported.model, { meta: imported.meta })));
     assert.equal(again.producerName, 'tf2onnx');
     assert.equal(again.producerVersion, '1.16.1 15c810');
+    assert.equal(again.graph.name, 'tf2onnx');
+    assert.equal(again.graph.docString, 'graph converted from a Keras Sequential');
     assert.deepEqual(again.extraFields?.map((b) => Buffer.from(b).toString('hex')), extraFields().map((b) => Buffer.from(b).toString('hex')));
     imported.model.dispose();
   });

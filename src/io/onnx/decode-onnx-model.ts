@@ -71,6 +71,7 @@ function readGraph(r: ProtoReader, ext: ExternalDataResolver | undefined): OnnxG
       case 5: graph.initializers.push(readTensor(r.message(), ext)); break;
       case 11: graph.inputs.push(readValueInfo(r.message())); break;
       case 12: graph.outputs.push(readValueInfo(r.message())); break;
+      case 10: graph.docString = r.string(); break;
       case 13: valueInfo.push(readValueInfo(r.message())); break;
       case 15: r.fail(`graph '${graph.name}': sparse initializers are not supported`, r.fieldStart);
       default: r.skip();

@@ -28,6 +28,7 @@ export function encodeOnnxModel(model: OnnxModel): Uint8Array {
 function writeGraph(w: ProtoWriter, graph: OnnxGraph): void {
   for (const node of graph.nodes) w.message(1, (n) => writeNode(n, node));
   if (graph.name !== '') w.string(2, graph.name);
+  if (graph.docString !== undefined) w.string(10, graph.docString);
   for (const t of graph.initializers) w.message(5, (m) => writeTensor(m, t));
   for (const v of graph.inputs) w.message(11, (m) => writeValueInfo(m, v));
   for (const v of graph.outputs) w.message(12, (m) => writeValueInfo(m, v));

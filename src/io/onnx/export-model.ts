@@ -61,6 +61,8 @@ interface ImportMetaView {
   producerName?: string;
   producerVersion?: string;
   extraFields?: string[];
+  graphName?: string;
+  graphDocString?: string;
 }
 
 /**
@@ -162,12 +164,13 @@ export function exportOnnxModel(model: Model, opts: OnnxExportOptions = {}): Onn
     }
   }
   const graph = makeGraph({
-    name: model.name,
+    name: imported?.graphName || model.name,
     nodes,
     inputs: [makeValueInfo(ONNX_EXPORT_INPUT, ['N', c, h, w])],
     outputs: [makeValueInfo(outputName, ['N', ...result!.shape])],
     initializers,
   });
+  if (imported?.graphDocString !== undefined) graph.docString = imported.graphDocString;
   const onnx = makeModel(graph, { opset: ONNX_EXPORT_OPSET });
   if (imported?.producerName) onnx.producerName = imported.producerName;
   if (imported?.producerVersion !== undefined) onnx.producerVersion = imported.producerVersion;

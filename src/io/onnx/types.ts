@@ -61,6 +61,8 @@ export interface OnnxGraph {
   initializers: OnnxTensor[];
   /** Types of intermediate values, where the file records them. */
   valueInfo?: OnnxValueInfo[];
+  /** GraphProto.doc_string, kept so that a re-export carries it. */
+  docString?: string;
 }
 
 export interface OnnxOpsetImport {

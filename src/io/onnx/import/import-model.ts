@@ -52,6 +52,12 @@ export interface OnnxImportMeta {
   irVersion: number;
   opset: number;
   docString?: string;
+  /**
+   * GraphProto's name and doc string, written back on export. Node doc strings and value_info
+   * are not: export rebuilds the nodes from layers, so the values they describe are gone.
+   */
+  graphName: string;
+  graphDocString?: string;
   metadata: Record<string, string>;
   /** ModelProto fields we do not interpret, base64 of their raw bytes, written back on export. */
   extraFields: string[];
@@ -267,12 +273,13 @@ class Importer {
       }
     }
     const meta: OnnxImportMeta = {
-      producerName: m.producerName, irVersion: m.irVersion, opset: this.opset, metadata,
+      producerName: m.producerName, irVersion: m.irVersion, opset: this.opset, metadata, graphName: m.graph.name,
       extraFields: (m.extraFields ?? []).map((b) => Buffer.from(b).toString('base64')),
       inputName: '', outputName: m.graph.outputs[0]?.name ?? '', inputDims: [], inputLayout: 'nchw',
     };
     if (m.producerVersion !== undefined) meta.producerVersion = m.producerVersion;
     if (docString !== undefined) meta.docString = docString;
+    if (m.graph.docString !== undefined) meta.graphDocString = m.graph.docString;
     return meta;
   }
 
