@@ -5,7 +5,6 @@
  * session's batch size and thread count. `run` then only computes.
  */
 import { parallel, readModelBytes, setThreads, threadCount, wasm } from '../kernels/index.js';
-import { quantizeValue } from '../tensor/index.js';
 import { SessionError } from './errors.js';
 import type { DeployModel, Preprocessing } from './graph.js';
 import { decodePqm } from './pqm/pqm-file.js';
@@ -160,28 +159,31 @@ export class Session {
       return;
     }
     // A quantized input is standardized as the training batches were, (x − mean) · (1 / std)
-    // rounded to float32, so it lands on the grid codes the simulation saw. One loop per
-    // channel plane with its constants hoisted: a per-element channel lookup made this loop
-    // 40% of a 90%-sparse int8 LeNet-5's run time.
+    // rounded to float32, so it lands on the grid codes the simulation saw; then a kernel puts
+    // it on its grid (the same division and rounding as quantizeValue). One loop per channel
+    // plane with its constants hoisted: a per-element channel lookup, and quantizing in
+    // JavaScript, made this 40% of a 90%-sparse int8 LeNet-5's run time, and the plan timing
+    // that picks uint8 or float activations does not see this cost.
+    const g = toU8Grid(q!);
+    const floats = v.dtype === 'f32' ? v.ptr : this.inputScratchPtr(pixels.length);
+    const out = heap.f32(floats, pixels.length);
     const inv = std.map((s) => 1 / s);
-    const forEachStandardized = (write: (i: number, x: number) => void): void => {
-      for (let i = 0, s = 0; s < n; s++) {
-        for (let ch = 0; ch < c; ch++) {
-          const m = mean[ch]!, k = inv[ch]!;
-          for (const end = i + plane; i < end; i++) write(i, Math.fround((pixels[i]! - m) * k));
-        }
+    for (let i = 0, s = 0; s < n; s++) {
+      for (let ch = 0; ch < c; ch++) {
+        const m = mean[ch]!, k = inv[ch]!;
+        for (const end = i + plane; i < end; i++) out[i] = Math.fround((pixels[i]! - m) * k);
       }
-    };
-    if (v.dtype === 'f32') {
-      // Float activations of a quantized model: standardized, then put on the grid in place.
-      const out = heap.f32(v.ptr, pixels.length);
-      forEachStandardized((i, x) => (out[i] = x));
-      const g = toU8Grid(q!);
-      parallel('qu8_fake_quantize', [v.ptr, v.ptr, g.scale, g.zeroPoint], n * v.size, { grain: 16, minPerThread: 1 << 14 });
-      return;
     }
-    const g = v.grid!, out = heap.u8(v.ptr, pixels.length);
-    forEachStandardized((i, x) => (out[i] = quantizeValue(x, g.scale, g.zeroPoint, 0, 255)));
+    const kernel = v.dtype === 'f32' ? 'qu8_fake_quantize' : 'qu8_quantize';
+    parallel(kernel, [floats, v.ptr, g.scale, g.zeroPoint], n * v.size, { grain: 16, minPerThread: 1 << 14 });
+  }
+
+  private inputScratch = 0;
+  private inputScratchPtr(elements: number): number {
+    const need = this.capacity * this.model.inputShape.reduce((a, b) => a * b, 1);
+    if (elements > need) throw new SessionError(`Session: ${elements} input values for a batch capacity of ${this.capacity}`);
+    if (this.inputScratch === 0) this.inputScratch = wasm().heap.alloc(4 * need);
+    return this.inputScratch;
   }
 
   private affine = 0;
@@ -230,6 +232,8 @@ export class Session {
     this.plan = null;
     if (this.affine !== 0) wasm().heap.free(this.affine);
     this.affine = 0;
+    if (this.inputScratch !== 0) wasm().heap.free(this.inputScratch);
+    this.inputScratch = 0;
   }
 }
 
