@@ -80,11 +80,8 @@ function visible(dir: string): string[] {
 
 const stat = (path: string): Source => ({ path, st: statSync(path) });
 
-/**
- * Loads a dataset folder for a model taking `shape` inputs.
- * @example const { train, test } = loadDatasetPath('photos/', { shape: [3, 32, 32], cacheDir: 'runs/x' });
- */
-export function loadDatasetPath(path: string, opts: PathDatasetOptions): PathDataset {
+/** Refuses a dataset path that does not exist or is not a folder, naming it. */
+function checkDatasetFolder(path: string): void {
   let st: Stats;
   try {
     st = statSync(path);
@@ -92,6 +89,14 @@ export function loadDatasetPath(path: string, opts: PathDatasetOptions): PathDat
     throw new DatasetFormatError(`${path}: no such dataset folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   if (!st.isDirectory()) throw new DatasetFormatError(`${path} is not a folder; --dataset PATH takes an image folder, a CIFAR binary folder or a folder of IDX files`);
+}
+
+/**
+ * Loads a dataset folder for a model taking `shape` inputs.
+ * @example const { train, test } = loadDatasetPath('photos/', { shape: [3, 32, 32], cacheDir: 'runs/x' });
+ */
+export function loadDatasetPath(path: string, opts: PathDatasetOptions): PathDataset {
+  checkDatasetFolder(path);
   const { limit } = opts;
   if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 1)) throw new RangeError(`loadDatasetPath: limit must be a positive integer, got ${limit}`);
   const shape = [...opts.shape] as [number, number, number];
@@ -130,13 +135,7 @@ export function loadDatasetPath(path: string, opts: PathDatasetOptions): PathDat
  * @example const shape = datasetPathShape('photos/'); // e.g. [3, 32, 32]
  */
 export function datasetPathShape(path: string): [number, number, number] {
-  let st: Stats;
-  try {
-    st = statSync(path);
-  } catch (e) {
-    throw new DatasetFormatError(`${path}: no such dataset folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  if (!st.isDirectory()) throw new DatasetFormatError(`${path} is not a folder; --dataset PATH takes an image folder, a CIFAR binary folder or a folder of IDX files`);
+  checkDatasetFolder(path);
   return planFolder(path).nativeShape();
 }
 

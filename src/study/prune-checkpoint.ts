@@ -24,11 +24,11 @@ export type PruneMethod =
     validation?: number;
   };
 
-export interface PruneCheckpointJob {
+/** What `prune` and `quantize` both start from: a loaded model and its data. */
+export interface CheckpointJob {
   model: Model;
-  /** The checkpoint's meta, kept in the pruned checkpoint. */
+  /** The checkpoint's meta, kept in the written checkpoint. */
   meta: Record<string, unknown>;
-  recipe: Record<string, unknown>;
   /** Where the model came from (a path), for the report. */
   source: string;
   dataset: string;
@@ -37,6 +37,10 @@ export interface PruneCheckpointJob {
   normalization: { mean: number | readonly number[]; std: number | readonly number[] };
   train: Dataset;
   test: Dataset;
+}
+
+export interface PruneCheckpointJob extends CheckpointJob {
+  recipe: Record<string, unknown>;
   scope: PruneScope;
   select: SelectOptions;
   method: PruneMethod;

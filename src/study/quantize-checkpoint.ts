@@ -7,7 +7,8 @@ import {
   QatSession, fp32Bytes, postTrainingQuantize, quantizationMeta, saveQuantizedCheckpoint, trainMasked, QUANT_META_KEY,
   type ActivationDtype, type ObserverKind, type QuantizedModel, type RangeMethod,
 } from '../compress/index.js';
-import { batchSource, type Dataset } from '../data/index.js';
+import { batchSource } from '../data/index.js';
+import type { CheckpointJob } from './prune-checkpoint.js';
 import { pqmBytes } from '../io/index.js';
 import { evaluate, writeFileAtomic, type Model } from '../nn/index.js';
 
@@ -22,16 +23,7 @@ export interface QatOptions {
   freezeEpoch: number;
 }
 
-export interface QuantizeCheckpointJob {
-  model: Model;
-  meta: Record<string, unknown>;
-  source: string;
-  dataset: string;
-  /** Where train and test came from (kind, counts, a carve), copied into the report. */
-  split?: Record<string, unknown>;
-  normalization: { mean: number | readonly number[]; std: number | readonly number[] };
-  train: Dataset;
-  test: Dataset;
+export interface QuantizeCheckpointJob extends CheckpointJob {
   bits: number;
   granularity: 'channel' | 'tensor';
   symmetric: boolean;
