@@ -6,7 +6,7 @@
 export {
   RESULTS_VERSION, TRIAL_MODES, TRIAL_STAGES,
   type StudyResults, type Trial, type TrialStage, type TrialMode, type Choice, type ChosenModel,
-  type LatencyMeasurement, type LayerSummary, type WeightHistogram,
+  type LatencyMeasurement, type LayerSummary, type WeightHistogram, type ModelExport, EXPORT_FORMATS,
 } from './results.js';
 export { ResultsError } from './errors.js';
 export { validateResults } from './validate-results.js';

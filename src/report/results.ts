@@ -85,12 +85,30 @@ export interface WeightHistogram {
   after: number[];
 }
 
+/**
+ * The chosen model written in another format beside its `.pqm`: ONNX (fp32, or int8 QDQ when its
+ * weights are quantized) or TF.js Layers. A format that cannot express the model has a null
+ * path and size and says why.
+ */
+export interface ModelExport {
+  format: 'onnx' | 'onnx-int8' | 'tfjs';
+  /** The file (a TF.js model's model.json); null when the export failed. */
+  path: string | null;
+  /** Bytes on disk (a TF.js model's model.json and shards together). */
+  bytes: number | null;
+  error: string | null;
+}
+
+export const EXPORT_FORMATS: readonly ModelExport['format'][] = ['onnx', 'onnx-int8', 'tfjs'];
+
 export interface ChosenModel {
   /** How the report names it: 'baseline', 'best pruning', 'best bits', 'combined'. */
   label: string;
   trial: string;
   pqmPath: string;
   pqmBytes: number;
+  /** The same model in the other formats (absent in results written before they existed). */
+  exports?: ModelExport[];
   /** Accuracy on the official test split: reported, never used to decide. */
   testAccuracy: number;
   valAccuracy: number;

@@ -5,8 +5,8 @@
  */
 import { ResultsError } from './errors.js';
 import {
-  RESULTS_VERSION, TRIAL_MODES, TRIAL_STAGES,
-  type Choice, type ChosenModel, type StudyResults, type Trial,
+  EXPORT_FORMATS, RESULTS_VERSION, TRIAL_MODES, TRIAL_STAGES,
+  type Choice, type ChosenModel, type ModelExport, type StudyResults, type Trial,
 } from './results.js';
 
 type Obj = Record<string, unknown>;
@@ -119,11 +119,24 @@ function checkModel(c: Checker, v: unknown, at: string): ChosenModel {
   for (let i = 1; i < edges.length; i++) {
     if (!(edges[i]! > edges[i - 1]!)) c.fail(`${edgesAt}[${i}]`, `an edge greater than the one before (${edges[i - 1]})`, edges[i]);
   }
+  const exports = m['exports'] === undefined ? undefined : c.array(m['exports'], `${at}.exports`).map((x, i) => {
+    const ea = `${at}.exports[${i}]`;
+    const e = c.object(x, ea);
+    const format = c.string(e['format'], `${ea}.format`) as ModelExport['format'];
+    if (!EXPORT_FORMATS.includes(format)) c.fail(`${ea}.format`, `one of ${EXPORT_FORMATS.join(', ')}`, format);
+    return {
+      format,
+      path: c.nullable(e['path'], `${ea}.path`, (y, f) => c.string(y, f)),
+      bytes: c.nullable(e['bytes'], `${ea}.bytes`, (y, f) => c.number(y, f, BYTES)),
+      error: c.nullable(e['error'], `${ea}.error`, (y, f) => c.string(y, f)),
+    };
+  });
   return {
     label: c.string(m['label'], `${at}.label`),
     trial: c.string(m['trial'], `${at}.trial`),
     pqmPath: c.string(m['pqmPath'], `${at}.pqmPath`),
     pqmBytes: c.number(m['pqmBytes'], `${at}.pqmBytes`, BYTES),
+    ...(exports !== undefined ? { exports } : {}),
     testAccuracy: c.number(m['testAccuracy'], `${at}.testAccuracy`, FRACTION),
     valAccuracy: c.number(m['valAccuracy'], `${at}.valAccuracy`, FRACTION),
     latency: {

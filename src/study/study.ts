@@ -21,6 +21,7 @@ import { baseModelSha256, checkBaseModel, loadBaseModel } from './base-model.js'
 import type { StudyConfig } from './config.js';
 import type { StudyEvent } from './events.js';
 import { measureModel } from './measure.js';
+import { exportChosenModel } from './export-formats.js';
 import { InProcessQueue, type JobQueue } from './queue.js';
 import type { ChosenModel, StudyResults, Trial } from './results.js';
 import { configHash, openRunDir } from './run-dir.js';
@@ -155,7 +156,7 @@ async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<
     emit({ kind: 'stage', stage: '5 combination', message: 'skipped: no pruning level or no bit width within the tolerance' });
   }
 
-  emit({ kind: 'stage', stage: '6 export and measure', message: 'chosen models to .pqm; size on disk, test accuracy, latency' });
+  emit({ kind: 'stage', stage: '6 export and measure', message: 'chosen models to .pqm, ONNX and TF.js; size on disk, test accuracy, latency' });
   const byId = new Map(results.map((r) => [r.id, r]));
   const chosen: { label: string; trial: string }[] = [
     { label: 'baseline', trial: baseline.id },
@@ -170,6 +171,7 @@ async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<
     const pqmPath = join(runDir, 'models', `${c.label.replace(/ /g, '-')}.pqm`);
     copyFileSync(join(trialDir(runDir, c.trial), 'model.pqm'), pqmPath);
     const m = await measureModel(c.label, c.trial, byId.get(c.trial)!.valAccuracy, pqmPath, baselinePqm, data.test, config.measure);
+    m.exports = exportChosenModel(join(trialDir(runDir, c.trial), 'model.pqck'), pqmPath.replace(/\.pqm$/, ''));
     emit({ kind: 'measured', label: c.label, testAccuracy: m.testAccuracy, pqmBytes: m.pqmBytes, batch1P50Ms: m.latency.batch1P50Ms, batch32ImagesPerSecond: m.latency.batch32ImagesPerSecond });
     models.push(m);
   }

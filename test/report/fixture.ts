@@ -160,6 +160,14 @@ export function makeStudyResults(): StudyResults {
 
   const model = (label: string, t: Trial, testAccuracy: number, latency: ChosenModel['latency'], layerSparsity: number[], threshold: number): ChosenModel => ({
     label, trial: t.id, pqmPath: `models/${label.replace(/ /g, '-')}.pqm`, pqmBytes: t.pqmBytes, testAccuracy, valAccuracy: t.valAccuracy, latency,
+    exports: [
+      t.bits === null
+        ? { format: 'onnx', path: `models/${label.replace(/ /g, '-')}.onnx`, bytes: 248_102, error: null }
+        : { format: 'onnx-int8', path: `models/${label.replace(/ /g, '-')}.int8.onnx`, bytes: 70_530, error: null },
+      label === 'combined'
+        ? { format: 'tfjs', path: null, bytes: null, error: 'model lenet5, node \'act3\': HardSwish has no TF.js Layers equivalent' }
+        : { format: 'tfjs', path: `models/${label.replace(/ /g, '-')}.tfjs/model.json`, bytes: 249_311, error: null },
+    ],
     layers: LAYERS.map((l, i) => ({ name: l.name, size: l.size, sparsity: Number(layerSparsity[i]!.toFixed(4)), bits: t.bits })),
     histogram: { edges: EDGES, before: histogram(0, null), after: histogram(threshold, t.bits) },
   });

@@ -53,6 +53,8 @@ describe('validateResults', () => {
     ['histogram counts that do not fit the edges', (r) => r.models[0].histogram.after.pop(), 'models[0].histogram.after', /expected 61 counts \(one per bin: edges\.length - 1\), got an array of 60/],
     ['edges out of order', (r) => (r.models[0].histogram.edges[3] = -5), 'models[0].histogram.edges[3]', /an edge greater than the one before \(-0\.57\), got number -5/],
     ['a null chosen reason', (r) => (r.chosen.bits.reason = null), 'chosen.bits.reason', /chosen\.bits\.reason: expected a string, got null/],
+    ['an unknown export format', (r) => (r.models[1].exports[0].format = 'caffe'), 'models[1].exports[0].format', /expected one of onnx, onnx-int8, tfjs, got the string "caffe"/],
+    ['an export of 0 bytes', (r) => (r.models[0].exports[1].bytes = 0), 'models[0].exports[1].bytes', /models\[0\]\.exports\[1\]\.bytes: expected an integer >= 1/],
   ];
   for (const [what, mutate, field, message] of cases) {
     it(`names the field for ${what}`, () => {

@@ -40,6 +40,7 @@ function comparable(dir: string): unknown {
   for (const m of r.models) {
     delete m.latency;
     delete m.pqmPath;
+    for (const e of m.exports ?? []) delete e.path;
   }
   return r;
 }
