@@ -4,8 +4,8 @@
  * built in memory first and each file lands through a temp file and a rename, so a failure
  * leaves the previous report whole.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { reportCharts } from './charts/report-charts.js';
 import { renderSvg } from './charts/render-svg.js';
 import { ResultsError } from './errors.js';
@@ -16,26 +16,6 @@ import { resultsCsv } from './results-csv.js';
 import type { StudyResults } from './results.js';
 import { validateResults } from './validate-results.js';
 import { writeFileAtomic } from '../nn/index.js';
-
-/**
- * Creates `dir` and its missing parents one level at a time: on Node 20, mkdirSync with
- * { recursive: true } never returns for a path under /proc (as src/nn's writer notes).
- */
-function makeDirs(dir: string): void {
-  const missing: string[] = [];
-  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
-    missing.push(d);
-    if (dirname(d) === d) break;
-  }
-  for (const d of missing.reverse()) {
-    try {
-      mkdirSync(d);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
-  if (!statSync(dir).isDirectory()) throw new Error(`writeReport: ${dir} is not a directory`);
-}
 
 export const REPORT_FILES = { html: 'report.html', markdown: 'report.md', csv: 'results.csv', json: 'results.json' } as const;
 
@@ -71,7 +51,9 @@ export async function writeReport(dir: string, results: StudyResults, options: W
     [join(dir, REPORT_FILES.markdown), reportMarkdown(r)],
     [join(dir, REPORT_FILES.html), reportHtml(r, rendered)],
   );
-  makeDirs(dir);
+  // writeFileAtomic creates missing folders; a file where the folder should be is named here,
+  // before any output lands.
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`writeReport: ${dir} is not a directory`);
   for (const [path, text] of outputs) writeFileAtomic(path, text);
   return { files: outputs.map(([p]) => p), charts: rendered.map((c) => c.id) };
 }
