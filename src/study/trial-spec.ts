@@ -4,25 +4,12 @@
  * history, the same inputs give the same id on any run and in any process, and a finished trial
  * can be found again by id alone (resume, the baseline cache).
  */
-import type { DataConfig, GranularityName, OptimizerKind, PruneScopeName, RecipeConfig, ScheduleKind } from './config.js';
+import type { DataConfig, GranularityName, PruneScopeName, RecipeConfig } from './config.js';
 import { hashOf } from './hash.js';
 import type { Trial, TrialMode, TrialStage } from './results.js';
 
 /** The training part of a trial: a recipe with its lr already scaled (refine: lr / 10). */
-export interface TrainSpec {
-  lr: number;
-  epochs: number;
-  batchSize: number;
-  optimizer: OptimizerKind;
-  momentum: number;
-  nesterov: boolean;
-  weightDecay: number;
-  schedule: ScheduleKind;
-  warmupEpochs: number;
-  stepEpochs: number;
-  labelSmoothing: number;
-  shift: number;
-}
+export type TrainSpec = RecipeConfig;
 
 export interface PruneSpec {
   /** Fraction of the chosen weights, in [0, 1). */
