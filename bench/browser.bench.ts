@@ -17,12 +17,12 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { encodeOnnxModel, exportOnnxModel, pqmBytes } from '../src/io/index.js';
-import { createModel, type BatchSource } from '../src/nn/index.js';
+import { createModel } from '../src/nn/index.js';
 import { postTrainingQuantize, pruneModel, quantizationMeta } from '../src/compress/index.js';
 import { buildBrowserBundle } from '../scripts/build-browser.mjs';
 import { startServer } from '../scripts/serve-browser.mjs';
 import { formatTable } from './lib/inference-rows.js';
-import { fillInput } from './lib/inference-timing.js';
+import { randomBatches } from './lib/inference-timing.js';
 import type { BenchRequest, BenchResult } from './browser/page.js';
 
 const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, batch: { type: 'string', default: '32' }, seconds: { type: 'string', default: '3' } } });
@@ -54,12 +54,7 @@ try {
     const config = file('.config.json', JSON.stringify(model.config()));
     const dense = file('-dense.pqm', pqmBytes(model));
     pruneModel(model, { sparsity: 0.9, scope: 'layer' });
-    const calibration: BatchSource = {
-      count: 8 * 32,
-      *batches(size: number) {
-        for (let b = 0; b < 8; b++) yield { images: fillInput(size * c * h * w, b + 7), labels: new Int32Array(size), shape: [size, c, h, w] };
-      },
-    };
+    const calibration = randomBatches([c, h, w], 8);
     const q = postTrainingQuantize(model, { weights: { bits: 8, granularity: 'channel' }, activations: { dtype: 'uint8', source: calibration, batches: 8, batchSize: 32 } });
     const sparse = file('-90-int8.pqm', pqmBytes(q.model, { meta: { quantization: quantizationMeta(q) } }));
     model.dispose();

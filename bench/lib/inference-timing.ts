@@ -4,6 +4,7 @@
 // to completion, and prints `JSON.stringify(measurement)` as its last stdout line.
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import type { BatchSource } from '../../src/nn/index.js';
 import { median } from './measure.js';
 
 /** What every inference worker prints as its last stdout line. */
@@ -136,6 +137,19 @@ export function fillInput(n: number, seed = 1): Float32Array {
     a[i] = s / 2 ** 31 - 1;
   }
   return a;
+}
+
+/**
+ * `batches` batches of fillInput images shaped [c, h, w], for calibrating activation ranges
+ * where only speed is measured.
+ */
+export function randomBatches([c, h, w]: readonly [number, number, number], batches: number): BatchSource {
+  return {
+    count: batches * 32,
+    *batches(size: number) {
+      for (let b = 0; b < batches; b++) yield { images: fillInput(size * c * h * w, b + 7), labels: new Int32Array(size), shape: [size, c, h, w] };
+    },
+  };
 }
 
 export interface WorkerArgs extends TimingOptions {

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { fillInput, parseWorkerArgs, timeInference, type InferenceMeasurement } from './inference-timing.js';
+import { parseWorkerArgs, type InferenceMeasurement } from './inference-timing.js';
+import { timeOrtSession } from './ort-timing.js';
 import { peakRssBytes } from './measure.js';
 
 const args = parseWorkerArgs();
@@ -23,18 +24,7 @@ const session = await ort.InferenceSession.create(readFileSync(args.file), {
 });
 const sessionCreateMs = performance.now() - t0;
 
-const meta = session.inputMetadata[0];
-const dims = meta?.isTensor ? meta.shape : [];
-const chw = dims.slice(1).map(Number);
-if (chw.length !== 3 || chw.some((d) => !(d > 0))) throw new Error(`ort-node-worker: ${args.file}: input shape [${dims.join(', ')}] is not [N, c, h, w]`);
-const inputs = new Map<number, Record<string, ort.Tensor>>();
-for (const n of [1, args.batch]) {
-  inputs.set(n, { [session.inputNames[0]!]: new ort.Tensor('float32', fillInput(n * chw[0]! * chw[1]! * chw[2]!), [n, ...chw]) });
-}
-// run() resolves once the outputs are in JS memory, so each timed call is a whole inference.
-const timing = await timeInference(async (n) => {
-  await session.run(inputs.get(n)!);
-}, args);
+const timing = await timeOrtSession(session, (data, dims) => new ort.Tensor('float32', data, dims), args, 'ort-node-worker');
 await session.release();
 
 const m: InferenceMeasurement = {

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-web';
-import { fillInput, parseWorkerArgs, timeInference, type InferenceMeasurement } from './inference-timing.js';
+import { parseWorkerArgs, type InferenceMeasurement } from './inference-timing.js';
+import { timeOrtSession } from './ort-timing.js';
 import { peakRssBytes } from './measure.js';
 
 const args = parseWorkerArgs();
@@ -29,18 +30,7 @@ const sessionCreateMs = performance.now() - t0;
 // e.g. a browser page that is not cross-origin isolated, so read back what is in effect.
 const threads = ort.env.wasm.numThreads ?? args.threads;
 
-const meta = session.inputMetadata[0];
-const dims = meta?.isTensor ? meta.shape : [];
-const chw = dims.slice(1).map(Number);
-if (chw.length !== 3 || chw.some((d) => !(d > 0))) throw new Error(`ort-web-worker: ${args.file}: input shape [${dims.join(', ')}] is not [N, c, h, w]`);
-const inputs = new Map<number, Record<string, ort.Tensor>>();
-for (const n of [1, args.batch]) {
-  inputs.set(n, { [session.inputNames[0]!]: new ort.Tensor('float32', fillInput(n * chw[0]! * chw[1]! * chw[2]!), [n, ...chw]) });
-}
-// Each run copies the input into WASM memory and the outputs back out, as a caller's would.
-const timing = await timeInference(async (n) => {
-  await session.run(inputs.get(n)!);
-}, args);
+const timing = await timeOrtSession(session, (data, dims) => new ort.Tensor('float32', data, dims), args, 'ort-web-worker');
 await session.release();
 
 const m: InferenceMeasurement = {

@@ -8,11 +8,11 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { pruneModel, postTrainingQuantize, quantizationMeta } from '../../src/compress/index.js';
-import { createModel, type BatchSource } from '../../src/nn/index.js';
+import { createModel } from '../../src/nn/index.js';
 import { pqmBytes } from '../../src/io/index.js';
 import { threadCount } from '../../src/kernels/index.js';
 import { Session } from '../../src/runtime/index.js';
-import { fillInput, timeInference, type InferenceMeasurement } from './inference-timing.js';
+import { fillInput, randomBatches, timeInference, type InferenceMeasurement } from './inference-timing.js';
 import { peakRssBytes } from './measure.js';
 
 const { values, positionals } = parseArgs({
@@ -29,23 +29,13 @@ const model = createModel(name, { seed: 0 });
 const [c, h, w] = model.inputShape;
 if (sparsity > 0) pruneModel(model, { sparsity, scope: 'layer' });
 
-/** Random images shaped like the model's input, for activation calibration. */
-function randomSource(batches: number): BatchSource {
-  return {
-    count: batches * 32,
-    *batches(size: number) {
-      for (let b = 0; b < batches; b++) yield { images: fillInput(size * c * h * w, b + 7), labels: new Int32Array(size), shape: [size, c, h, w] };
-    },
-  };
-}
-
 let bytes: Uint8Array;
 if (bits === 32) {
   bytes = pqmBytes(model);
 } else {
   const q = postTrainingQuantize(model, {
     weights: { bits, granularity: 'channel' },
-    ...(bits === 8 ? { activations: { dtype: 'uint8' as const, source: randomSource(8), batches: 8, batchSize: 32 } } : {}),
+    ...(bits === 8 ? { activations: { dtype: 'uint8' as const, source: randomBatches([c, h, w], 8), batches: 8, batchSize: 32 } } : {}),
   });
   bytes = pqmBytes(q.model, { meta: { quantization: quantizationMeta(q) } });
 }
