@@ -8,7 +8,7 @@ import { readQuantizationMeta, type QuantizedModel, type QuantizedTensor } from 
 import {
   Activation, Add, BatchNorm2d, Concat, Conv2d, Dropout, Flatten, GlobalAvgPool, INPUT, Linear, Pool2d, writeFileAtomic, type Model, type Param,
 } from '../../nn/index.js';
-import { encodePqm, type ActivationQuant, type Chw, type DeployModel, type GraphNode, type Pads, type WeightTensor } from '../../runtime/index.js';
+import { ACTIVATION_KINDS as RUNTIME_ACTIVATIONS, encodePqm, type ActivationKind as RuntimeActivation, type ActivationQuant, type Chw, type DeployModel, type GraphNode, type Pads, type WeightTensor } from '../../runtime/index.js';
 import { pair, windowGeometry } from '../../tensor/index.js';
 import { checkPreprocessing, PREPROCESSING_META_KEY } from '../preprocessing.js';
 
@@ -169,7 +169,6 @@ export function savePqm(path: string, model: Model, opts: DeployOptions = {}): {
   return { sizeBytes: bytes.length };
 }
 
-const RUNTIME_ACTIVATIONS: readonly string[] = ['ReLU', 'ReLU6', 'LeakyReLU', 'Sigmoid', 'Tanh', 'HardSwish'];
-function isRuntimeActivation(kind: string): kind is 'ReLU' | 'ReLU6' | 'LeakyReLU' | 'Sigmoid' | 'Tanh' | 'HardSwish' {
-  return RUNTIME_ACTIVATIONS.includes(kind);
+function isRuntimeActivation(kind: string): kind is RuntimeActivation {
+  return (RUNTIME_ACTIVATIONS as readonly string[]).includes(kind);
 }
