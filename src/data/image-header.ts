@@ -12,6 +12,16 @@ export interface ImageHeader {
   color: boolean;
 }
 
+/**
+ * Which of the two formats `bytes` starts with, from its signature; anything else is refused
+ * with an error naming `file`.
+ */
+export function imageFormat(bytes: Uint8Array, file: string): 'png' | 'jpeg' {
+  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  throw new DatasetFormatError(`${file}: not a PNG or JPEG image (${bytes.length === 0 ? 'empty file' : 'unknown signature'})`);
+}
+
 /** Enough for a PNG's IHDR, and for a JPEG's frame header unless large metadata comes first. */
 const HEAD_BYTES = 64 * 1024;
 
@@ -53,10 +63,7 @@ function jpegFrame(bytes: Uint8Array): ImageHeader | null {
  */
 export function readImageHeader(file: string): ImageHeader {
   let bytes = readHead(file);
-  const isPng = bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
-  const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-  if (!isPng && !isJpeg) throw new DatasetFormatError(`${file}: not a PNG or JPEG image (${bytes.length === 0 ? 'empty file' : 'unknown signature'})`);
-  if (isPng) {
+  if (imageFormat(bytes, file) === 'png') {
     // Signature, then the IHDR chunk: length, 'IHDR', width, height, bit depth, color type.
     if (bytes.length < 26 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') throw new DatasetFormatError(`${file}: corrupt PNG (no IHDR header)`);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -8,6 +8,7 @@
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { DatasetFormatError } from './errors.js';
+import { imageFormat } from './image-header.js';
 import { UNIT_PIXEL_TABLE } from './pixels.js';
 
 /** Decoded pixels, rows of interleaved channels (HWC), 8 bits each. */
@@ -29,9 +30,7 @@ const MAX_PIXELS = 1 << 26;
  * @example const img = decodeImage(readFileSync('cat.png'), 'cat.png');
  */
 export function decodeImage(bytes: Uint8Array, file: string): RawImage {
-  const isPng = bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
-  const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-  if (!isPng && !isJpeg) throw new DatasetFormatError(`${file}: not a PNG or JPEG image (${bytes.length === 0 ? 'empty file' : 'unknown signature'})`);
+  const isPng = imageFormat(bytes, file) === 'png';
   try {
     if (isPng) {
       // RGBA out whatever the stored color type, 8 bits per channel (16-bit PNGs are scaled down).
