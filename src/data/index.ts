@@ -27,4 +27,3 @@ export { randomShift, randomHorizontalFlip, type ImageBatch } from './augment.js
 export { batchSource, type BatchSourceOptions } from './batch-source.js';
 export { loadDatasetPath, datasetPathShape, type PathDataset, type PathDatasetOptions, type PathDatasetFormat } from './dataset-path.js';
 export { subsetDataset, carveTestSplit, CARVED_TEST_ONE_IN, type CarvedTestSplit } from './carve-split.js';
-export { decodeImage, imageToChw, type RawImage } from './images.js';
