@@ -35,11 +35,6 @@ function epilogue(ctx: StepContext, weightScales: Float32Array, bias: Float32Arr
   return { multiplier, offset, outKind: 1, lo: clamp.min, hi: clamp.max };
 }
 
-/** Int8 codes with zero point 0 are what the integer kernels take; anything else stays float. */
-function int8Weights(node: ConvNode | LinearNode): boolean {
-  return hasInt8Codes(node.weight);
-}
-
 const u8In = (ctx: StepContext) => ctx.inputs[0]!.dtype === 'u8';
 
 function csrSlots(csr: Csr, scratch: Scratch) {
@@ -56,7 +51,7 @@ const convOf = (ctx: StepContext) => ctx.plan.node as ConvNode;
 
 registerKernel({
   op: 'Conv2d', name: 'qu8 sparse direct (qu8_spmm)', dtype: 'qu8', weights: 'sparse',
-  applies: (ctx) => u8In(ctx) && int8Weights(convOf(ctx)) && convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1,
+  applies: (ctx) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1,
   build(ctx): Step {
     const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
     const [c, h, w] = x.shape, [oc, oh, ow] = y.shape;
@@ -104,7 +99,7 @@ function packCodes(w: WeightTensor, rows: number, k: number, scratch: Scratch): 
 
 registerKernel({
   op: 'Conv2d', name: 'qu8 dense gemm (qu8_conv2d)', dtype: 'qu8', weights: 'dense',
-  applies: (ctx) => u8In(ctx) && int8Weights(convOf(ctx)) && convOf(ctx).groups === 1,
+  applies: (ctx) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).groups === 1,
   build(ctx): Step {
     const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
     const [c, h, w] = x.shape, [oc, oh, ow] = y.shape;
@@ -124,7 +119,7 @@ registerKernel({
 
 registerKernel({
   op: 'Linear', name: 'qu8 dense gemm (qu8_linear)', dtype: 'qu8', weights: 'dense',
-  applies: (ctx) => u8In(ctx) && int8Weights(linearOf(ctx)),
+  applies: (ctx) => u8In(ctx) && hasInt8Codes(linearOf(ctx).weight),
   build(ctx): Step {
     const node = linearOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
     const out = node.outFeatures, inF = x.size;
@@ -132,18 +127,18 @@ registerKernel({
     const scratch = new Scratch();
     const packed = packCodes(node.weight, out, inF, scratch);
     const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
-    const scratchBytes = call('qu8_linear_scratch_bytes', ctx.capacity, inF);
+    const scratchBytes = Math.max(call('qu8_linear_scratch_bytes', ctx.capacity, inF), call('qu8_linear_scratch_bytes', 1, inF));
     const zx = x.grid!.zeroPoint;
     return {
       kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
-      run: (n) => parallel('qu8_linear', [x.ptr, n, inF, out, packed, zx, mult, off, e.outKind, e.lo, e.hi, y.ptr], out, { minPerThread: 8, scratchBytes: Math.max(scratchBytes, call('qu8_linear_scratch_bytes', 1, inF)) }),
+      run: (n) => parallel('qu8_linear', [x.ptr, n, inF, out, packed, zx, mult, off, e.outKind, e.lo, e.hi, y.ptr], out, { minPerThread: 8, scratchBytes }),
     };
   },
 });
 
 registerKernel({
   op: 'Linear', name: 'qu8 sparse (qu8_spmm)', dtype: 'qu8', weights: 'sparse',
-  applies: (ctx) => u8In(ctx) && int8Weights(linearOf(ctx)),
+  applies: (ctx) => u8In(ctx) && hasInt8Codes(linearOf(ctx).weight),
   build(ctx): Step {
     const node = linearOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
     const out = node.outFeatures, inF = x.size, cap = ctx.capacity;
