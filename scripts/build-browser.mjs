@@ -4,7 +4,7 @@
 // prints the gzipped sizes beside onnxruntime-web's WASM binary.
 // Usage: node scripts/build-browser.mjs [OUT_DIR]   (default dist/browser)
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -47,12 +47,11 @@ export async function buildBrowserBundle(outDir = join(ROOT, 'dist', 'browser'),
 
 /** onnxruntime-web's SIMD + threads WASM binary, for scale; null where it is not installed. */
 export function ortWebWasmSize() {
-  const dir = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
-  if (!existsSync(dir)) return null;
-  const name = readdirSync(dir).filter((f) => /^ort-wasm-simd-threaded\.wasm$/.test(f))[0];
-  if (name === undefined) return null;
-  const b = readFileSync(join(dir, name));
-  return { name, bytes: statSync(join(dir, name)).size, gzip: gzipSync(b, { level: 9 }).length };
+  const name = 'ort-wasm-simd-threaded.wasm';
+  const path = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist', name);
+  if (!existsSync(path)) return null;
+  const b = readFileSync(path);
+  return { name, bytes: b.length, gzip: gzipSync(b, { level: 9 }).length };
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -16,6 +16,7 @@ const TYPES = {
   '.pqm': 'application/octet-stream', '.bin': 'application/octet-stream', '.onnx': 'application/octet-stream',
 };
 const PLAIN = '/no-isolation';
+const DEMO_MODELS = join(ROOT, 'examples', 'browser', 'models');
 
 /**
  * Starts a server. `routes` maps URL prefixes ('/', '/dist/') to folders; the longest prefix
@@ -52,7 +53,7 @@ export function startServer({ routes, isolation = true, port = 0, host = '127.0.
 }
 
 /** The demo's routes: the page, the built bundle, and its models. */
-export function demoRoutes(models = join(ROOT, 'examples', 'browser', 'models')) {
+export function demoRoutes(models = DEMO_MODELS) {
   return { '/': join(ROOT, 'examples', 'browser'), '/dist/': join(ROOT, 'dist', 'browser'), '/models/': models };
 }
 
@@ -64,7 +65,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
     console.error(`serve-browser: --port expects a port number, got '${opt('--port')}'`);
     process.exit(2);
   }
-  const models = resolve(opt('--models') ?? join(ROOT, 'examples', 'browser', 'models'));
+  const models = resolve(opt('--models') ?? DEMO_MODELS);
   if (!existsSync(join(ROOT, 'dist', 'browser', 'prunequant-runtime.js'))) console.warn('serve-browser: dist/browser is empty; run npm run build:browser');
   if (!existsSync(join(models, 'dense.pqm'))) console.warn(`serve-browser: no models in ${models}; run node --import tsx scripts/make-browser-models.ts`);
   const isolation = !args.includes('--no-isolation');
