@@ -11,9 +11,6 @@ import type { Optimizer } from './optim/optimizer.js';
 import { CheckpointError, blobBytes, decodeCheckpoint, encodeCheckpoint, type BlobEntry } from './checkpoint-format.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
-export { CheckpointError, CHECKPOINT_VERSION } from './checkpoint-format.js';
-export { writeFileAtomic } from './write-file-atomic.js';
-
 export interface SaveOptions {
   optimizer?: Optimizer;
   meta?: Record<string, unknown>;
