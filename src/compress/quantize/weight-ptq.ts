@@ -7,7 +7,7 @@
  */
 import type { Model, Param } from '../../nn/index.js';
 import { onF16Grid } from './quant-spec.js';
-import { dequantize, quantizeTensor, type QuantizedTensor, type QuantizeOptions } from './quantized-tensor.js';
+import { channelGeometry, dequantize, quantizeTensor, type QuantizedTensor, type QuantizeOptions } from './quantized-tensor.js';
 
 export type WeightQuantOptions = Omit<QuantizeOptions, 'name' | 'survivors'> & {
   /**
@@ -67,7 +67,7 @@ export function maskZeroCodes(model: Model, weights: ReadonlyMap<string, Quantiz
   for (const [name, q] of weights) {
     const mask = params.get(name)?.mask;
     if (!mask) continue;
-    const keep = mask.view(), inner = q.axis === 0 ? q.values.length / q.scales.length : q.values.length;
+    const keep = mask.view(), { inner } = channelGeometry(q.shape, q.axis === 0 ? 'channel' : 'tensor');
     for (let i = 0; i < q.values.length; i++) {
       if (keep[i] === 1 && q.values[i] === q.zeroPoints[Math.floor(i / inner)]) {
         keep[i] = 0;
