@@ -190,23 +190,20 @@ export function importTfjsModel(modelJson: unknown, weightData: Uint8Array, opts
     return v;
   };
 
+  /** Adds a node under `want`, or `want_<k>` when that name is taken; returns its name. */
+  const push = (want: string, layer: Layer, inputs: Value[]): string => {
+    let name = want;
+    for (let k = 1; nodeNames.has(name); k++) name = `${want}_${k}`;
+    nodeNames.add(name);
+    nodes.push({ name, layer, inputs: inputs.map((v) => v.node) });
+    return name;
+  };
   for (const entry of topo.layers) {
     const where = `layer '${entry.name}' (${entry.className})`;
     const fail = (d: string): never => { throw new TfjsFormatError(file, where, d); };
     const c = entry.config;
     const ins = entry.inbound.map((n) => values.get(n) ?? fail(`reads '${n}', which is not an earlier layer`));
     const isOutput = entry.name === topo.output;
-    const claim = (want: string): string => {
-      let name = want;
-      for (let k = 1; nodeNames.has(name); k++) name = `${want}_${k}`;
-      nodeNames.add(name);
-      return name;
-    };
-    const push = (name: string, layer: Layer, inputs: Value[]): string => {
-      const n = claim(name);
-      nodes.push({ name: n, layer, inputs: inputs.map((v) => v.node) });
-      return n;
-    };
     const one = (): Value => {
       if (ins.length !== 1) fail(`takes 1 input, has ${ins.length}`);
       if (ins[0]!.pad !== null && !['Conv2D', 'DepthwiseConv2D'].includes(entry.className)) fail('follows a ZeroPadding2D, which is supported only before a convolution');
@@ -242,6 +239,14 @@ export function importTfjsModel(modelJson: unknown, weightData: Uint8Array, opts
       const kind = ACTIVATIONS[a as string]!;
       if (kind === null) return v;
       return { ...v, node: push(`${entry.name}_${a as string}`, new Activation(kind), [v]), pad: null };
+    };
+    /** windowGeometry's refusal (a window larger than the padded input...) as this layer's error. */
+    const geometry = ([h, w]: [number, number], kernel: [number, number], stride: [number, number], dilation: [number, number], padding: Padding) => {
+      try {
+        return windowGeometry(where, h, w, kernel[0], kernel[1], stride, dilation, padding);
+      } catch (e) {
+        return fail((e as Error).message);
+      }
     };
     /** Conv padding from the layer's padding and a ZeroPadding2D folded in front of it. */
     const convPadding = (v: Value): Padding => {
@@ -293,12 +298,7 @@ export function importTfjsModel(modelJson: unknown, weightData: Uint8Array, opts
         if (!Number.isInteger(co) || co < 1) fail(`filters ${JSON.stringify(c['filters'])} is not a positive integer`);
         if (!Number.isInteger(groups) || ci % groups !== 0 || co % groups !== 0) fail(`groups ${groups} does not divide ${ci} input and ${co} output channels`);
         const useBias = c['use_bias'] !== false;
-        let g;
-        try {
-          g = windowGeometry(where, h, w, kernel[0], kernel[1], stride, dilation, padding);
-        } catch (e) {
-          return fail((e as Error).message);
-        }
+        const g = geometry([h, w], kernel, stride, dilation, padding);
         const layer = new Conv2d({ inChannels: ci, outChannels: co, kernel, stride, padding, dilation, groups, bias: useBias });
         const cig = ci / groups, [kh, kw] = kernel;
         // TF: [kh, kw, in/groups, out] (depthwise: [kh, kw, in, mult], output channel = in · mult + m); ours [out, in/groups, kh, kw].
@@ -349,12 +349,7 @@ export function importTfjsModel(modelJson: unknown, weightData: Uint8Array, opts
         const stride = c['strides'] === null || c['strides'] === undefined ? kernel : pairOf(c['strides'], 1);
         const padding = c['padding'] ?? 'valid';
         if (padding !== 'valid' && padding !== 'same') fail(`padding ${JSON.stringify(padding)} is not 'valid' or 'same'`);
-        let g;
-        try {
-          g = windowGeometry(where, h, w, kernel[0], kernel[1], stride, [1, 1], padding as Padding);
-        } catch (e) {
-          return fail((e as Error).message);
-        }
+        const g = geometry([h, w], kernel, stride, [1, 1], padding as Padding);
         const kind = entry.className === 'MaxPooling2D' ? 'MaxPool2d' : 'AvgPool2d';
         out = { node: push(entry.name, new Pool2d(kind, { kernel, stride, padding: padding as Padding }), [v]), shape: [ch, g.oh, g.ow], flat: null, pad: null };
         break;
