@@ -15,7 +15,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { searchThreshold } from '../compress/index.js';
 import { threadCount } from '../kernels/index.js';
-import { writeReport } from '../report/index.js';
+import { RESULTS_VERSION, writeReport } from '../report/index.js';
 import { createModel, writeFileAtomic, type Model } from '../nn/index.js';
 import { baseModelSha256, checkBaseModel, loadBaseModel } from './base-model.js';
 import type { StudyConfig } from './config.js';
@@ -180,7 +180,7 @@ async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<
   const fp32Bytes = 4 * probe.paramCount(); // every param as float32: what compression ratios are against
   probe.dispose();
   const out: StudyResults = {
-    version: 1,
+    version: RESULTS_VERSION,
     createdAt: new Date().toISOString(),
     config: { ...(config as unknown as Record<string, unknown>), configHash: configHash(config) },
     dataset: { name: data.name, trainCount: data.train.count, valCount: data.val.count, testCount: data.test.count },
