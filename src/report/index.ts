@@ -14,10 +14,7 @@ export { readResults } from './read-results.js';
 export { paretoFront, type Coordinate } from './pareto-front.js';
 export { weightHistogram } from './weight-histogram.js';
 export { toCsv, parseCsv, type CsvField } from './csv.js';
-export { resultsCsv, RESULTS_CSV_HEADER } from './results-csv.js';
-export { reportMarkdown, markdownTable } from './report-markdown.js';
-export { reportHtml, type RenderedChart } from './report-html.js';
-export { summaryLines } from './summary.js';
+export { RESULTS_CSV_HEADER } from './results-csv.js';
 // The chart specs and their renderer stay inside the folder: their types come from vega-lite,
 // an optional peer that an app installing prunequant may not have.
 export { CHART_IDS } from './charts/chart-ids.js';
