@@ -1,8 +1,7 @@
-/** Pieces every command shares: dataset loading with the model's normalisation, threads, output. */
+/** Pieces every command shares: the common options, threads, printing the result, and the checks on where it writes. */
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { setThreads } from '../kernels/index.js';
-import { DATASET_NAMES, DATASET_NORMALIZATION, isDatasetName, loadDataset, type DatasetSplit } from '../data/index.js';
 import { UsageError, type OptionSpec } from './args.js';
 
 /** More workers than this is a typo, not a machine: each one is a thread with its own stack. */
@@ -23,24 +22,6 @@ export function applyThreads(threads: unknown): void {
     throw new UsageError(`--threads must be an integer in [1, ${MAX_THREADS}], got ${String(threads)}`);
   }
   setThreads(threads);
-}
-
-/**
- * The raw split plus the dataset's normalisation, for `batchSource(ds, { normalization })`,
- * which standardises per batch and so never holds a second copy of the images.
- */
-export function loadSplit(name: string, limit?: number): DatasetSplit & { normalization: { mean: number; std: number } } {
-  if (!isDatasetName(name)) throw new UsageError(`unknown dataset '${name}'; known datasets: ${DATASET_NAMES.join(', ')}`);
-  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 1)) throw new UsageError(`--limit must be an integer >= 1, got ${limit}`);
-  const split = loadDataset(name, limit !== undefined ? { limit } : {});
-  return { ...split, normalization: { ...DATASET_NORMALIZATION[name]! } };
-}
-
-/** Refuses an unknown --dataset at once, before a checkpoint is read; undefined (not given) passes. */
-export function checkDatasetOption(command: string, name: unknown): void {
-  if (name !== undefined && !isDatasetName(String(name))) {
-    throw new UsageError(`${command}: unknown dataset '${String(name)}'; known datasets: ${DATASET_NAMES.join(', ')}`);
-  }
 }
 
 /** Prints `result` as the last stdout line when --json, else a readable summary. */
