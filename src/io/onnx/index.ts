@@ -20,4 +20,5 @@ export { ProtoReader, ProtoWriter, int64Halves } from './protobuf.js';
 export type { OnnxExportOptions } from './export-model.js';
 export { exportOnnxModel, saveOnnxModel, exportedParamData, ONNX_EXPORT_OPSET, ONNX_EXPORT_INPUT, ONNX_EXPORT_OUTPUT } from './export-model.js';
 export { OnnxExportError } from './export-error.js';
+export { exportOnnxInt8Model, saveOnnxInt8Model } from './export-int8.js';
 export * from './import/index.js';
