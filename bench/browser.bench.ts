@@ -6,8 +6,10 @@
  * LeNet-5 (the zoo's, seed 0, random weights: only speed is measured), ours dense fp32 and 90%
  * pruned (per layer) with int8 weights and uint8 activations; the anchors run the dense fp32
  * model (ONNX export; TF.js from the same config). Each engine runs in a fresh page. Prints
- * batch-1 p50 latency, batch-N images/s and the ratio of each to onnxruntime-web.
- * Usage: npm run bench:browser [-- --threads 2 --batch 32 --seconds 3]
+ * batch-1 p50 latency, batch-N images/s and the ratio of each to onnxruntime-web. Our rows
+ * run where `--run-in` says (the Session's runIn: auto, page or worker; a comma list gives a
+ * row per value); the note says where auto placed them and why.
+ * Usage: npm run bench:browser [-- --threads 2 --batch 32 --seconds 3 --models lenet5 --run-in auto,page,worker]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,11 +27,27 @@ import { formatTable } from './lib/inference-rows.js';
 import { randomBatches } from './lib/inference-timing.js';
 import type { BenchRequest, BenchResult } from './browser/page.js';
 
-const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, batch: { type: 'string', default: '32' }, seconds: { type: 'string', default: '3' } } });
+const MODELS = ['mnist-cnn', 'lenet5'];
+const RUN_IN = ['auto', 'page', 'worker'] as const;
+const { values } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '2' }, batch: { type: 'string', default: '32' }, seconds: { type: 'string', default: '3' },
+    models: { type: 'string', default: MODELS.join(',') }, 'run-in': { type: 'string', default: 'auto' },
+  },
+});
 const threads = Number(values.threads), batch = Number(values.batch), seconds = Number(values.seconds);
 for (const [k, v] of Object.entries({ threads, batch, seconds })) {
   if (!(v > 0) || (k !== 'seconds' && !Number.isInteger(v))) {
     console.error(`bench:browser: --${k} expects a positive ${k === 'seconds' ? 'number' : 'integer'}, got ${String(values[k as keyof typeof values])}`);
+    process.exit(2);
+  }
+}
+const models = values.models.split(',');
+const runIns = values['run-in'].split(',') as (typeof RUN_IN)[number][];
+for (const [flag, list, known] of [['models', models, MODELS], ['run-in', runIns, RUN_IN]] as const) {
+  const bad = list.filter((x) => !(known as readonly string[]).includes(x));
+  if (bad.length > 0 || list.length === 0) {
+    console.error(`bench:browser: --${flag} takes a comma list of ${known.join(', ')}; got ${values[flag]}`);
     process.exit(2);
   }
 }
@@ -44,9 +62,9 @@ try {
   writeFileSync(join(dir, 'page', 'index.html'), '<!doctype html><meta charset="utf-8"><title>bench</title><script type="module" src="page.js"></script>');
   mkdirSync(join(dir, 'models'));
 
-  interface Case { model: string; label: string; engine: BenchRequest['engine']; file: string; inputShape: [number, number, number] }
+  interface Case { model: string; label: string; engine: BenchRequest['engine']; file: string; inputShape: [number, number, number]; runIn?: BenchRequest['runIn'] }
   const cases: Case[] = [];
-  for (const name of ['mnist-cnn', 'lenet5']) {
+  for (const name of models) {
     const model = createModel(name, { seed: 0 });
     const [c, h, w] = model.inputShape;
     const file = (suffix: string, bytes: Uint8Array | string) => { writeFileSync(join(dir, 'models', `${name}${suffix}`), bytes); return `/models/${name}${suffix}`; };
@@ -62,8 +80,13 @@ try {
     cases.push(
       { model: name, label: 'onnxruntime-web (fp32)', engine: 'onnxruntime-web', file: onnx, inputShape },
       { model: name, label: 'TF.js WASM (fp32)', engine: 'tfjs-wasm', file: config, inputShape },
-      { model: name, label: 'ours dense fp32', engine: 'ours', file: dense, inputShape },
-      { model: name, label: 'ours 90% + int8', engine: 'ours', file: sparse, inputShape },
+      ...runIns.flatMap((runIn) => {
+        const where = runIns.length > 1 ? `, ${runIn}` : '';
+        return [
+          { model: name, label: `ours dense fp32${where}`, engine: 'ours' as const, file: dense, inputShape, runIn },
+          { model: name, label: `ours 90% + int8${where}`, engine: 'ours' as const, file: sparse, inputShape, runIn },
+        ];
+      }),
     );
   }
 
@@ -82,7 +105,7 @@ try {
       try {
         await page.goto(`${server.url}/`);
         await page.waitForFunction('typeof window.bench === "function"', null, { timeout: 30_000 });
-        const request: BenchRequest = { engine: c.engine, url: c.file, threads, batch, seconds, inputShape: c.inputShape };
+        const request: BenchRequest = { engine: c.engine, url: c.file, threads, batch, seconds, inputShape: c.inputShape, runIn: c.runIn ?? 'auto' };
         const result = (await page.evaluate(`window.bench(${JSON.stringify(request)})`)) as BenchResult;
         results.push({ ...c, result });
         process.stderr.write(`${c.model} ${c.label}: ${result.imagesPerSec.toFixed(0)} img/s at batch ${batch}, batch-1 p50 ${result.batch1P50Ms.toFixed(3)} ms (${result.threads} thread(s); ${result.note})\n`);

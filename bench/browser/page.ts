@@ -1,7 +1,8 @@
 // The page side of `npm run bench:browser`, bundled by bench/browser.bench.ts with esbuild.
 // `window.bench(request)` times one engine on one model in this page: batch-1 latency (p50 of
 // runs after a warm-up) and batch-N throughput, the way a page would call each engine (our
-// runtime through its async Session, which includes the message to its worker and back).
+// runtime through its async Session, which includes the message to its worker and back when
+// it runs there).
 // Our bundle and onnxruntime-web are imported at run time from the URLs the server maps.
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -16,6 +17,8 @@ export interface BenchRequest {
   batch: number;
   seconds: number;
   inputShape: [number, number, number];
+  /** Where our Session computes (its runIn option). */
+  runIn: 'auto' | 'page' | 'worker';
 }
 
 export interface BenchResult {
@@ -40,11 +43,11 @@ const ORT = '/ort/ort.wasm.min.mjs';
 
 async function ours(r: BenchRequest): Promise<Runner> {
   const { Session } = await import(OURS);
-  const s = await Session.create(r.url, { threads: r.threads, batch: r.batch });
+  const s = await Session.create(r.url, { threads: r.threads, batch: r.batch, runIn: r.runIn });
   const [c, h, w] = r.inputShape;
   const xs = new Map([1, r.batch].map((n) => [n, input(n * c * h * w)]));
   const kernels = [...new Set((s.explain() as { weights: unknown; chosen: string }[]).filter((l) => l.weights !== null).map((l) => l.chosen.split(' (')[0]!))];
-  return { run: async (n) => { await s.run(xs.get(n)!, [n, c, h, w]); }, threads: s.threads, note: kernels.join(', ') };
+  return { run: async (n) => { await s.run(xs.get(n)!, [n, c, h, w]); }, threads: s.threads, note: `${kernels.join(', ')}; in the ${s.placement.runsIn}: ${s.placement.reason}` };
 }
 
 async function ortWeb(r: BenchRequest): Promise<Runner> {

@@ -130,11 +130,12 @@ try {
     const bytes = new Uint8Array(await res.arrayBuffer());
     const session = await Session.create(bytes, { name: m.url, batch: 1 });
     const kb = (bytes.length / 1024).toFixed(1);
-    sessions.set(m.id, { session, info: `${kb} KB file, ${session.threads} thread(s)` });
+    sessions.set(m.id, { session, info: `${kb} KB file, ${session.threads} thread(s) ${session.placement.runsIn === 'page' ? 'on the page' : 'in the worker'}` });
     document.getElementById(m.id).querySelector('.meta').textContent = `${kb} KB file`;
   }
   const s = sessions.get('dense').session;
-  status.textContent = `ready: ${s.threads} kernel thread(s), ${s.isolated ? 'cross-origin isolated (Web Workers over shared memory)' : 'not cross-origin isolated (one thread)'}. Draw with the mouse or a finger.`;
+  const where = s.placement.runsIn === 'page' ? 'on the page\'s thread' : `in the runtime worker on ${s.threads} kernel thread(s)`;
+  status.textContent = `ready: the models run ${where} (${s.placement.reason}); the page is ${s.isolated ? 'cross-origin isolated (Web Workers over shared memory)' : 'not cross-origin isolated (one thread)'}. Draw with the mouse or a finger.`;
   document.body.dataset.ready = 'true';
 } catch (e) {
   status.textContent = 'failed to start';

@@ -3,8 +3,9 @@
  * 127.0.0.1 that the test starts and stops. A LeNet-5 trained briefly, pruned to 90% and
  * quantized (4-bit weights, uint8 activations) classifies the first 1,000 MNIST test images in
  * the page; its logits must equal the Node runtime's bit for bit (same kernels: the page is told
- * the ones the Node session chose), on 1 and 2 threads, and on a page without cross-origin
- * isolation, which must fall back to one thread. A corrupted `.pqm` must end in an error shown
+ * the ones the Node session chose), computed in the runtime worker on 1 and 2 threads, on the
+ * page's own thread (runIn: 'page'), and wherever 'auto' places it, and on a page without
+ * cross-origin isolation, which must fall back to one thread. A corrupted `.pqm` must end in an error shown
  * on the page. The demo page gets a stroke drawn with the mouse and must show a prediction; its
  * screenshot goes to test-output/browser/demo.png. The bundle is also checked for Node
  * built-ins and for its size (bundle + .wasm, gzipped, at most 200 KB).
@@ -69,6 +70,7 @@ interface PageResult {
   pageIsolated: boolean;
   logits: number[];
   chosen: string[];
+  placement: { runsIn: 'page' | 'worker'; reason: string; pageMs: number | null; workerMs: number | null };
 }
 
 describe('the runtime in headless Chromium', { skip: SKIP }, () => {
@@ -121,12 +123,12 @@ describe('the runtime in headless Chromium', { skip: SKIP }, () => {
     await server?.close();
   });
 
-  async function classify(opts: { threads?: number; isolated: boolean; model?: string }): Promise<PageResult> {
+  async function classify(opts: { threads?: number; isolated: boolean; model?: string; runIn?: 'auto' | 'page' | 'worker' }): Promise<PageResult> {
     const page = await browser.newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     const q = new URLSearchParams({
       model: opts.model ?? '/models/compressed.pqm', images: '/data/images.f32', n: String(N),
-      opts: JSON.stringify({ ...pageOptions, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) }),
+      opts: JSON.stringify({ ...pageOptions, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.runIn ? { runIn: opts.runIn } : {}) }),
     });
     try {
       await page.goto(`${server.url}${opts.isolated ? '' : '/no-isolation'}/test/classify.html?${q}`);
@@ -156,42 +158,75 @@ describe('the runtime in headless Chromium', { skip: SKIP }, () => {
     assert.equal(first, -1, `${what}: logit ${first} is ${r.logits[first]} in the page, ${expected[first]} in Node`);
   }
 
-  it('classifies 1,000 MNIST images as the Node runtime does, on 1 thread', async () => {
-    const r = await classify({ threads: 1, isolated: true });
+  it('classifies 1,000 MNIST images as the Node runtime does, in the worker on 1 thread', async () => {
+    const r = await classify({ threads: 1, isolated: true, runIn: 'worker' });
     assert.equal(r.error, undefined, r.error);
     assert.equal(r.pageIsolated, true);
     assert.equal(r.threads, 1);
+    assert.equal(r.placement.runsIn, 'worker');
     assertSameAsNode(r, '1 thread');
     // The check is not vacuous: a working classifier spreads its answers over the classes.
     const classes = new Set(Array.from({ length: N }, (_, i) => { let k = 0; for (let j = 1; j < 10; j++) if (expected[10 * i + j]! > expected[10 * i + k]!) k = j; return k; }));
     assert.ok(classes.size >= 9, `only ${classes.size} classes predicted`);
   });
 
-  it('and on 2 threads (Web Workers over shared memory)', async () => {
-    const r = await classify({ threads: 2, isolated: true });
+  it('and in the worker on 2 threads (Web Workers over shared memory)', async () => {
+    const r = await classify({ threads: 2, isolated: true, runIn: 'worker' });
     assert.equal(r.error, undefined, r.error);
     assert.equal(r.threads, 2);
     assert.equal(r.isolated, true);
     assertSameAsNode(r, '2 threads');
   });
 
-  it('falls back to one thread without cross-origin isolation, with the same predictions', async () => {
-    const r = await classify({ threads: 2, isolated: false });
+  it('and on the page\'s own thread (runIn: page), asked for 2 threads', async () => {
+    const r = await classify({ threads: 2, isolated: true, runIn: 'page' });
     assert.equal(r.error, undefined, r.error);
-    assert.equal(r.pageIsolated, false);
-    assert.equal(r.isolated, false);
+    assert.equal(r.placement.runsIn, 'page');
     assert.equal(r.threads, 1);
-    assertSameAsNode(r, 'no isolation');
+    assertSameAsNode(r, 'page');
   });
 
-  it('shows the error of a corrupted .pqm on the page', async () => {
-    const r = await classify({ isolated: true, model: '/data/bad.pqm' });
-    assert.match(r.error ?? '', /^FormatError: .*bad\.pqm/, `got ${JSON.stringify(r.error)}`);
+  it('and wherever auto places it, saying why from both timings', async () => {
+    const r = await classify({ threads: 2, isolated: true, runIn: 'auto' });
+    assert.equal(r.error, undefined, r.error);
+    assertSameAsNode(r, `auto (${r.placement.runsIn})`);
+    console.log(`auto placed the session ${r.placement.runsIn === 'page' ? 'on the page' : 'in the worker'}: ${r.placement.reason}`);
+    // This LeNet-5 is far under the page's limit, so auto must have timed both places and
+    // kept the faster one.
+    const { pageMs, workerMs, runsIn } = r.placement;
+    assert.ok(pageMs !== null && workerMs !== null, `auto did not time both: ${r.placement.reason}`);
+    assert.equal(runsIn, pageMs < workerMs ? 'page' : 'worker', r.placement.reason);
+    assert.equal(r.threads, runsIn === 'page' ? 1 : 2);
+    assert.match(r.placement.reason, /on the page .* through the worker/);
   });
 
-  it('shows the error of a missing model on the page', async () => {
-    const r = await classify({ isolated: true, model: '/data/none.pqm' });
-    assert.match(r.error ?? '', /^SessionError: .*none\.pqm.*404/, `got ${JSON.stringify(r.error)}`);
+  for (const runIn of ['worker', 'page', 'auto'] as const) {
+    it(`falls back to one thread without cross-origin isolation, with the same predictions (runIn: ${runIn})`, async () => {
+      const r = await classify({ threads: 2, isolated: false, runIn });
+      assert.equal(r.error, undefined, r.error);
+      assert.equal(r.pageIsolated, false);
+      assert.equal(r.isolated, false);
+      assert.equal(r.threads, 1);
+      if (runIn !== 'auto') assert.equal(r.placement.runsIn, runIn);
+      assertSameAsNode(r, `no isolation, ${runIn}`);
+    });
+  }
+
+  for (const runIn of ['worker', 'page', 'auto'] as const) {
+    it(`shows the error of a corrupted .pqm on the page (runIn: ${runIn})`, async () => {
+      const r = await classify({ isolated: true, model: '/data/bad.pqm', runIn });
+      assert.match(r.error ?? '', /^FormatError: .*bad\.pqm/, `got ${JSON.stringify(r.error)}`);
+    });
+
+    it(`shows the error of a missing model on the page (runIn: ${runIn})`, async () => {
+      const r = await classify({ isolated: true, model: '/data/none.pqm', runIn });
+      assert.match(r.error ?? '', /^SessionError: .*none\.pqm.*404/, `got ${JSON.stringify(r.error)}`);
+    });
+  }
+
+  it('refuses an unknown runIn, naming it', async () => {
+    const r = await classify({ isolated: true, runIn: 'gpu' as 'page' });
+    assert.match(r.error ?? '', /^SessionError: .*runIn .*"gpu"/, `got ${JSON.stringify(r.error)}`);
   });
 
   it('the demo page predicts a digit drawn with the mouse, with both models', async () => {
@@ -212,7 +247,7 @@ describe('the runtime in headless Chromium', { skip: SKIP }, () => {
         const prediction = await page.getAttribute(`#${id}`, 'data-prediction');
         assert.match(prediction ?? '', /^[0-9]$/);
         assert.equal(await page.locator(`#${id} .bar`).count(), 10, `${id}: ten probability bars`);
-        assert.match((await page.textContent(`#${id} .meta`)) ?? '', /KB file, \d thread\(s\) · [\d.]+ ms per image/);
+        assert.match((await page.textContent(`#${id} .meta`)) ?? '', /KB file, \d thread\(s\) (on the page|in the worker) · [\d.]+ ms per image/);
       }
       assert.equal(await page.textContent('#error'), '');
       await page.screenshot({ path: join(OUT, 'demo.png') });
