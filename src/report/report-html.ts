@@ -3,10 +3,12 @@
  * nothing fetched), so it opens from disk or as an e-mail attachment and still reads the same
  * in ten years.
  */
+import { cellTable } from './cell-table.js';
 import { chosenTable } from './chosen-table.js';
 import { layerTable } from './layer-table.js';
 import type { StudyResults } from './results.js';
-import { summaryLines } from './summary.js';
+import { CELLS_NOTE } from './report-markdown.js';
+import { summaryLines, testScope } from './summary.js';
 import type { Table } from './table.js';
 import { trialTable } from './trial-table.js';
 
@@ -53,7 +55,7 @@ export function reportHtml(r: StudyResults, charts: readonly RenderedChart[]): s
   const body = [
     '<h1>prunequant study report</h1>',
     `<p class="meta">${escapeHtml(r.dataset.name)} · ${r.trials.length} trials · written ${escapeHtml(r.createdAt)} · ` +
-      'accuracies on the validation split decide; test accuracy is reported for the chosen models only; sizes are bytes of .pqm files on disk</p>',
+      `accuracies on the validation split decide; ${escapeHtml(testScope(r))}; sizes are bytes of .pqm files on disk</p>`,
     '<h2>Summary</h2>',
     `<ul class="summary">\n${summaryLines(r).map((l) => `<li>${escapeHtml(l)}</li>`).join('\n')}\n</ul>`,
     '<h2>Chosen models</h2>',
@@ -61,6 +63,8 @@ export function reportHtml(r: StudyResults, charts: readonly RenderedChart[]): s
     '<h2>Charts</h2>',
     charts.length > 0 ? `<div class="charts">\n${figures.join('\n')}\n</div>` : '<p>Nothing to plot yet.</p>',
   ];
+  const cells = cellTable(r);
+  if (cells.rows.length > 0) body.push('<h2>Test accuracy of every configuration</h2>', `<p>${escapeHtml(CELLS_NOTE)}</p>`, htmlTable(cells, 'cells'));
   if (r.models.some((m) => m.layers.length > 0)) body.push('<h2>Per-layer sparsity and bits</h2>', htmlTable(layerTable(r), 'layers'));
   body.push('<h2>All trials</h2>', r.trials.length > 0 ? htmlTable(trialTable(r), 'trials') : '<p>No trial recorded yet.</p>');
   body.push('<h2>Study config</h2>', `<details><summary>resolved config, as the study ran it</summary><pre>${escapeHtml(JSON.stringify(r.config, null, 2))}</pre></details>`);

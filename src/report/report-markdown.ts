@@ -1,8 +1,9 @@
 /** report.md: the summary and the same tables as report.html (the charts live in the HTML). */
+import { cellTable } from './cell-table.js';
 import { chosenTable } from './chosen-table.js';
 import { layerTable } from './layer-table.js';
 import type { StudyResults } from './results.js';
-import { summaryLines } from './summary.js';
+import { summaryLines, testScope } from './summary.js';
 import type { Table } from './table.js';
 import { trialTable } from './trial-table.js';
 
@@ -17,17 +18,23 @@ export function markdownTable(t: Table): string {
   return [line(t.header), rule, ...t.rows.map(line)].join('\n');
 }
 
+/** What the cells table is, said once for both writers. */
+export const CELLS_NOTE = 'Scored after every choice was made, for comparison with other runs only; the baseline is under post. ' +
+  'Size and non-zero weights are those of the last mode trained (refine, else aware).';
+
 export function reportMarkdown(r: StudyResults): string {
   const parts = [
     '# prunequant study report',
     `${md(r.dataset.name)}, ${r.trials.length} trials, written ${md(r.createdAt)}. Accuracies on the validation split decide; ` +
-      'test accuracy is reported for the chosen models only. Sizes are bytes of the .pqm files on disk. ' +
+      `${testScope(r)}. Sizes are bytes of the .pqm files on disk. ` +
       'Charts: report.html; every number: results.csv and results.json.',
     '## Summary',
     summaryLines(r).map((l) => `- ${md(l)}`).join('\n'),
     '## Chosen models',
     r.models.length > 0 ? markdownTable(chosenTable(r)) : 'No model measured yet.',
   ];
+  const cells = cellTable(r);
+  if (cells.rows.length > 0) parts.push('## Test accuracy of every configuration', CELLS_NOTE, markdownTable(cells));
   if (r.models.some((m) => m.layers.length > 0)) parts.push('## Per-layer sparsity and bits', markdownTable(layerTable(r)));
   parts.push('## All trials', r.trials.length > 0 ? markdownTable(trialTable(r)) : 'No trial recorded yet.');
   // A config string holding ``` would end the fence early; a zero-width space breaks it up.

@@ -42,6 +42,11 @@ export interface Trial {
   bits: number | null;
   /** Accuracy on the validation split carved from train; every decision uses this. */
   valAccuracy: number;
+  /**
+   * Accuracy of the trial's .pqm on the official test split, scored after every decision, for
+   * reporting only; present when the study's `report.testAllTrials` is on.
+   */
+  testAccuracy?: number;
   /** Size of the trial's .pqm file on disk. */
   pqmBytes: number;
   nonzeroWeights: number;

@@ -16,12 +16,20 @@ function choiceSentence(what: string, c: Choice | null, trials: Map<string, Tria
   return `${what}: ${setting}${how} (trial ${c.trial}), ${percent(c.valAccuracy)} validation accuracy.${reason}`;
 }
 
+/** Whether the study scored every trial on the test split (report.testAllTrials). */
+const everyTrialTested = (r: StudyResults): boolean => r.trials.length > 0 && r.trials.every((t) => t.testAccuracy !== undefined);
+
+/** Which models the test split scored, as the report's opening line says it. */
+export function testScope(r: StudyResults): string {
+  return everyTrialTested(r) ? 'test accuracy is reported for every trial, scored after every choice was made' : 'test accuracy is reported for the chosen models only';
+}
+
 export function summaryLines(r: StudyResults): string[] {
   const trials = trialById(r);
   const lines: string[] = [];
   const d = r.dataset;
   lines.push(`Dataset ${d.name}: ${count(d.trainCount)} training images; ${count(d.valCount)} validation images, carved from the ` +
-    `training data, decide every choice; ${count(d.testCount)} test images only report the chosen models.`);
+    `training data, decide every choice; ${count(d.testCount)} test images only report ${everyTrialTested(r) ? 'every trial, after the choices' : 'the chosen models'}.`);
 
   const bt = baselineTrial(r), bm = baselineModel(r);
   if (bt !== null) {

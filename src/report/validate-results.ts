@@ -85,6 +85,7 @@ function checkTrial(c: Checker, v: unknown, at: string): Trial {
     sparsity: c.nullable(t['sparsity'], `${at}.sparsity`, (x, f) => c.number(x, f, SPARSITY)),
     bits: c.nullable(t['bits'], `${at}.bits`, (x, f) => c.number(x, f, BITS)),
     valAccuracy: c.number(t['valAccuracy'], `${at}.valAccuracy`, FRACTION),
+    ...(t['testAccuracy'] !== undefined ? { testAccuracy: c.number(t['testAccuracy'], `${at}.testAccuracy`, FRACTION) } : {}),
     pqmBytes: c.number(t['pqmBytes'], `${at}.pqmBytes`, BYTES),
     nonzeroWeights: c.number(t['nonzeroWeights'], `${at}.nonzeroWeights`, COUNT),
     seconds: c.number(t['seconds'], `${at}.seconds`, { min: 0 }),

@@ -124,6 +124,16 @@ export interface MeasureConfig {
   batch32Seconds: number;
 }
 
+/** What the report shows beyond what the study decides on. */
+export interface ReportConfig {
+  /**
+   * Also score every trial on the test split, after every choice is made, so a study's cells can
+   * be compared with a reference run cell by cell. Reporting only: no decision reads these
+   * figures. false: the test split scores the chosen models only.
+   */
+  testAllTrials: boolean;
+}
+
 export interface StudyConfig {
   model: ModelConfig;
   data: DataConfig;
@@ -134,6 +144,7 @@ export interface StudyConfig {
   selection: SelectionConfig;
   combine: CombineConfig;
   measure: MeasureConfig;
+  report: ReportConfig;
   /** Seed for initialisation, shuffling and dropout. */
   seed: number;
   /** Trials run in parallel in worker processes; 1: in this process. */
@@ -170,6 +181,7 @@ export function defaultStudyConfig(): StudyConfig {
     selection: { tolerance: 0.5, rule: 'max-compression', modes: ['post', 'aware', 'refine'] },
     combine: { from: 'pruned', attempts: 3 },
     measure: { batch1Runs: 100, batch32Seconds: 1 },
+    report: { testAllTrials: false },
     seed: 0,
     workers: 1,
     cacheBaseline: true,

@@ -16,15 +16,19 @@ export const STUDY_FILE = 'study.json';
 
 export interface StoredStudy {
   version: 1;
-  /** Hash of the config minus what does not change results (workers, the baseline cache). */
+  /** Hash of the config minus what does not change any trial (workers, the baseline cache, the report). */
   configHash: string;
   config: StudyConfig;
   createdAt: string;
 }
 
-/** The part of a config that decides the results: parallelism and the baseline cache do not. */
-export function studyIdentity(config: StudyConfig): Omit<StudyConfig, 'workers' | 'cacheBaseline'> {
-  const { workers: _workers, cacheBaseline: _cache, ...rest } = config;
+/**
+ * The part of a config that decides the trials and choices: parallelism, the baseline cache and
+ * what the report adds do not (so a finished study can be resumed with `report.testAllTrials`
+ * turned on, and only the test scores are computed).
+ */
+export function studyIdentity(config: StudyConfig): Omit<StudyConfig, 'workers' | 'cacheBaseline' | 'report'> {
+  const { workers: _workers, cacheBaseline: _cache, report: _report, ...rest } = config;
   return rest;
 }
 
@@ -65,7 +69,8 @@ export function readStoredStudy(runDir: string): StoredStudy | null {
   try {
     const s = JSON.parse(readFileSync(path, 'utf8')) as StoredStudy;
     if (s.version !== 1 || typeof s.configHash !== 'string' || typeof s.config !== 'object') throw new Error('not a study file');
-    return s;
+    // Studies stored before the report option existed resume with its default.
+    return { ...s, config: { ...s.config, report: (s.config as Partial<StudyConfig>).report ?? { testAllTrials: false } } };
   } catch (e) {
     throw new StudyConfigError(`${path}: not a study file this version can resume (${(e as Error).message})`, 'resume');
   }

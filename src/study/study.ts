@@ -28,6 +28,7 @@ import { configHash, openRunDir } from './run-dir.js';
 import { trialDir } from './run-trial.js';
 import { chooseBest, passingLevels, withinTolerance } from './select.js';
 import { loadStudyData } from './study-data.js';
+import { scoreTrialsOnTest } from './test-all-trials.js';
 import { makeJob, trainSpec, type BaseSpec, type PruneSpec, type QuantSpecConfig, type TrialResult, type TrialSpec } from './trial-spec.js';
 import { WorkerProcessQueue } from './worker-queue.js';
 
@@ -176,6 +177,13 @@ async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<
     models.push(m);
   }
 
+  // After every choice above: these scores reach results.json and the report, nothing else.
+  let testScores: Map<string, number> | null = null;
+  if (config.report.testAllTrials) {
+    emit({ kind: 'stage', stage: '6 export and measure', message: `every trial on the test split (${results.length} trials; report only, after every choice)` });
+    testScores = await scoreTrialsOnTest(runDir, results.map((r) => r.id), data.test);
+  }
+
   const probe = baseArchitecture(config, data);
   const fp32Bytes = 4 * probe.paramCount(); // every param as float32: what compression ratios are against
   probe.dispose();
@@ -185,7 +193,7 @@ async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<
     config: { ...(config as unknown as Record<string, unknown>), configHash: configHash(config) },
     dataset: { name: data.name, trainCount: data.train.count, valCount: data.val.count, testCount: data.test.count },
     fp32Bytes,
-    trials: sortTrials(results.map(row)),
+    trials: sortTrials(results.map((r) => (testScores === null ? row(r) : { ...row(r), testAccuracy: testScores.get(r.id)! }))),
     chosen: { pruning: pruneChoice.choice, bits: bitsChoice.choice, combinedTrial },
     models,
   };

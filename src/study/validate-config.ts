@@ -83,7 +83,7 @@ export function deepMerge(base: unknown, over: unknown): unknown {
 const MODEL_FILE = /\.(pqck|onnx|json)$/i;
 const MODEL_FILES = '.pqck checkpoint, .onnx, or TF.js Layers model.json';
 
-const TOP = ['model', 'data', 'recipe', 'refine', 'pruning', 'quantization', 'selection', 'combine', 'measure', 'seed', 'workers', 'cacheBaseline'] as const;
+const TOP = ['model', 'data', 'recipe', 'refine', 'pruning', 'quantization', 'selection', 'combine', 'measure', 'report', 'seed', 'workers', 'cacheBaseline'] as const;
 const MODES: readonly TrialModeName[] = ['post', 'aware', 'refine'];
 
 /**
@@ -198,6 +198,8 @@ export function validateStudyConfig(doc: unknown, source = 'config', preset: str
     batch1Runs: f.number(me['batch1Runs'], 'measure.batch1Runs', { integer: true, min: 1, max: 100000 }),
     batch32Seconds: f.number(me['batch32Seconds'], 'measure.batch32Seconds', { above: 0, max: 600 }),
   };
+  const rp = f.object(d['report'], 'report', ['testAllTrials']);
+  c.report = { testAllTrials: f.boolean(rp['testAllTrials'], 'report.testAllTrials') };
   c.seed = f.number(d['seed'], 'seed', { integer: true, min: 0 });
   c.workers = f.number(d['workers'], 'workers', { integer: true, min: 1, max: 64 });
   c.cacheBaseline = f.boolean(d['cacheBaseline'], 'cacheBaseline');
