@@ -5,8 +5,11 @@
  * arguments into a shared control block, wakes the workers, computes its own share, then
  * waits on an atomic counter. Each thread gets a disjoint [start, end) slice of the
  * kernel's split dimension, so no two threads write the same bytes (STYLE.md §6).
+ * A recorded list of calls (pool-program.ts) runs the same way as one job, with barriers
+ * between its calls inside the threads instead of a round trip through the caller.
  */
 import { spawnPoolWorker, type PoolWorker } from './platform.js';
+import { decodeProgram, walkProgram, type ProgramJob } from './pool-program.js';
 
 /**
  * A kernel could not run: an unknown kernel, too many arguments, or a trap in a worker
@@ -20,8 +23,9 @@ export class KernelError extends Error {
 const MAX_ARGS = 32;
 const MAX_THREADS = 64;
 // Control block layout, in Int32 slots: [generation, pending, fnIndex, argCount, failed,
-// messageBytes]. `failed` is 0, or 1 + the index of the first worker whose slice threw; that
-// worker writes its error's text (UTF-8) into the message area.
+// messageBytes, programPtr, failedCall]. `failed` is 0, or 1 + the index of the first worker whose slice
+// threw; that worker writes its error's text (UTF-8) into the message area. fnIndex -1 is a
+// program (pool-program.ts) encoded in the kernels' memory at programPtr.
 const CTL_INTS = 16;
 const ARGS_OFFSET = CTL_INTS * 4;
 const RANGES_OFFSET = ARGS_OFFSET + MAX_ARGS * 8;
@@ -32,6 +36,7 @@ const STATE_OFFSET = SCRATCH_OFFSET + MAX_THREADS * 4;
 const MESSAGE_OFFSET = STATE_OFFSET + MAX_THREADS * 4;
 const MESSAGE_BYTES = 1024;
 const CONTROL_BYTES = MESSAGE_OFFSET + MESSAGE_BYTES;
+const PROGRAM = -1;
 
 // Workers spin briefly before sleeping: a wake-up through Atomics.notify costs tens of
 // microseconds, longer than many of the kernels a training step runs back to back.
@@ -47,6 +52,21 @@ const scratch = new Int32Array(control, ${SCRATCH_OFFSET}, ${MAX_THREADS});
 const state = new Int32Array(control, ${STATE_OFFSET}, ${MAX_THREADS});
 const message = new Uint8Array(control, ${MESSAGE_OFFSET}, ${MESSAGE_BYTES});
 const fns = names.map((n) => instance.exports[n]);
+const decodeProgram = (${decodeProgram.toString()});
+const walkProgram = (${walkProgram.toString()});
+// Programs are immutable once written; a program's id changes whenever its block is reused.
+let program = null;
+const fail = (e, job) => {
+  // The first failing worker reports its error; the main thread reads it once every
+  // slice is done (the decrement of 'pending' below publishes these writes).
+  if (Atomics.compareExchange(ctl, 4, 0, index + 1) === 0) {
+    const text = e instanceof Error ? e.name + ': ' + e.message : String(e);
+    const bytes = new TextEncoder().encode(text).subarray(0, ${MESSAGE_BYTES});
+    message.set(bytes);
+    ctl[5] = bytes.length;
+    ctl[7] = job;
+  }
+};
 let gen = 0;
 for (;;) {
   let spins = 0;
@@ -63,22 +83,24 @@ for (;;) {
   // the claim is on that job's slice.
   if (Atomics.compareExchange(state, index, 0, 1) !== 0) continue;
   const fn = ctl[2];
-  const start = ranges[2 * index], end = ranges[2 * index + 1];
-  if (start < end) {
-    try {
-      const n = ctl[3];
-      const a = new Array(n + 3);
-      for (let i = 0; i < n; i++) a[i] = args[i];
-      a[n] = start; a[n + 1] = end; a[n + 2] = scratch[index];
-      fns[fn].apply(null, a);
-    } catch (e) {
-      // The first failing worker reports its error; the main thread reads it once every
-      // slice is done (the decrement of 'pending' below publishes these writes).
-      if (Atomics.compareExchange(ctl, 4, 0, index + 1) === 0) {
-        const text = e instanceof Error ? e.name + ': ' + e.message : String(e);
-        const bytes = new TextEncoder().encode(text).subarray(0, ${MESSAGE_BYTES});
-        message.set(bytes);
-        ctl[5] = bytes.length;
+  if (fn === ${PROGRAM}) {
+    const ptr = ctl[6], buffer = memory.buffer;
+    const id = new Float64Array(buffer, ptr, 1)[0];
+    if (program === null || program.ptr !== ptr || program.id !== id) program = { ptr, ...decodeProgram(buffer, ptr, fns) };
+    const state = new Int32Array(buffer, ptr + program.stateOffset, program.jobs.length * (program.threads + 1) + 1);
+    const failure = walkProgram(index, program.threads, program.jobs, state, true);
+    if (failure !== null) fail(failure.error, failure.job);
+  } else {
+    const start = ranges[2 * index], end = ranges[2 * index + 1];
+    if (start < end) {
+      try {
+        const n = ctl[3];
+        const a = new Array(n + 3);
+        for (let i = 0; i < n; i++) a[i] = args[i];
+        a[n] = start; a[n + 1] = end; a[n + 2] = scratch[index];
+        fns[fn].apply(null, a);
+      } catch (e) {
+        fail(e, -1);
       }
     }
   }
@@ -95,7 +117,13 @@ export class ThreadPool {
   private readonly state: Int32Array;
   private readonly message: Uint8Array;
   private readonly fnIndex = new Map<string, number>();
+  private readonly fns: ((...args: number[]) => unknown)[];
   private generation = 0;
+  /**
+   * Whether the calling thread may block in Atomics.wait while workers finish. A browser page's
+   * thread must not (it spins instead); every other thread may.
+   */
+  callerMayWait = true;
 
   constructor(
     module: WebAssembly.Module,
@@ -117,6 +145,7 @@ export class ThreadPool {
     this.message = new Uint8Array(control, MESSAGE_OFFSET, MESSAGE_BYTES);
     const names = Object.keys(exports).filter((k) => typeof exports[k] === 'function');
     names.forEach((n, i) => this.fnIndex.set(n, i));
+    this.fns = names.map((n) => exports[n] as (...args: number[]) => unknown);
     for (let index = 1; index < threads; index++) {
       this.workers.push(spawnPoolWorker(WORKER_MAIN, { module, memory, control, names, index }));
     }
@@ -132,18 +161,14 @@ export class ThreadPool {
     const index = this.fnIndex.get(name);
     if (fn === undefined || index === undefined) throw new KernelError(`pool: no kernel named ${name}`);
     if (args.length > MAX_ARGS) throw new KernelError(`pool: ${name} takes ${args.length} arguments, at most ${MAX_ARGS} fit`);
-    const grain = opts.grain ?? 1;
-    const units = Math.ceil(total / grain);
-    const useful = Math.max(1, Math.min(this.threads, Math.floor(units / Math.max(1, Math.ceil((opts.minPerThread ?? 1) / grain)))));
     const scratch = opts.scratchPtrs ?? [];
-    if (useful <= 1 || total <= 0) {
+    const slices = this.slices(total, opts.grain ?? 1, opts.minPerThread ?? 1);
+    if (slices.length <= 1) {
       if (total > 0) fn(...args, 0, total, scratch[0] ?? 0);
       return;
     }
-    const per = Math.ceil(units / useful) * grain;
     for (let t = 0; t < this.threads; t++) {
-      const start = Math.min(total, t * per);
-      const end = t < useful ? Math.min(total, start + per) : start;
+      const [start, end] = slices[t] ?? [total, total];
       this.ranges[2 * t] = start;
       this.ranges[2 * t + 1] = end;
       this.scratchPtrs[t] = scratch[t] ?? 0;
@@ -185,21 +210,90 @@ export class ThreadPool {
       }
       Atomics.sub(ctl, 1, 1);
     }
-    let spins = 0;
-    while (Atomics.load(ctl, 1) !== 0) {
-      if (++spins > 20000) {
-        const pending = Atomics.load(ctl, 1);
-        if (pending !== 0) Atomics.wait(ctl, 1, pending, 50);
-      }
-    }
+    this.awaitWorkers();
     if (failure !== undefined) throw failure.error;
     const failed = ctl[4]!;
     if (failed !== 0) {
       const t = failed - 1;
-      const text = new TextDecoder().decode(this.message.slice(0, ctl[5]!));
       throw new KernelError(
-        `pool: kernel ${name} failed in worker thread ${t} on [${this.ranges[2 * t]}, ${this.ranges[2 * t + 1]}) of [0, ${total}): ${text}`);
+        `pool: kernel ${name} failed in worker thread ${t} on [${this.ranges[2 * t]}, ${this.ranges[2 * t + 1]}) of [0, ${total}): ${this.workerMessage()}`);
     }
+  }
+
+  /**
+   * The slices [start, end) of [0, total) per thread, bounds multiples of `grain`, for as many
+   * threads as get at least `minPerThread` units; one slice when that is a single thread.
+   */
+  slices(total: number, grain: number, minPerThread: number): [number, number][] {
+    const units = Math.ceil(total / grain);
+    const useful = Math.max(1, Math.min(this.threads, Math.floor(units / Math.max(1, Math.ceil(minPerThread / grain)))));
+    if (useful <= 1 || total <= 0) return [[0, Math.max(0, total)]];
+    const per = Math.ceil(units / useful) * grain;
+    const out: [number, number][] = [];
+    for (let t = 0; t < useful; t++) {
+      const start = Math.min(total, t * per);
+      out.push([start, Math.min(total, start + per)]);
+    }
+    return out;
+  }
+
+  /** The index workers know a kernel by, for encoding programs. */
+  kernelIndex(name: string): number {
+    const index = this.fnIndex.get(name);
+    if (index === undefined) throw new KernelError(`pool: no kernel named ${name}`);
+    return index;
+  }
+
+  /**
+   * Runs a program (pool-program.ts) encoded at `ptr` in the kernels' memory: every thread walks
+   * its calls with a barrier after each. `names` names the calls in errors.
+   */
+  runProgram(memory: WebAssembly.Memory, ptr: number, names: readonly string[]): void {
+    const buffer = memory.buffer;
+    const id = new Float64Array(buffer, ptr, 1)[0]!;
+    if (this.program === null || this.program.ptr !== ptr || this.program.id !== id) this.program = { ptr, ...decodeProgram(buffer, ptr, this.fns) };
+    const program = this.program;
+    if (program.threads !== this.threads) throw new KernelError(`pool: a program recorded for ${program.threads} threads on a pool of ${this.threads}`);
+    const state = new Int32Array(buffer, ptr + program.stateOffset, program.jobs.length * (this.threads + 1) + 1);
+    state.fill(0);
+    const ctl = this.ctl;
+    let failure: ReturnType<typeof walkProgram> = null;
+    if (this.threads > 1) {
+      ctl[2] = PROGRAM;
+      ctl[4] = 0;
+      ctl[5] = 0;
+      ctl[6] = ptr;
+      Atomics.store(ctl, 1, this.threads - 1);
+      for (let t = 1; t < this.threads; t++) Atomics.store(this.state, t, 0);
+      Atomics.store(ctl, 0, ++this.generation);
+      Atomics.notify(ctl, 0);
+    }
+    failure = walkProgram(0, this.threads, program.jobs, state, this.callerMayWait);
+    if (this.threads > 1) {
+      // Workers that never woke have nothing left to do: every slice is done.
+      for (let t = 1; t < this.threads; t++) if (Atomics.compareExchange(this.state, t, 0, 2) === 0) Atomics.sub(ctl, 1, 1);
+      this.awaitWorkers();
+    }
+    if (failure !== null) throw failure.error;
+    const failed = this.threads > 1 ? ctl[4]! : 0;
+    if (failed !== 0) throw new KernelError(`pool: kernel ${names[ctl[7]!] ?? '?'} (call ${ctl[7]} of a recorded program) failed in worker thread ${failed - 1}: ${this.workerMessage()}`);
+  }
+
+  private program: ({ ptr: number } & ReturnType<typeof decodeProgram>) | null = null;
+
+  private awaitWorkers(): void {
+    const ctl = this.ctl;
+    let spins = 0;
+    while (Atomics.load(ctl, 1) !== 0) {
+      if (this.callerMayWait && ++spins > 20000) {
+        const pending = Atomics.load(ctl, 1);
+        if (pending !== 0) Atomics.wait(ctl, 1, pending, 50);
+      }
+    }
+  }
+
+  private workerMessage(): string {
+    return new TextDecoder().decode(this.message.slice(0, this.ctl[5]!));
   }
 
   /**

@@ -4,7 +4,7 @@
  * panels for dense ones), and picks each layer's kernel by timing the candidates at the
  * session's batch size and thread count. `run` then only computes.
  */
-import { parallel, readModelBytes, setThreads, threadCount, wasm } from '../kernels/index.js';
+import { KernelProgram, parallel, readModelBytes, setThreads, threadCount, wasm } from '../kernels/index.js';
 import { SessionError } from './errors.js';
 import type { DeployModel, Preprocessing } from './graph.js';
 import { decodePqm } from './pqm/pqm-file.js';
@@ -32,6 +32,11 @@ export interface SessionOptions {
   activations?: 'auto' | 'u8' | 'f32';
   /** Names the model in errors when bytes are given. */
   name?: string;
+  /**
+   * Replay each batch size's kernel calls as one recorded pool job (default true), instead of
+   * dispatching them one by one; the same calls, so the same results (see KernelProgram).
+   */
+  replay?: boolean;
 }
 
 /**
@@ -46,7 +51,10 @@ export class Session {
   /** Bytes the plan holds: activation buffers, packed weights and per-step scratch. */
   readonly memoryBytes: number;
 
-  private constructor(readonly model: DeployModel, plan: Plan, memoryBytes: number, readonly capacity: number) {
+  /** Recorded runs per batch size (a few: usually the capacity and 1). */
+  private readonly programs = new Map<number, KernelProgram>();
+
+  private constructor(readonly model: DeployModel, plan: Plan, memoryBytes: number, readonly capacity: number, private readonly replay: boolean) {
     this.plan = plan;
     this.memoryBytes = memoryBytes;
   }
@@ -89,7 +97,7 @@ export class Session {
     // What the session holds: its activation buffers and each chosen step's packed weights and
     // scratch. The per-thread GEMM scratch is shared by every session, so it is not counted.
     const memory = plan.values.reduce((s, v) => s + v.stride * capacity, 0) + plan.steps.reduce((s, x) => s + x.step.bytes, 0);
-    return new Session(model, plan, memory, capacity);
+    return new Session(model, plan, memory, capacity, opts.replay ?? true);
   }
 
   get inputShape(): [number, number, number] {
@@ -135,10 +143,33 @@ export class Session {
     for (let start = 0; start < n; start += this.capacity) {
       const m = Math.min(this.capacity, n - start);
       this.writeInput(input.subarray(start * per, (start + m) * per), m);
-      for (const { step } of plan.steps) step.run(m);
+      this.runSteps(plan, m);
       readOutput(plan.output, m, result.subarray(start * outSize, (start + m) * outSize));
     }
     return result;
+  }
+
+  /**
+   * The plan's steps at batch n: the first time as themselves, recording their kernel calls,
+   * then as one replayed pool job.
+   */
+  private runSteps(plan: Plan, n: number): void {
+    const recorded = this.programs.get(n);
+    if (recorded?.valid) return recorded.run();
+    recorded?.dispose();
+    this.programs.delete(n);
+    const body = () => {
+      for (const { step } of plan.steps) step.run(n);
+    };
+    if (!this.replay) return body();
+    const program = KernelProgram.record(body);
+    if (program === null) return;
+    if (this.programs.size >= 4) {
+      const [oldest, p] = this.programs.entries().next().value!;
+      p.dispose();
+      this.programs.delete(oldest);
+    }
+    this.programs.set(n, program);
   }
 
   private writeInput(pixels: Float32Array, n: number): void {
@@ -228,6 +259,8 @@ export class Session {
   }
 
   dispose(): void {
+    for (const p of this.programs.values()) p.dispose();
+    this.programs.clear();
     this.plan?.dispose();
     this.plan = null;
     if (this.affine !== 0) wasm().heap.free(this.affine);
