@@ -29,6 +29,13 @@
 // with one f32 scale per output row: each code is splatted as its exact f32 value (looked up
 // in a 256-entry table, see CODE_TO_F32), the accumulators start at 0 and take
 // acc * scale + bias once per row, before the clamp. The codes stream a quarter of the bytes.
+//
+// Fused 2x2 max pooling (the *_maxpool2x2 kernels, a direct conv followed by MaxPool2d with
+// kernel = stride = 2, no padding, floor mode): a tile holds two conv rows (2py, 2py+1) of V
+// vectors, and each window's max is taken on the accumulators, before the epilogue. The
+// epilogue (bias, a positive scale, the clamp) is monotone, so max then epilogue is the
+// pooled epilogue; the runtime falls back to conv then pool where a row scale is not
+// positive. The conv outputs are never stored: a quarter of the epilogues and stores.
 
 // @ts-ignore: decorator
 @inline function clamp4(v: v128, vmin: v128, vmax: v128): v128 {
@@ -275,6 +282,68 @@ const CODE_TO_F32: usize = memory.data<f32>([
 }
 
 /**
+ * The 2x2 window maxima of conv columns 0..7 (row 0 in t0a, t0b; row 1 in t1a, t1b) as four
+ * lanes. Taps are taken in the window's row-major order, a later one winning only when
+ * strictly greater (pmax), as f32_maxpool2d_fwd does: ties and NaNs resolve as conv then pool.
+ */
+// @ts-ignore: decorator
+@inline function windowMax(t0a: v128, t0b: v128, t1a: v128, t1b: v128): v128 {
+  const m = f32x4.pmax(v128.shuffle<f32>(t0a, t0b, 0, 2, 4, 6), v128.shuffle<f32>(t0a, t0b, 1, 3, 5, 7));
+  return f32x4.pmax(f32x4.pmax(m, v128.shuffle<f32>(t1a, t1b, 0, 2, 4, 6)), v128.shuffle<f32>(t1a, t1b, 1, 3, 5, 7));
+}
+
+/**
+ * A pooled tile: conv rows 2py and 2py+1 (sBytes apart in x) over V (a constant 1..4) vectors
+ * from an even conv column, giving 2V pooled outputs of which the first `count` are stored.
+ */
+// @ts-ignore: decorator
+@inline function tilePool2x2<W>(
+  V: i32, xTile: usize, sBytes: usize, yTile: usize, yRowBytes: usize, count: i32, r0: i32, r1: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, scalesPtr: usize, biasPtr: usize, vmin: v128, vmax: v128,
+): void {
+  for (let r = r0; r < r1; r++) {
+    const e0 = load<i32>(rowPtrPtr + (<usize>r << 2));
+    const e1 = load<i32>(rowPtrPtr + (<usize>r << 2), 4);
+    const a = accStart<W>(biasPtr, r);
+    // a0..a3: conv row 2py, a4..a7: row 2py+1.
+    let a0 = a, a1 = a, a2 = a, a3 = a, a4 = a, a5 = a, a6 = a, a7 = a;
+    let op = offsetsPtr + (<usize>e0 << 2);
+    let vp = valuesPtr + <usize>e0 * sizeof<W>();
+    const opEnd = offsetsPtr + (<usize>e1 << 2);
+    while (op < opEnd) {
+      const p = xTile + (<usize>load<i32>(op) << 2);
+      const q = p + sBytes;
+      const w = splatWeight<W>(vp);
+      op += 4;
+      vp += sizeof<W>();
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(p), w));
+      a4 = f32x4.add(a4, f32x4.mul(v128.load(q), w));
+      if (V > 1) {
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(p, 16), w));
+        a5 = f32x4.add(a5, f32x4.mul(v128.load(q, 16), w));
+      }
+      if (V > 2) {
+        a2 = f32x4.add(a2, f32x4.mul(v128.load(p, 32), w));
+        a6 = f32x4.add(a6, f32x4.mul(v128.load(q, 32), w));
+      }
+      if (V > 3) {
+        a3 = f32x4.add(a3, f32x4.mul(v128.load(p, 48), w));
+        a7 = f32x4.add(a7, f32x4.mul(v128.load(q, 48), w));
+      }
+    }
+    const sc = epilogueScale<W>(scalesPtr, r), b = epilogueBias<W>(biasPtr, r);
+    const y = yTile + <usize>r * yRowBytes;
+    // An odd last vector pairs with itself: its lanes 2, 3 are duplicates, never stored.
+    const lo = V > 1 ? windowMax(a0, a1, a4, a5) : windowMax(a0, a0, a4, a4);
+    storeLanes(y, finish<W>(lo, sc, b, vmin, vmax), min(count, 4));
+    if (V > 2) {
+      const hi = V > 3 ? windowMax(a2, a3, a6, a7) : windowMax(a2, a2, a6, a6);
+      storeLanes(y + 16, finish<W>(hi, sc, b, vmin, vmax), count - 4);
+    }
+  }
+}
+
+/**
  * One output pixel per row (a batch-1 linear layer): a sparse dot product with four
  * nonzeros per step, x gathered lane by lane.
  */
@@ -372,6 +441,42 @@ function spmmImage<W>(
 }
 
 /**
+ * Output rows [r0, r1) of one image, pooled 2x2: outRows x outCols conv outputs become
+ * (outRows >> 1) x (outCols >> 1) maxima, stored ldy apart per row.
+ */
+function spmmImagePool2x2<W>(
+  outRows: i32, outCols: i32, inRowStride: i32, rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize,
+  scalesPtr: usize, biasPtr: usize, minV: f32, maxV: f32, xi: usize, yi: usize, ldy: i32, r0: i32, r1: i32,
+): void {
+  const ph = outRows >> 1, pw = outCols >> 1;
+  if (ph == 0 || pw == 0) return;
+  const yRowBytes = <usize>ldy << 2;
+  const vmin = f32x4.splat(minV), vmax = f32x4.splat(maxV);
+  const sBytes = <usize>inRowStride << 2;
+  // Conv vectors (4 columns, 2 pooled outputs each) per pooled row, in near-equal tiles of at
+  // most 4: two rows of 4 take the eight accumulators.
+  const nv = (pw + 1) >> 1;
+  const ntiles = (nv + 3) >> 2;
+  const base = nv / ntiles, extra = nv - base * ntiles;
+  for (let py = 0; py < ph; py++) {
+    let v0 = 0;
+    for (let t = 0; t < ntiles; t++) {
+      const V = base + (t < extra ? 1 : 0);
+      const count = t == ntiles - 1 ? pw - 2 * v0 : 2 * V;
+      const xTile = xi + <usize>(2 * py) * sBytes + (<usize>v0 << 4);
+      const yTile = yi + ((<usize>py * <usize>pw + (<usize>v0 << 1)) << 2);
+      switch (V) {
+        case 4: tilePool2x2<W>(4, xTile, sBytes, yTile, yRowBytes, count, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax); break;
+        case 3: tilePool2x2<W>(3, xTile, sBytes, yTile, yRowBytes, count, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax); break;
+        case 2: tilePool2x2<W>(2, xTile, sBytes, yTile, yRowBytes, count, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax); break;
+        default: tilePool2x2<W>(1, xTile, sBytes, yTile, yRowBytes, count, r0, r1, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, vmin, vmax); break;
+      }
+      v0 += V;
+    }
+  }
+}
+
+/**
  * The simd128 body of both kernels, over the weight element W (f32, or i8 codes scaled by
  * scalesPtr per row): units u in [start, end), u = img * rows + r.
  */
@@ -379,7 +484,7 @@ function spmmImage<W>(
 @inline function spmm32x1<W>(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, scalesPtr: usize, biasPtr: usize, minV: f32, maxV: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32, start: i32, end: i32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32, start: i32, end: i32, pool2x2: bool,
 ): void {
   checkWeightType<W>();
   if (rows <= 0 || outRows <= 0 || outCols <= 0) return;
@@ -391,7 +496,8 @@ function spmmImage<W>(
     const r1 = min(rows, r0 + (end - u));
     const xi = xPtr + ((<usize>img * xBatchStride) << 2);
     const yi = yPtr + ((<usize>img * yBatchStride) << 2);
-    spmmImage<W>(outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, minV, maxV, xi, yi, ldy, r0, r1);
+    if (pool2x2) spmmImagePool2x2<W>(outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, minV, maxV, xi, yi, ldy, r0, r1);
+    else spmmImage<W>(outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, minV, maxV, xi, yi, ldy, r0, r1);
     u += r1 - r0;
   }
 }
@@ -408,7 +514,7 @@ export function f32_spmm_32x1__simd128(
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   spmm32x1<f32>(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, 0, biasPtr, minV, maxV,
-    xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end);
+    xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, false);
 }
 
 /**
@@ -423,5 +529,34 @@ export function f32_qc8w_spmm_32x1__simd128(
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   spmm32x1<i8>(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, minV, maxV,
-    xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end);
+    xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, false);
+}
+
+/**
+ * Same contract as f32_spmm_32x1_maxpool2x2__scalar: f32_spmm_32x1__simd128 followed by a 2x2
+ * stride-2 max pool (floor mode): y[img, r, py*(outCols>>1) + px] = max over dy, dx in {0, 1}
+ * of the conv output at (2py+dy, 2px+dx), for py < outRows>>1, px < outCols>>1.
+ */
+export function f32_spmm_32x1_maxpool2x2__simd128(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, biasPtr: usize, minV: f32, maxV: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  spmm32x1<f32>(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, 0, biasPtr, minV, maxV,
+    xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, true);
+}
+
+/**
+ * Same contract as f32_qc8w_spmm_32x1_maxpool2x2__scalar: f32_qc8w_spmm_32x1__simd128 followed
+ * by a 2x2 stride-2 max pool (floor mode). Exact only where every row scale is positive.
+ */
+export function f32_qc8w_spmm_32x1_maxpool2x2__simd128(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, scalesPtr: usize, biasPtr: usize, minV: f32, maxV: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  spmm32x1<i8>(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, scalesPtr, biasPtr, minV, maxV,
+    xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, true);
 }

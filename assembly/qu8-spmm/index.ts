@@ -14,13 +14,18 @@
 // int32 sum of w*(x - zx). The caller keeps 64 readable bytes after the last byte any
 // valid pixel reads (rows narrower than 8 pixels load 8 bytes); writes stay inside the
 // valid pixels. ldy, yBatchStride are in output elements (bytes for outKind 0, floats for 1).
-import { qu8_spmm_24x1__simd128, QU8_SPMM_PAIR_BYTES } from './qu8-spmm-24x1-simd128';
-export { qu8_spmm_24x1__simd128 } from './qu8-spmm-24x1-simd128';
-export { qu8_spmm_24x1__scalar } from './qu8-spmm-24x1-scalar';
+// qu8_spmm_maxpool2x2 fuses a following 2x2 stride-2 max pool (floor mode) into the direct conv
+// layout, taking each window's max on the accumulators (see qu8_spmm_24x1_maxpool2x2__simd128).
+import { qu8_spmm_24x1__simd128, qu8_spmm_24x1_maxpool2x2__simd128, QU8_SPMM_PAIR_BYTES } from './qu8-spmm-24x1-simd128';
+export { qu8_spmm_24x1__simd128, qu8_spmm_24x1_maxpool2x2__simd128 } from './qu8-spmm-24x1-simd128';
+export { qu8_spmm_24x1__scalar, qu8_spmm_24x1_maxpool2x2__scalar } from './qu8-spmm-24x1-scalar';
 
-/** Per-thread scratch bytes qu8_spmm needs when no row has more than maxRowNnz nonzeros. */
+/**
+ * Per-thread scratch bytes qu8_spmm and qu8_spmm_maxpool2x2 need when no row has more than
+ * maxRowNnz nonzeros: the pair table, then (pooled) one tile's six v128 accumulators.
+ */
 export function qu8_spmm_scratch_bytes(maxRowNnz: i32): i32 {
-  return ((max(maxRowNnz, 0) + 1) >> 1) * QU8_SPMM_PAIR_BYTES + 16;
+  return ((max(maxRowNnz, 0) + 1) >> 1) * QU8_SPMM_PAIR_BYTES + 16 + 6 * 16;
 }
 
 /**
@@ -36,6 +41,23 @@ export function qu8_spmm(
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8_spmm_24x1__simd128(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr,
+    xZeroPoint, multiplierPtr, offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride,
+    start, end, scratchPtr);
+}
+
+/**
+ * qu8_spmm on the direct conv layout followed by a 2x2 stride-2 max pool: element
+ * img*yBatchStride + r*ldy + py*(outCols>>1) + px of y is the max over dy, dx in {0, 1} of
+ * qu8_spmm's output at conv pixel (2py+dy, 2px+dx), for multipliers > 0. Same scratch as qu8_spmm.
+ */
+export function qu8_spmm_maxpool2x2(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
+  xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  qu8_spmm_24x1_maxpool2x2__simd128(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr,
     xZeroPoint, multiplierPtr, offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride,
     start, end, scratchPtr);
 }

@@ -2,17 +2,30 @@
 // epilogue, one pixel and one nonzero at a time. It needs no scratch.
 import { qu8Finish1, qu8Store1, qu8ClampLo, qu8ClampHi, QU8_OUT_F32 } from '../qu8-misc/qu8-epilogue';
 
-/** See qu8_spmm_24x1__simd128; scratchPtr is not used. */
-export function qu8_spmm_24x1__scalar(
+/** Sum of row r's nonzeros [e0, e1) times the codes of one pixel at xp. */
+// @ts-ignore: decorator
+@inline function pixelSum(e0: i32, e1: i32, offsetsPtr: usize, valuesPtr: usize, xp: usize): i32 {
+  let acc = 0;
+  for (let e = e0; e < e1; e++) {
+    acc += <i32>load<i8>(valuesPtr + <usize>e) * <i32>load<u8>(xp + <usize>load<i32>(offsetsPtr + (<usize>e << 2)));
+  }
+  return acc;
+}
+
+/** Both twins; with pool2x2 each output is the max of a 2x2 window of accumulators, before the epilogue. */
+// @ts-ignore: decorator
+@inline function qu8Spmm24x1Scalar(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
   xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
-  start: i32, end: i32, scratchPtr: usize,
+  start: i32, end: i32, pool2x2: bool,
 ): void {
   if (rows <= 0) return;
   const shift: usize = outKind == QU8_OUT_F32 ? 2 : 0;
   const lo = qu8ClampLo(clampLo, outKind), hi = qu8ClampHi(clampHi, outKind);
+  const k = pool2x2 ? 2 : 1;
+  const ph = outRows / k, pw = outCols / k;
   for (let u = start; u < end; u++) {
     const img = u / rows, r = u - img * rows;
     const rq = <usize>r << 2;
@@ -21,15 +34,39 @@ export function qu8_spmm_24x1__scalar(
     const mult = load<f32>(multiplierPtr + rq), off = load<f32>(offsetPtr + rq);
     const xi = xPtr + <usize>img * <usize>xBatchStride;
     const yRow = yPtr + ((<usize>img * <usize>yBatchStride + <usize>r * <usize>ldy) << shift);
-    for (let oy = 0; oy < outRows; oy++) {
-      for (let ox = 0; ox < outCols; ox++) {
-        const xp = xi + <usize>oy * <usize>inRowStride + <usize>ox;
-        let acc = 0;
-        for (let e = e0; e < e1; e++) {
-          acc += <i32>load<i8>(valuesPtr + <usize>e) * <i32>load<u8>(xp + <usize>load<i32>(offsetsPtr + (<usize>e << 2)));
+    for (let py = 0; py < ph; py++) {
+      for (let px = 0; px < pw; px++) {
+        let acc = i32.MIN_VALUE;
+        for (let t = 0; t < k * k; t++) {
+          const xp = xi + <usize>(k * py + t / k) * <usize>inRowStride + <usize>(k * px + t % k);
+          acc = max(acc, pixelSum(e0, e1, offsetsPtr, valuesPtr, xp));
         }
-        qu8Store1(yRow, <usize>oy * <usize>outCols + <usize>ox, qu8Finish1(acc - corr, mult, off, lo, hi, outKind), outKind);
+        qu8Store1(yRow, <usize>py * <usize>pw + <usize>px, qu8Finish1(acc - corr, mult, off, lo, hi, outKind), outKind);
       }
     }
   }
+}
+
+/** See qu8_spmm_24x1__simd128; scratchPtr is not used. */
+export function qu8_spmm_24x1__scalar(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
+  xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  qu8Spmm24x1Scalar(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, false);
+}
+
+/** See qu8_spmm_24x1_maxpool2x2__simd128; scratchPtr is not used. */
+export function qu8_spmm_24x1_maxpool2x2__scalar(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
+  xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  qu8Spmm24x1Scalar(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, true);
 }

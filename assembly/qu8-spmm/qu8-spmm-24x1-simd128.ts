@@ -45,7 +45,7 @@
 // (the caller keeps 64 readable bytes after any valid read). Stores never leave the valid
 // pixels.
 import {
-  qu8Finish4, qu8Finish1, qu8Store16, qu8Store8, qu8Store1, qu8StoreLanes, qu8ClampLo, qu8ClampHi, QU8_OUT_F32,
+  qu8Finish4, qu8Finish1, qu8Store16, qu8Store8, qu8Store4, qu8Store1, qu8StoreLanes, qu8ClampLo, qu8ClampHi, QU8_OUT_F32,
 } from '../qu8-misc/qu8-epilogue';
 
 /** Bytes of one prepared pair: i32 (w_a | w_b << 16), i32 offset a, i32 offset b. */
@@ -86,11 +86,24 @@ export const QU8_SPMM_PAIR_BYTES = 12;
   return v128.shuffle<u8>(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
 }
 
-/** Runs of 8 (G = 1), 16 (G = 2) or 24 (G = 3) pixels of one output row. */
+/** The 2x2 window maxima of four conv columns in each of m0 and m1 (row maxima already taken). */
+// @ts-ignore: decorator
+@inline function pairMax(m0: v128, m1: v128): v128 {
+  return i32x4.max_s(v128.shuffle<i32>(m0, m1, 0, 2, 4, 6), v128.shuffle<i32>(m0, m1, 1, 3, 5, 7));
+}
+
+// Modes of tileRow: the epilogue and stores (ROW), or, for a fused 2x2 max pool, the first conv
+// row's raw accumulators kept at accPtr (POOL_TOP), then the second row's taken with them
+// through the window max, the epilogue and the stores of 4G pooled outputs (POOL_BOTTOM).
+// The pair table and inner loop are the unfused kernel's, so the fused kernel walks them as
+// often; computing both rows in one tile needs twice the accumulators (V8 spills past six).
+const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
+
+/** Runs of 8 (G = 1), 16 (G = 2) or 24 (G = 3) pixels of one output row; `mode` a constant. */
 // @ts-ignore: decorator
 @inline function tileRow(
-  G: i32, tabPtr: usize, tabEnd: usize, xb: usize, init: v128, mult: v128, off: v128, lo: v128, hi: v128,
-  outKind: i32, yPtr: usize, idx: usize,
+  G: i32, mode: i32, tabPtr: usize, tabEnd: usize, xb: usize, init: v128, mult: v128, off: v128, lo: v128, hi: v128,
+  outKind: i32, yPtr: usize, idx: usize, accPtr: usize,
 ): void {
   let a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init;
   for (let t = tabPtr; t < tabEnd; t += QU8_SPMM_PAIR_BYTES) {
@@ -114,6 +127,34 @@ export const QU8_SPMM_PAIR_BYTES = 12;
       a5 = i32x4.add(a5, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l), w));
     }
   }
+  if (mode == POOL_TOP) {
+    v128.store(accPtr, a0);
+    v128.store(accPtr, a1, 16);
+    if (G >= 2) {
+      v128.store(accPtr, a2, 32);
+      v128.store(accPtr, a3, 48);
+    }
+    if (G == 3) {
+      v128.store(accPtr, a4, 64);
+      v128.store(accPtr, a5, 80);
+    }
+    return;
+  }
+  if (mode == POOL_BOTTOM) {
+    // Integer maxima are exact in any order; the epilogue is monotone for a positive multiplier.
+    const v0 = qu8Finish4(pairMax(i32x4.max_s(a0, v128.load(accPtr)), i32x4.max_s(a1, v128.load(accPtr, 16))), mult, off, lo, hi, outKind);
+    if (G == 1) {
+      qu8Store4(yPtr, idx, v0, outKind);
+    } else {
+      qu8Store8(yPtr, idx, v0,
+        qu8Finish4(pairMax(i32x4.max_s(a2, v128.load(accPtr, 32)), i32x4.max_s(a3, v128.load(accPtr, 48))), mult, off, lo, hi, outKind), outKind);
+    }
+    if (G == 3) {
+      qu8Store4(yPtr, idx + 8,
+        qu8Finish4(pairMax(i32x4.max_s(a4, v128.load(accPtr, 64)), i32x4.max_s(a5, v128.load(accPtr, 80))), mult, off, lo, hi, outKind), outKind);
+    }
+    return;
+  }
   const v0 = qu8Finish4(a0, mult, off, lo, hi, outKind);
   const v1 = qu8Finish4(a1, mult, off, lo, hi, outKind);
   if (G == 1) {
@@ -132,12 +173,13 @@ export const QU8_SPMM_PAIR_BYTES = 12;
 
 /**
  * R (1..3) output rows of n (1..8) pixels each, for rows narrower than 8: x rows xStep
- * bytes apart, outputs yStep elements apart. Loads read 8 bytes per row.
+ * bytes apart, outputs yStep elements apart. Loads read 8 bytes per row. With pool2x2 (R = 2),
+ * the two rows' 8 pixels become 4 window maxima, of which the first n (1..4) are stored.
  */
 // @ts-ignore: decorator
 @inline function tileStacked(
   R: i32, n: i32, tabPtr: usize, tabEnd: usize, xb: usize, xStep: usize, init: v128, mult: v128, off: v128,
-  lo: v128, hi: v128, outKind: i32, yPtr: usize, idx: usize, yStep: usize,
+  lo: v128, hi: v128, outKind: i32, yPtr: usize, idx: usize, yStep: usize, pool2x2: bool,
 ): void {
   let a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init;
   for (let t = tabPtr; t < tabEnd; t += QU8_SPMM_PAIR_BYTES) {
@@ -156,6 +198,15 @@ export const QU8_SPMM_PAIR_BYTES = 12;
       a4 = i32x4.add(a4, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(l), w));
       a5 = i32x4.add(a5, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l), w));
     }
+  }
+  if (pool2x2) {
+    // Integer maxima are exact in any order, and the epilogue is monotone for a positive multiplier.
+    const m0 = i32x4.max_s(a0, a2), m1 = i32x4.max_s(a1, a3);
+    const m = i32x4.max_s(v128.shuffle<i32>(m0, m1, 0, 2, 4, 6), v128.shuffle<i32>(m0, m1, 1, 3, 5, 7));
+    const v = qu8Finish4(m, mult, off, lo, hi, outKind);
+    if (n == 4) qu8Store4(yPtr, idx, v, outKind);
+    else qu8StoreLanes(yPtr, idx, 1, v, n, outKind);
+    return;
   }
   const n0 = min(n, 4), n1 = n - 4;
   qu8StoreLanes(yPtr, idx, 1, qu8Finish4(a0, mult, off, lo, hi, outKind), n0, outKind);
@@ -198,18 +249,35 @@ export const QU8_SPMM_PAIR_BYTES = 12;
 }
 
 /**
- * One tile of G groups of 8 pixels at output column ox. Inlined: as a call it cost a
- * third of the time of an empty row's tile (12 vs 18 us per conv2 image with no nonzeros).
+ * One tile of G groups of 8 pixels at conv column ox of the row at xr: stored at element
+ * base + ox, or with pool2x2, maxed 2x2 with the row irs bytes below and stored at base + ox/2.
+ * Inlined: as a call it cost a third of the time of an empty row's tile (12 vs 18 us per conv2
+ * image with no nonzeros).
  */
 // @ts-ignore: decorator
 @inline function rowTile(
-  G: i32, tabPtr: usize, tabEnd: usize, xr: usize, ox: i32, init: v128, mult: v128, off: v128, lo: v128, hi: v128,
-  outKind: i32, yRow: usize, base: usize,
+  pool2x2: bool, G: i32, tabPtr: usize, tabEnd: usize, xr: usize, irs: usize, ox: i32, init: v128, mult: v128, off: v128,
+  lo: v128, hi: v128, outKind: i32, yRow: usize, base: usize, accPtr: usize,
 ): void {
-  const xb = xr + <usize>ox, idx = base + <usize>ox;
-  if (G == 3) tileRow(3, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx);
-  else if (G == 2) tileRow(2, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx);
-  else tileRow(1, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx);
+  const xb = xr + <usize>ox;
+  if (pool2x2) {
+    const idx = base + <usize>(ox >> 1);
+    if (G == 3) {
+      tileRow(3, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr);
+      tileRow(3, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr);
+    } else if (G == 2) {
+      tileRow(2, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr);
+      tileRow(2, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr);
+    } else {
+      tileRow(1, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr);
+      tileRow(1, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr);
+    }
+    return;
+  }
+  const idx = base + <usize>ox;
+  if (G == 3) tileRow(3, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0);
+  else if (G == 2) tileRow(2, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0);
+  else tileRow(1, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0);
 }
 
 /**
@@ -227,11 +295,46 @@ export function qu8_spmm_24x1__simd128(
   xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
+  qu8Spmm24x1(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, scratchPtr, false);
+}
+
+/**
+ * qu8_spmm_24x1__simd128 on the direct conv layout followed by a 2x2 stride-2 max pool (floor
+ * mode): outRows x outCols are the conv's, and element img*yBatchStride + r*ldy + py*(outCols>>1)
+ * + px of y is the max over dy, dx in {0, 1} of the conv output at (2py+dy, 2px+dx). The max is
+ * taken on the int32 accumulators, before the epilogue: the pooled conv where every multiplier
+ * is positive (the runtime checks). Same scratch as qu8_spmm_24x1__simd128.
+ */
+export function qu8_spmm_24x1_maxpool2x2__simd128(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
+  xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  qu8Spmm24x1(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, scratchPtr, true);
+}
+
+/** The body of both kernels; pool2x2 is a constant at each call. */
+// @ts-ignore: decorator
+@inline function qu8Spmm24x1(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
+  xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize, pool2x2: bool,
+): void {
   if (rows <= 0 || outRows <= 0 || outCols <= 0) return;
   const loS = qu8ClampLo(clampLo, outKind), hiS = qu8ClampHi(clampHi, outKind);
   const lo = f32x4.splat(loS), hi = f32x4.splat(hiS);
   const shift: usize = outKind == QU8_OUT_F32 ? 2 : 0;
-  const W = outCols, irs = <usize>inRowStride;
+  const irs = <usize>inRowStride;
+  // With pool2x2, the conv columns a pooled row needs: the last one of an odd width is dropped.
+  const ph = pool2x2 ? outRows >> 1 : outRows;
+  const W = pool2x2 ? (outCols >> 1) << 1 : outCols;
+  if (ph == 0 || W == 0) return;
   // A row of g = ceil(W/8) groups of 8 pixels splits into ceil(g/3) tiles of near-equal
   // size (24 -> 3, 26 -> 2+2, 33 -> 3+2), since walking a row's pairs is paid per tile.
   // The last tile ends at W, overlapping its neighbour when W is not a multiple of 8.
@@ -256,32 +359,41 @@ export function qu8_spmm_24x1__simd128(
     const tabEnd = qu8SpmmPairs(e0, e1, offsetsPtr, valuesPtr, scratchPtr);
     const init = i32x4.splat(-corrS), mult = f32x4.splat(multS), off = f32x4.splat(offS);
     if (W < 8) {
+      if (pool2x2) {
+        // Up to three pooled outputs: both conv rows in one tile of eight columns.
+        for (let py = 0; py < ph; py++) {
+          tileStacked(2, W >> 1, scratchPtr, tabEnd, xi + <usize>(2 * py) * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(py * (W >> 1)), 0, true);
+        }
+        continue;
+      }
       let oy = 0;
       for (; oy + 3 <= outRows; oy += 3) {
-        tileStacked(3, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W);
+        tileStacked(3, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W, false);
       }
       if (outRows - oy == 2) {
-        tileStacked(2, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W);
+        tileStacked(2, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W, false);
       } else if (outRows - oy == 1) {
-        tileStacked(1, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W);
+        tileStacked(1, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W, false);
       }
       continue;
     }
-    for (let oy = 0; oy < outRows; oy++) {
-      const xr = xi + <usize>oy * irs;
-      const base = <usize>oy * <usize>W;
+    // The first pooled row's accumulators wait in scratch after the pair table.
+    const accPtr = tabEnd;
+    for (let oy = 0; oy < ph; oy++) {
+      const xr = xi + <usize>(pool2x2 ? 2 * oy : oy) * irs;
+      const base = <usize>oy * <usize>(pool2x2 ? W >> 1 : W);
       let ox = 0;
       for (let i = 0; i < tiles; i++) {
         const G = perTile + (i < extra ? 1 : 0);
         if (i < tiles - 1) {
-          rowTile(G, scratchPtr, tabEnd, xr, ox, init, mult, off, lo, hi, outKind, yRow, base);
+          rowTile(pool2x2, G, scratchPtr, tabEnd, xr, irs, ox, init, mult, off, lo, hi, outKind, yRow, base, accPtr);
           ox += G << 3;
         } else if (W >= G << 3) {
-          rowTile(G, scratchPtr, tabEnd, xr, W - (G << 3), init, mult, off, lo, hi, outKind, yRow, base);
+          rowTile(pool2x2, G, scratchPtr, tabEnd, xr, irs, W - (G << 3), init, mult, off, lo, hi, outKind, yRow, base, accPtr);
         } else {
           // A single tile wider than the row: G-1 groups from 0, one more ending at W.
-          if (G > 1) rowTile(G - 1, scratchPtr, tabEnd, xr, 0, init, mult, off, lo, hi, outKind, yRow, base);
-          rowTile(1, scratchPtr, tabEnd, xr, W - 8, init, mult, off, lo, hi, outKind, yRow, base);
+          if (G > 1) rowTile(pool2x2, G - 1, scratchPtr, tabEnd, xr, irs, 0, init, mult, off, lo, hi, outKind, yRow, base, accPtr);
+          rowTile(pool2x2, 1, scratchPtr, tabEnd, xr, irs, W - 8, init, mult, off, lo, hi, outKind, yRow, base, accPtr);
         }
       }
     }

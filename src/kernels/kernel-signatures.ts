@@ -82,6 +82,9 @@ export interface KernelParams {
   f32_qc8w_spmm_32x1: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   f32_qc8w_spmm_32x1__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   f32_qc8w_spmm_32x1__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
+  f32_qc8w_spmm_32x1_maxpool2x2: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
+  f32_qc8w_spmm_32x1_maxpool2x2__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
+  f32_qc8w_spmm_32x1_maxpool2x2__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   f32_reduce_sum: [inPtr: number, outPtr: number, descPtr: number, start: number, end: number, scratchPtr: number];
   f32_reduce_sum__scalar: [inPtr: number, outPtr: number, descPtr: number, start: number, end: number, scratchPtr: number];
   f32_reduce_sum__simd128: [inPtr: number, outPtr: number, descPtr: number, start: number, end: number, scratchPtr: number];
@@ -100,6 +103,9 @@ export interface KernelParams {
   f32_spmm_32x1: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   f32_spmm_32x1__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   f32_spmm_32x1__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
+  f32_spmm_32x1_maxpool2x2: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
+  f32_spmm_32x1_maxpool2x2__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
+  f32_spmm_32x1_maxpool2x2__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   f32_sum_nchw_channels: [xPtr: number, outPtr: number, n: number, c: number, hw: number, start: number, end: number, scratchPtr: number];
   f32_sum_nchw_channels__scalar: [xPtr: number, outPtr: number, n: number, c: number, hw: number, start: number, end: number, scratchPtr: number];
   f32_sum_nchw_channels__simd128: [xPtr: number, outPtr: number, n: number, c: number, hw: number, start: number, end: number, scratchPtr: number];
@@ -146,6 +152,9 @@ export interface KernelParams {
   qu8_spmm: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   qu8_spmm_24x1__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   qu8_spmm_24x1__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
+  qu8_spmm_24x1_maxpool2x2__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
+  qu8_spmm_24x1_maxpool2x2__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
+  qu8_spmm_maxpool2x2: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   qu8_spmm_scratch_bytes: [maxRowNnz: number];
   u8_im2col: [xPtr: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, zeroPoint: number, colPtr: number];
   u8_im2col__scalar: [xPtr: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, zeroPoint: number, colPtr: number];
@@ -238,6 +247,9 @@ export interface KernelResults {
   f32_qc8w_spmm_32x1: void;
   f32_qc8w_spmm_32x1__scalar: void;
   f32_qc8w_spmm_32x1__simd128: void;
+  f32_qc8w_spmm_32x1_maxpool2x2: void;
+  f32_qc8w_spmm_32x1_maxpool2x2__scalar: void;
+  f32_qc8w_spmm_32x1_maxpool2x2__simd128: void;
   f32_reduce_sum: void;
   f32_reduce_sum__scalar: void;
   f32_reduce_sum__simd128: void;
@@ -256,6 +268,9 @@ export interface KernelResults {
   f32_spmm_32x1: void;
   f32_spmm_32x1__scalar: void;
   f32_spmm_32x1__simd128: void;
+  f32_spmm_32x1_maxpool2x2: void;
+  f32_spmm_32x1_maxpool2x2__scalar: void;
+  f32_spmm_32x1_maxpool2x2__simd128: void;
   f32_sum_nchw_channels: void;
   f32_sum_nchw_channels__scalar: void;
   f32_sum_nchw_channels__simd128: void;
@@ -302,6 +317,9 @@ export interface KernelResults {
   qu8_spmm: void;
   qu8_spmm_24x1__scalar: void;
   qu8_spmm_24x1__simd128: void;
+  qu8_spmm_24x1_maxpool2x2__scalar: void;
+  qu8_spmm_24x1_maxpool2x2__simd128: void;
+  qu8_spmm_maxpool2x2: void;
   qu8_spmm_scratch_bytes: number;
   u8_im2col: void;
   u8_im2col__scalar: void;
@@ -373,6 +391,9 @@ export interface ParallelKernelParams {
   f32_qc8w_spmm_32x1: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   f32_qc8w_spmm_32x1__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   f32_qc8w_spmm_32x1__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  f32_qc8w_spmm_32x1_maxpool2x2: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  f32_qc8w_spmm_32x1_maxpool2x2__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  f32_qc8w_spmm_32x1_maxpool2x2__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, scalesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   f32_reduce_sum: [inPtr: number, outPtr: number, descPtr: number];
   f32_reduce_sum__scalar: [inPtr: number, outPtr: number, descPtr: number];
   f32_reduce_sum__simd128: [inPtr: number, outPtr: number, descPtr: number];
@@ -391,6 +412,9 @@ export interface ParallelKernelParams {
   f32_spmm_32x1: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   f32_spmm_32x1__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   f32_spmm_32x1__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  f32_spmm_32x1_maxpool2x2: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  f32_spmm_32x1_maxpool2x2__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  f32_spmm_32x1_maxpool2x2__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   f32_sum_nchw_channels: [xPtr: number, outPtr: number, n: number, c: number, hw: number];
   f32_sum_nchw_channels__scalar: [xPtr: number, outPtr: number, n: number, c: number, hw: number];
   f32_sum_nchw_channels__simd128: [xPtr: number, outPtr: number, n: number, c: number, hw: number];
@@ -424,6 +448,9 @@ export interface ParallelKernelParams {
   qu8_spmm: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   qu8_spmm_24x1__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   qu8_spmm_24x1__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  qu8_spmm_24x1_maxpool2x2__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  qu8_spmm_24x1_maxpool2x2__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  qu8_spmm_maxpool2x2: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   u8_maxpool2d: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
   u8_maxpool2d__scalar: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
   u8_maxpool2d__simd128: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
