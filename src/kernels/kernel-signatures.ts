@@ -106,6 +106,9 @@ export interface KernelParams {
   f32_spmm_32x1_maxpool2x2: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   f32_spmm_32x1_maxpool2x2__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   f32_spmm_32x1_maxpool2x2__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
+  f32_standardize: [xPtr: number, meanPtr: number, invStdPtr: number, yPtr: number, c: number, hw: number, start: number, end: number, scratchPtr: number];
+  f32_standardize__scalar: [xPtr: number, meanPtr: number, invStdPtr: number, yPtr: number, c: number, hw: number, start: number, end: number, scratchPtr: number];
+  f32_standardize__simd128: [xPtr: number, meanPtr: number, invStdPtr: number, yPtr: number, c: number, hw: number, start: number, end: number, scratchPtr: number];
   f32_sum_nchw_channels: [xPtr: number, outPtr: number, n: number, c: number, hw: number, start: number, end: number, scratchPtr: number];
   f32_sum_nchw_channels__scalar: [xPtr: number, outPtr: number, n: number, c: number, hw: number, start: number, end: number, scratchPtr: number];
   f32_sum_nchw_channels__simd128: [xPtr: number, outPtr: number, n: number, c: number, hw: number, start: number, end: number, scratchPtr: number];
@@ -271,6 +274,9 @@ export interface KernelResults {
   f32_spmm_32x1_maxpool2x2: void;
   f32_spmm_32x1_maxpool2x2__scalar: void;
   f32_spmm_32x1_maxpool2x2__simd128: void;
+  f32_standardize: void;
+  f32_standardize__scalar: void;
+  f32_standardize__simd128: void;
   f32_sum_nchw_channels: void;
   f32_sum_nchw_channels__scalar: void;
   f32_sum_nchw_channels__simd128: void;
@@ -415,6 +421,9 @@ export interface ParallelKernelParams {
   f32_spmm_32x1_maxpool2x2: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   f32_spmm_32x1_maxpool2x2__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   f32_spmm_32x1_maxpool2x2__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  f32_standardize: [xPtr: number, meanPtr: number, invStdPtr: number, yPtr: number, c: number, hw: number];
+  f32_standardize__scalar: [xPtr: number, meanPtr: number, invStdPtr: number, yPtr: number, c: number, hw: number];
+  f32_standardize__simd128: [xPtr: number, meanPtr: number, invStdPtr: number, yPtr: number, c: number, hw: number];
   f32_sum_nchw_channels: [xPtr: number, outPtr: number, n: number, c: number, hw: number];
   f32_sum_nchw_channels__scalar: [xPtr: number, outPtr: number, n: number, c: number, hw: number];
   f32_sum_nchw_channels__simd128: [xPtr: number, outPtr: number, n: number, c: number, hw: number];

@@ -142,7 +142,7 @@ export class Session {
     const result = new Float32Array(n * outSize);
     for (let start = 0; start < n; start += this.capacity) {
       const m = Math.min(this.capacity, n - start);
-      this.writeInput(input.subarray(start * per, (start + m) * per), m);
+      this.stageInput(input.subarray(start * per, (start + m) * per));
       this.runSteps(plan, m);
       readOutput(plan.output, m, result.subarray(start * outSize, (start + m) * outSize));
     }
@@ -150,8 +150,8 @@ export class Session {
   }
 
   /**
-   * The plan's steps at batch n: the first time as themselves, recording their kernel calls,
-   * then as one replayed pool job.
+   * The input's preparation and the plan's steps at batch n: the first time as themselves,
+   * recording their kernel calls, then as one replayed pool job.
    */
   private runSteps(plan: Plan, n: number): void {
     const recorded = this.programs.get(n);
@@ -159,6 +159,7 @@ export class Session {
     recorded?.dispose();
     this.programs.delete(n);
     const body = () => {
+      this.prepareInput(n);
       for (const { step } of plan.steps) step.run(n);
     };
     if (!this.replay) return body();
@@ -172,39 +173,36 @@ export class Session {
     this.programs.set(n, program);
   }
 
-  private writeInput(pixels: Float32Array, n: number): void {
+  /**
+   * Copies a batch of raw pixels into the session's staging buffer: the input value itself when
+   * it holds float32, else a float32 scratch that `prepareInput` quantizes from.
+   */
+  private stageInput(pixels: Float32Array): void {
     const v = this.live().input;
-    const { mean, std } = this.model.preprocessing;
+    const staging = v.dtype === 'f32' ? v.ptr : this.inputScratchPtr(pixels.length);
+    wasm().heap.f32(staging, pixels.length).set(pixels);
+  }
+
+  /**
+   * Standardizes the staged batch, and puts it on the input's grid when the model quantizes its
+   * input. Kernel calls only, so a recorded run replays them with the steps. A quantized input
+   * is standardized in float64 as the training batches were, (x − mean) · (1 / std) rounded to
+   * float32 (f32_standardize), so it lands on the grid codes the simulation saw; then a kernel
+   * puts it on its grid (the same division and rounding as quantizeValue).
+   */
+  private prepareInput(n: number): void {
+    const v = this.live().input;
     const [c, h, w] = this.model.inputShape;
     const plane = h * w;
-    const heap = wasm().heap;
     const q = this.model.inputQuant;
+    const { scale, shift, mean, invStd } = this.inputConstants();
     if (v.dtype === 'f32' && q === null) {
-      heap.f32(v.ptr, pixels.length).set(pixels);
-      const scaleShift = heap.f32(this.affinePtr(), 2 * c);
-      for (let ch = 0; ch < c; ch++) {
-        scaleShift[ch] = 1 / std[ch]!;
-        scaleShift[c + ch] = -mean[ch]! / std[ch]!;
-      }
-      parallel('f32_channel_affine', [v.ptr, this.affinePtr(), this.affinePtr() + 4 * c, v.ptr, n, c, plane], n * c, { minPerThread: 16 });
+      parallel('f32_channel_affine', [v.ptr, scale, shift, v.ptr, n, c, plane], n * c, { minPerThread: 16 });
       return;
     }
-    // A quantized input is standardized as the training batches were, (x − mean) · (1 / std)
-    // rounded to float32, so it lands on the grid codes the simulation saw; then a kernel puts
-    // it on its grid (the same division and rounding as quantizeValue). One loop per channel
-    // plane with its constants hoisted: a per-element channel lookup, and quantizing in
-    // JavaScript, made this 40% of a 90%-sparse int8 LeNet-5's run time, and the plan timing
-    // that picks uint8 or float activations does not see this cost.
     const g = toU8Grid(q!);
-    const floats = v.dtype === 'f32' ? v.ptr : this.inputScratchPtr(pixels.length);
-    const out = heap.f32(floats, pixels.length);
-    const inv = std.map((s) => 1 / s);
-    for (let i = 0, s = 0; s < n; s++) {
-      for (let ch = 0; ch < c; ch++) {
-        const m = mean[ch]!, k = inv[ch]!;
-        for (const end = i + plane; i < end; i++) out[i] = Math.fround((pixels[i]! - m) * k);
-      }
-    }
+    const floats = v.dtype === 'f32' ? v.ptr : this.inputScratchPtr(n * c * plane);
+    parallel('f32_standardize', [floats, mean, invStd, floats, c, plane], n * c, { minPerThread: 16 });
     const kernel = v.dtype === 'f32' ? 'qu8_fake_quantize' : 'qu8_quantize';
     parallel(kernel, [floats, v.ptr, g.scale, g.zeroPoint], n * v.size, { grain: 16, minPerThread: 1 << 14 });
   }
@@ -217,10 +215,24 @@ export class Session {
     return this.inputScratch;
   }
 
-  private affine = 0;
-  private affinePtr(): number {
-    if (this.affine === 0) this.affine = wasm().heap.alloc(8 * this.model.inputShape[0]);
-    return this.affine;
+  /** Per channel, written once: float32 1/std and −mean/std, float64 mean and 1/std. */
+  private constants = 0;
+  private inputConstants(): { scale: number; shift: number; mean: number; invStd: number } {
+    const c = this.model.inputShape[0];
+    const { mean, std } = this.model.preprocessing;
+    const heap = wasm().heap;
+    if (this.constants === 0) {
+      this.constants = heap.alloc(24 * c);
+      const f32 = heap.f32(this.constants, 2 * c);
+      const f64 = new Float64Array(heap.memory.buffer, this.constants + 8 * c, 2 * c);
+      for (let ch = 0; ch < c; ch++) {
+        f32[ch] = 1 / std[ch]!;
+        f32[c + ch] = -mean[ch]! / std[ch]!;
+        f64[ch] = mean[ch]!;
+        f64[c + ch] = 1 / std[ch]!;
+      }
+    }
+    return { scale: this.constants, shift: this.constants + 4 * c, mean: this.constants + 8 * c, invStd: this.constants + 16 * c };
   }
 
   /**
@@ -263,8 +275,8 @@ export class Session {
     this.programs.clear();
     this.plan?.dispose();
     this.plan = null;
-    if (this.affine !== 0) wasm().heap.free(this.affine);
-    this.affine = 0;
+    if (this.constants !== 0) wasm().heap.free(this.constants);
+    this.constants = 0;
     if (this.inputScratch !== 0) wasm().heap.free(this.inputScratch);
     this.inputScratch = 0;
   }

@@ -221,3 +221,27 @@ describe('f32_batchnorm_bwd', () => {
     });
   });
 });
+
+describe('f32_standardize', () => {
+  it('equals JavaScript doubles rounded once, Math.fround((x − mean) · (1 / std)), bit for bit; twin, pool and in place', () => {
+    for (const [n, c, hw] of SHAPES) {
+      const x = randomFloats(n * c * hw, 11 + hw, 0, 1);
+      // Means and stds that are not float32 numbers, as MNIST's 0.1307 and 0.3081 are not.
+      const mean = Array.from({ length: c }, (_, ch) => 0.1307 + 0.1 * ch), inv = Array.from({ length: c }, (_, ch) => 1 / (0.3081 + 0.05 * ch));
+      const want = Float32Array.from(x, (v, i) => Math.fround((v - mean[Math.floor(i / hw) % c]!) * inv[Math.floor(i / hw) % c]!));
+      const { heap } = wasm();
+      const consts = heap.alloc(16 * c);
+      live.push(consts);
+      new Float64Array(heap.memory.buffer, consts, 2 * c).set([...mean, ...inv]);
+      for (const [name, mode] of [['f32_standardize', 'pool'], ['f32_standardize__scalar', 'direct'], ['f32_standardize__simd128', 'direct']] as const) {
+        const xp = put(x), yp = put(new Float32Array(x.length));
+        const args = [xp, consts, consts + 8 * c, yp, c, hw];
+        if (mode === 'pool') wasm().pool.run(name, args, n * c);
+        else wasm().kernels[name]!(...args, 0, n * c, 0);
+        assert.deepEqual(get(yp, x.length), want, `${name} [${n}, ${c}, ${hw}]`);
+        wasm().pool.run(name, [xp, consts, consts + 8 * c, xp, c, hw], n * c);
+        assert.deepEqual(get(xp, x.length), want, `${name} in place [${n}, ${c}, ${hw}]`);
+      }
+    }
+  });
+});
