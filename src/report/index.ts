@@ -15,6 +15,9 @@ export { paretoFront, type Coordinate } from './pareto-front.js';
 export { weightHistogram } from './weight-histogram.js';
 export { toCsv, parseCsv, type CsvField } from './csv.js';
 export { RESULTS_CSV_HEADER } from './results-csv.js';
+export { testCells, type TestCell } from './cell-table.js';
+export { markdownTable } from './report-markdown.js';
+export { compareWithReference, type ReferenceRow, type ReferenceMode, type ReferenceComparison } from './reference-table.js';
 // The chart specs and their renderer stay inside the folder: their types come from vega-lite,
 // an optional peer that an app installing prunequant may not have.
 export { CHART_IDS } from './charts/chart-ids.js';
