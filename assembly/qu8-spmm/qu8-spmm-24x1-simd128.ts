@@ -317,6 +317,19 @@ export function qu8_spmm_24x1_maxpool2x2__simd128(
     offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, scratchPtr, true);
 }
 
+/** count outputs from yPtr set to v (a whole code for uint8 outputs). */
+// @ts-ignore: decorator
+@inline function fillRun(yPtr: usize, count: i32, v: f32, outKind: i32): void {
+  if (outKind == QU8_OUT_F32) {
+    const vv = f32x4.splat(v);
+    let i = 0;
+    for (; i + 4 <= count; i += 4) v128.store(yPtr + (<usize>i << 2), vv);
+    for (; i < count; i++) store<f32>(yPtr + (<usize>i << 2), v);
+  } else {
+    memory.fill(yPtr, <u8>(<i32>v), <usize>count);
+  }
+}
+
 /** The body of both kernels; pool2x2 is a constant at each call. */
 // @ts-ignore: decorator
 @inline function qu8Spmm24x1(
@@ -349,6 +362,12 @@ export function qu8_spmm_24x1_maxpool2x2__simd128(
     const yRow = yPtr + ((<usize>img * <usize>yBatchStride + <usize>r * <usize>ldy) << shift);
     const corrS = xZeroPoint * load<i32>(rowSumPtr + rq);
     const multS = load<f32>(multiplierPtr + rq), offS = load<f32>(offsetPtr + rq);
+    if (e0 == e1) {
+      // A fully pruned row is one value (its pool's max too): a fill, not a tile walk with
+      // an epilogue per four pixels. Pruned first layers are mostly such rows.
+      fillRun(yRow, pool2x2 ? ph * (W >> 1) : outRows * outCols, qu8Finish1(-corrS, multS, offS, loS, hiS, outKind), outKind);
+      continue;
+    }
     if (W == 1) {
       for (let oy = 0; oy < outRows; oy++) {
         const acc = pixelDot(e0, e1, offsetsPtr, valuesPtr, xi + <usize>oy * irs) - corrS;
