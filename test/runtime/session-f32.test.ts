@@ -156,12 +156,13 @@ describe('Session', () => {
     const s = await Session.create(toDeployModel(pruned), { batch: 8, timingRuns: 1 });
     const conv = s.explain().find((l) => l.node === 'conv0')!;
     assert.deepEqual(conv.inputShape, [1, 28, 28]);
-    assert.deepEqual(conv.outputShape, [6, 28, 28]);
-    assert.deepEqual(conv.fused, ['relu1']);
+    // The 2x2 max pool after relu1 joins the conv: the pooled shape comes out.
+    assert.deepEqual(conv.outputShape, [6, 14, 14]);
+    assert.deepEqual(conv.fused, ['relu1', 'maxpool2']);
     assert.ok(Math.abs(conv.weights!.sparsity - 0.9) < 0.01);
     assert.ok(conv.candidates.length >= 2 && conv.candidates.every((c) => c.ms !== null && c.ms >= 0));
     assert.ok(conv.candidates.some((c) => c.kernel === conv.chosen));
-    assert.match(s.explainText(), /conv0 .*Conv2d .*\[1x28x28\] -> \[6x28x28\] \+relu1 90\.0% zero, f32/);
+    assert.match(s.explainText(), /conv0 .*Conv2d .*\[1x28x28\] -> \[6x14x14\] \+relu1\+maxpool2 90\.0% zero, f32/);
     s.dispose();
   });
 });

@@ -7,9 +7,9 @@
  * - sparse linear: a batch transposed to features-major, so SIMD lanes run over samples.
  */
 import { call, parallel } from '../../kernels/index.js';
-import { denseWeight, hasInt8Codes, weightDensity, type ConvNode, type LinearNode, type WeightTensor } from '../graph.js';
+import { denseWeight, hasInt8Codes, weightDensity, windowOut, type ConvNode, type LinearNode, type WeightTensor } from '../graph.js';
 import { clampPass } from './pointwise-f32.js';
-import { buildCsr, directConvCsr, type Csr } from './csr.js';
+import { buildCsr, directConvCsr, poolCommutes, type Csr } from './csr.js';
 import { registerKernel, type Step, type StepContext } from './registry.js';
 import { Scratch } from '../plan/values.js';
 
@@ -17,11 +17,12 @@ const f32Only = (ctx: StepContext) => ctx.inputs[0]!.dtype === 'f32' && ctx.outp
 const convOf = (ctx: StepContext) => ctx.plan.node as ConvNode;
 const linearOf = (ctx: StepContext) => ctx.plan.node as LinearNode;
 
-/** Geometry of a conv step from its input and output values. */
+/** Geometry of a conv step from its input value and attributes (oh x ow: the conv's own output, before a fused pool). */
 function convDims(ctx: StepContext) {
   const node = convOf(ctx);
-  const [c, h, w] = ctx.inputs[0]!.shape, [oc, oh, ow] = ctx.output.shape;
+  const [c, h, w] = ctx.inputs[0]!.shape, oc = node.outChannels;
   const [kh, kw] = node.kernel, [sh, sw] = node.stride, [dh, dw] = node.dilation, [pt, pl, pb, pr] = node.pads;
+  const oh = windowOut(h, kh, sh, dh, pt, pb), ow = windowOut(w, kw, sw, dw, pl, pr);
   return { node, c, h, w, oc, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups: node.groups };
 }
 
@@ -40,18 +41,24 @@ function valuesOf(w: WeightTensor): SparseValues {
 type SpmmShape = [rows: number, outRows: number, outCols: number, inRowStride: number];
 type SpmmData = [biasPtr: number, minV: number, maxV: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
 
-/** Puts a CSR in the heap once; returns the call that runs the SpMM kernel its values need. */
-function spmmLauncher(csr: Csr, w: WeightTensor, scratch: Scratch): (shape: SpmmShape, data: SpmmData, units: number, minPerThread: number) => void {
+/**
+ * Puts a CSR in the heap once; returns the call that runs the SpMM kernel its values need, or
+ * with pool2x2 its variant that max-pools the direct conv 2x2 (shape stays the conv's).
+ */
+function spmmLauncher(csr: Csr, w: WeightTensor, scratch: Scratch, pool2x2 = false): (shape: SpmmShape, data: SpmmData, units: number, minPerThread: number) => void {
   const rowPtr = scratch.put(csr.rowPtr), offsets = scratch.put(csr.offsets);
   if (valuesOf(w) === 'qc8w') {
     const codes = scratch.put(csr.codes!);
     const q = w.quant!;
     const scales = scratch.put(Float32Array.from({ length: csr.rows }, (_, r) => q.scales[q.scales.length === 1 ? 0 : r]!));
-    return (shape, data, units, minPerThread) => parallel('f32_qc8w_spmm_32x1', [...shape, rowPtr, offsets, codes, scales, ...data], units, { minPerThread });
+    const kernel = pool2x2 ? 'f32_qc8w_spmm_32x1_maxpool2x2' : 'f32_qc8w_spmm_32x1';
+    return (shape, data, units, minPerThread) => parallel(kernel, [...shape, rowPtr, offsets, codes, scales, ...data], units, { minPerThread });
   }
   const values = scratch.put(csr.values);
-  return (shape, data, units, minPerThread) => parallel('f32_spmm_32x1', [...shape, rowPtr, offsets, values, ...data], units, { minPerThread });
+  const kernel = pool2x2 ? 'f32_spmm_32x1_maxpool2x2' : 'f32_spmm_32x1';
+  return (shape, data, units, minPerThread) => parallel(kernel, [...shape, rowPtr, offsets, values, ...data], units, { minPerThread });
 }
+
 
 /**
  * A pruned weight stored as codes of at most 8 bits stays off the dense float32 kernels: those
@@ -64,12 +71,12 @@ function staysCoded(w: WeightTensor): boolean {
   return nonzero <= size / 2;
 }
 
-/** Registers one sparse entry per value format: the same layout, a different kernel. */
-function registerSparse(op: 'Conv2d' | 'Linear', layout: string, applies: (ctx: StepContext) => boolean, build: (ctx: StepContext, name: string) => Step): void {
+/** Registers one sparse entry per value format: the same layout, a different kernel (its pooling variant with pool2x2). */
+function registerSparse(op: 'Conv2d' | 'Linear', layout: string, applies: (ctx: StepContext) => boolean, build: (ctx: StepContext, name: string) => Step, pool2x2 = false): void {
   for (const values of ['f32', 'qc8w'] as const) {
-    const name = `f32 sparse ${layout}(${SPMM_KERNEL[values]})`;
+    const name = `f32 sparse ${layout}(${SPMM_KERNEL[values]}${pool2x2 ? '_maxpool2x2' : ''})`;
     const weightOf = (ctx: StepContext) => (ctx.plan.node as ConvNode | LinearNode).weight;
-    registerKernel({ op, name, dtype: 'f32', weights: 'sparse', applies: (ctx) => applies(ctx) && valuesOf(weightOf(ctx)) === values, build: (ctx) => build(ctx, name) });
+    registerKernel({ op, name, dtype: 'f32', weights: 'sparse', pool2x2, applies: (ctx) => applies(ctx) && valuesOf(weightOf(ctx)) === values, build: (ctx) => build(ctx, name) });
   }
 }
 
@@ -139,25 +146,34 @@ registerKernel({
   },
 });
 
-registerSparse('Conv2d', 'direct ', (ctx) => f32Only(ctx) && convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1, (ctx, name) => {
+/**
+ * The direct sparse conv: stride 1, over the (padded) image itself. With pool2x2 the kernel also
+ * takes the node's fused 2x2 max pool, writing only the pooled output.
+ */
+function directStep(ctx: StepContext, name: string, pool2x2: boolean): Step {
   const d = convDims(ctx);
   const { csr, hp, wp, padded } = directConvCsr(d.node, ctx.inputs[0]!.shape);
   const scratch = new Scratch();
-  const spmm = spmmLauncher(csr, d.node.weight, scratch);
+  const spmm = spmmLauncher(csr, d.node.weight, scratch, pool2x2);
   const bias = biasPtr(d.node.bias, scratch);
   const x = ctx.inputs[0]!, y = ctx.output;
   const src = padded ? scratch.alloc(4 * ctx.capacity * d.c * hp * wp) : x.ptr;
   const { min, max } = ctx.plan.clamp;
+  const ldy = y.size / d.oc;
   return {
     kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
     run: (n) => {
       if (padded) parallel('xx_pad2d', [x.ptr, src, d.h, d.w, 4, d.pt, d.pl, d.pb, d.pr, 0], n * d.c, { minPerThread: 8 });
-      spmm([d.oc, d.oh, d.ow, wp], [bias, min, max, src, d.c * hp * wp, y.ptr, d.oh * d.ow, y.size], n * d.oc, 2);
+      spmm([d.oc, d.oh, d.ow, wp], [bias, min, max, src, d.c * hp * wp, y.ptr, ldy, y.size], n * d.oc, 2);
     },
   };
-});
+}
 
-registerSparse('Conv2d', 'im2col ', (ctx) => f32Only(ctx) && convOf(ctx).groups === 1 && !(convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1), (ctx, name) => {
+const stride1 = (ctx: StepContext) => convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1;
+registerSparse('Conv2d', 'direct ', (ctx) => f32Only(ctx) && stride1(ctx), (ctx, name) => directStep(ctx, name, false));
+registerSparse('Conv2d', 'direct+maxpool2x2 ', (ctx) => f32Only(ctx) && stride1(ctx) && poolCommutes(convOf(ctx).weight), (ctx, name) => directStep(ctx, name, true), true);
+
+registerSparse('Conv2d', 'im2col ', (ctx) => f32Only(ctx) && convOf(ctx).groups === 1 && !stride1(ctx), (ctx, name) => {
   const d = convDims(ctx);
   const k = d.c * d.kh * d.kw, cols = d.oh * d.ow;
   const csr = buildCsr(d.node.weight, (_row, inner) => inner * cols);

@@ -66,3 +66,12 @@ export function directConvCsr(node: ConvNode, inShape: Chw): { csr: Csr; hp: num
   });
   return { csr, hp, wp, padded: pt + pl + pb + pr > 0 };
 }
+
+/**
+ * Whether a sparse kernel that takes a fused max pool's window max on its accumulators, before
+ * the weight scale, computes the pooled conv: the max commutes with the epilogue only where it
+ * is monotone increasing, so every weight scale must be positive (float weights have none).
+ */
+export function poolCommutes(w: WeightTensor): boolean {
+  return w.quant === null || w.codes === null || w.quant.scales.every((s) => s > 0);
+}

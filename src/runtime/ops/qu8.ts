@@ -9,7 +9,7 @@
 import { call, parallel } from '../../kernels/index.js';
 import { hasInt8Codes, type ConvNode, type LinearNode, type PoolNode, type WeightTensor } from '../graph.js';
 import { Scratch, type Value } from '../plan/values.js';
-import { buildCsr, directConvCsr, type Csr } from './csr.js';
+import { buildCsr, directConvCsr, poolCommutes, type Csr } from './csr.js';
 import { registerKernel, type Step, type StepContext } from './registry.js';
 
 /** Per-row multiplier and offset, and the clamp, of the qu8 epilogue for a layer's output. */
@@ -49,28 +49,50 @@ function maxRowNnz(csr: Csr): number {
 
 const convOf = (ctx: StepContext) => ctx.plan.node as ConvNode;
 
+/**
+ * The direct sparse int8 conv: stride 1, over the image padded with the activation zero point.
+ * With pool2x2 the kernel also takes the node's fused 2x2 max pool on its accumulators.
+ */
+function directStep(ctx: StepContext, name: string, pool2x2: boolean): Step {
+  const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
+  const [c, h, w] = x.shape, oc = node.outChannels;
+  const [pt, pl, pb, pr] = node.pads;
+  const { csr, hp, wp, padded } = directConvCsr(node, x.shape);
+  const oh = hp - node.dilation[0] * (node.kernel[0] - 1), ow = wp - node.dilation[1] * (node.kernel[1] - 1);
+  const e = epilogue(ctx, node.weight.quant!.scales, node.bias, oc);
+  const scratch = new Scratch();
+  const s = csrSlots(csr, scratch);
+  const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
+  const src = padded ? scratch.alloc(ctx.capacity * c * hp * wp) : x.ptr;
+  const scratchBytes = Math.max(16, qu8ScratchBytes(csr));
+  const zx = x.grid!.zeroPoint;
+  const kernel = pool2x2 ? 'qu8_spmm_maxpool2x2' : 'qu8_spmm';
+  const ldy = y.size / oc;
+  return {
+    kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
+    run: (n) => {
+      if (padded) parallel('xx_pad2d', [x.ptr, src, h, w, 1, pt, pl, pb, pr, zx], n * c, { minPerThread: 8 });
+      parallel(kernel, [oc, oh, ow, wp, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off, e.outKind, e.lo, e.hi, src, c * hp * wp, y.ptr, ldy, y.size], n * oc, { minPerThread: 2, scratchBytes });
+    },
+  };
+}
+
+const directApplies = (ctx: StepContext) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1;
+
 registerKernel({
   op: 'Conv2d', name: 'qu8 sparse direct (qu8_spmm)', dtype: 'qu8', weights: 'sparse',
-  applies: (ctx) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1,
-  build(ctx): Step {
-    const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
-    const [c, h, w] = x.shape, [oc, oh, ow] = y.shape;
-    const [pt, pl, pb, pr] = node.pads;
-    const { csr, hp, wp, padded } = directConvCsr(node, x.shape);
-    const e = epilogue(ctx, node.weight.quant!.scales, node.bias, oc);
-    const scratch = new Scratch();
-    const s = csrSlots(csr, scratch);
-    const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
-    const src = padded ? scratch.alloc(ctx.capacity * c * hp * wp) : x.ptr;
-    const scratchBytes = Math.max(16, qu8ScratchBytes(csr));
-    const zx = x.grid!.zeroPoint;
-    return {
-      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
-      run: (n) => {
-        if (padded) parallel('xx_pad2d', [x.ptr, src, h, w, 1, pt, pl, pb, pr, zx], n * c, { minPerThread: 8 });
-        parallel('qu8_spmm', [oc, oh, ow, wp, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off, e.outKind, e.lo, e.hi, src, c * hp * wp, y.ptr, oh * ow, y.size], n * oc, { minPerThread: 2, scratchBytes });
-      },
-    };
+  applies: directApplies,
+  build(ctx) {
+    return directStep(ctx, this.name, false);
+  },
+});
+
+registerKernel({
+  op: 'Conv2d', name: 'qu8 sparse direct+maxpool2x2 (qu8_spmm_maxpool2x2)', dtype: 'qu8', weights: 'sparse', pool2x2: true,
+  // The multipliers are x scale * weight scale / y scale: positive where the weight scales are.
+  applies: (ctx) => directApplies(ctx) && poolCommutes(convOf(ctx).weight),
+  build(ctx) {
+    return directStep(ctx, this.name, true);
   },
 });
 

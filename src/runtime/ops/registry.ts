@@ -31,6 +31,11 @@ export interface KernelEntry {
   name: string;
   dtype: 'f32' | 'qu8';
   weights: 'dense' | 'sparse' | 'none';
+  /**
+   * The entry computes a conv with its fused 2x2 max pool (PlanNode.pool) in one kernel; it is a
+   * candidate only for such nodes, and the other conv entries only for the rest.
+   */
+  pool2x2?: boolean;
   applies(ctx: StepContext): boolean;
   build(ctx: StepContext): Step;
 }
@@ -44,5 +49,6 @@ export function registerKernel(entry: KernelEntry): void {
 }
 
 export function candidatesFor(ctx: StepContext): KernelEntry[] {
-  return registry.filter((e) => e.op === ctx.plan.node.op && e.applies(ctx));
+  const pooled = ctx.plan.pool !== null;
+  return registry.filter((e) => e.op === ctx.plan.node.op && (e.pool2x2 ?? false) === pooled && e.applies(ctx));
 }

@@ -4,10 +4,16 @@
  *   bias (w' = w · scale[oc], b' = b · scale + shift), so it costs nothing at run time;
  * - a ReLU or ReLU6 whose input is a conv, linear or residual add read by nothing else becomes
  *   that node's clamp epilogue;
+ * - a 2x2 stride-2 MaxPool2d without padding whose input is a conv read by nothing else joins
+ *   that conv (`pool`): kernels that take the window max on their accumulators never store the
+ *   conv output, and the planner still times the conv then the pool as a candidate;
  * - Flatten is a view: NCHW is already the flattened order of each sample.
  * Fusion never crosses a quantized output: the quantization point must stay where training put it.
+ * Max pooling keeps its input's grid, so it joins a quantized conv where it does not requantize.
  */
-import { weightValues, type ActivationQuant, type ConvNode, type DeployModel, type GraphNode, type LinearNode, type WeightTensor } from '../graph.js';
+import {
+  weightValues, type ActivationQuant, type ConvNode, type DeployModel, type GraphNode, type LinearNode, type PoolNode, type WeightTensor,
+} from '../graph.js';
 
 export interface Clamp {
   min: number;
@@ -28,6 +34,11 @@ export interface PlanNode {
   outputQuant: ActivationQuant | null;
   /** Names of the source nodes folded into this one, in order. */
   fused: string[];
+  /**
+   * A 2x2 stride-2 max pool folded into this conv: `output` is then the pooled value, and
+   * `convOutput` the value id the conv alone would write (its shape is the conv's output).
+   */
+  pool: { node: PoolNode; convOutput: number } | null;
 }
 
 export interface FusedGraph {
@@ -51,6 +62,15 @@ function foldBn(conv: ConvNode, scale: Float32Array, shift: Float32Array): ConvN
   return { ...conv, weight, bias };
 }
 
+/** MaxPool2d with kernel = stride = 2 and no padding (floor mode), the window the fused kernels take. */
+function isMaxPool2x2(node: GraphNode): node is PoolNode {
+  return node.op === 'MaxPool2d' && node.kernel.every((k) => k === 2) && node.stride.every((k) => k === 2) && node.pads.every((p) => p === 0);
+}
+
+function sameQuant(a: ActivationQuant | null, b: ActivationQuant | null): boolean {
+  return a === b || (a !== null && b !== null && a.dtype === b.dtype && a.scale === b.scale && a.zeroPoint === b.zeroPoint);
+}
+
 export function fuseGraph(model: DeployModel): FusedGraph {
   const readers = new Map<number, number>();
   for (const n of model.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
@@ -65,8 +85,18 @@ export function fuseGraph(model: DeployModel): FusedGraph {
     const src = inputs[0]!;
     const prev = producer.get(src);
     const soleReader = node.inputs.length === 1 && readers.get(node.inputs[0]!) === 1;
+    // A pool that would requantize (its own, different grid) stays a node.
+    if (prev && soleReader && isMaxPool2x2(node) && prev.node.op === 'Conv2d' && prev.pool === null && (node.outputQuant === null || sameQuant(node.outputQuant, prev.outputQuant))) {
+      prev.pool = { node, convOutput: prev.output };
+      prev.output = id;
+      prev.fused.push(node.name);
+      producer.set(id, prev);
+      valueOf.set(id, id);
+      return;
+    }
     if (prev && soleReader && prev.outputQuant === null) {
-      if (node.op === 'BatchNorm2d' && prev.node.op === 'Conv2d' && prev.clamp.name === null) {
+      // Batch norm does not commute with a max (its scale may be negative): no fold past a pool.
+      if (node.op === 'BatchNorm2d' && prev.node.op === 'Conv2d' && prev.clamp.name === null && prev.pool === null) {
         prev.node = foldBn(prev.node, node.scale, node.shift);
         prev.outputQuant = node.outputQuant;
         prev.fused.push(node.name);
@@ -87,7 +117,10 @@ export function fuseGraph(model: DeployModel): FusedGraph {
       valueOf.set(id, id);
       return;
     }
-    const plan: PlanNode = { node: node.op === 'Conv2d' || node.op === 'Linear' ? { ...node } as ConvNode | LinearNode : node, inputs, output: id, clamp: NO_CLAMP, outputQuant: node.outputQuant, fused: [] };
+    const plan: PlanNode = {
+      node: node.op === 'Conv2d' || node.op === 'Linear' ? { ...node } as ConvNode | LinearNode : node,
+      inputs, output: id, clamp: NO_CLAMP, outputQuant: node.outputQuant, fused: [], pool: null,
+    };
     nodes.push(plan);
     producer.set(id, plan);
     valueOf.set(id, id);

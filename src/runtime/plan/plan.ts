@@ -5,10 +5,10 @@
  * dtypes (a uint8 value into an op that only has float32 kernels), the float32 kernel runs
  * between a dequantize and a quantize: the same arithmetic the quantized model was trained with.
  */
-import { inferShapes, weightDensity, type DeployModel, type GraphNode } from '../graph.js';
+import { inferShapes, weightDensity, type Chw, type DeployModel, type GraphNode } from '../graph.js';
 import { candidatesFor, type KernelEntry, type Step, type StepContext } from '../ops/registry.js';
 import { SessionError } from '../errors.js';
-import { fuseGraph, type PlanNode } from './fuse.js';
+import { fuseGraph, NO_CLAMP, type PlanNode } from './fuse.js';
 import { allocValue, toU8Grid, type U8Grid, type Value } from './values.js';
 import { parallel, wasm } from '../../kernels/index.js';
 
@@ -21,7 +21,7 @@ export interface CandidateTiming {
 export interface LayerChoice {
   node: string;
   op: GraphNode['op'];
-  /** Source nodes folded into this one (batch norm, activation). */
+  /** Source nodes folded into this one (batch norm, activation, a 2x2 max pool after a conv). */
   fused: string[];
   inputShape: number[];
   outputShape: number[];
@@ -112,6 +112,76 @@ function withFakeQuant(step: Step, y: Value, g: U8Grid): Step {
   };
 }
 
+/** A way to run a node, listed under its explain() name and built (packed) when timed. */
+interface Option {
+  name: string;
+  build(ctx: StepContext): Step;
+}
+
+/**
+ * The registered kernels that take a node as it is, then (when its values are not all float32,
+ * or nothing takes it directly) the float32 ones between conversions.
+ */
+function optionsFor(ctx: StepContext): Option[] {
+  const direct = candidatesFor(ctx);
+  const f32ctx: StepContext = {
+    ...ctx,
+    inputs: ctx.inputs.map((v) => (v.dtype === 'u8' ? { ...v, dtype: 'f32', grid: null } : v)),
+    output: { ...ctx.output, dtype: 'f32', grid: null },
+  };
+  const fallbacks = direct.length > 0 && ctx.inputs.every((v) => v.dtype === 'f32') && ctx.output.dtype === 'f32' ? [] : candidatesFor(f32ctx);
+  return [
+    ...direct.map((e) => ({ name: e.name, build: (c: StepContext) => e.build(c) })),
+    ...fallbacks.map((e) => ({ name: `${e.name} via f32`, build: (c: StepContext) => viaFloat(c, e) })),
+  ];
+}
+
+/**
+ * For a conv with a fused max pool (PlanNode.pool): every way to run the conv alone into a
+ * buffer of its own, each followed by the pool's first kernel, so the planner weighs the fused
+ * kernels against conv then pool. The conv's buffer is on the pooled output's grid (a max pool
+ * keeps its input's grid) and lives as long as the step.
+ */
+function unfusedPoolOptions(ctx: StepContext, convShape: Chw): Option[] {
+  const { pool } = ctx.plan;
+  if (pool === null) return [];
+  const convPlan: PlanNode = { ...ctx.plan, output: pool.convOutput, pool: null };
+  const poolPlan: PlanNode = { node: pool.node, inputs: [pool.convOutput], output: ctx.plan.output, clamp: NO_CLAMP, outputQuant: null, fused: [], pool: null };
+  // Listing looks at shapes and dtypes only; each build gets a real buffer.
+  const listed = { ...ctx.output, id: pool.convOutput, shape: convShape, size: convShape[0] * convShape[1] * convShape[2], ptr: 0 };
+  const poolFirst = optionsFor({ ...ctx, plan: poolPlan, inputs: [listed] })[0];
+  if (poolFirst === undefined) return [];
+  return optionsFor({ ...ctx, plan: convPlan, output: listed }).map((conv) => ({
+    name: `${conv.name} + ${poolFirst.name}`,
+    build(c: StepContext): Step {
+      const mid = allocValue(pool.convOutput, convShape, c.output.grid, c.capacity);
+      let convStep: Step | null = null;
+      try {
+        convStep = conv.build({ ...c, plan: convPlan, output: mid });
+        const poolStep = poolFirst.build({ ...c, plan: poolPlan, inputs: [mid] });
+        const first = convStep;
+        return {
+          kernel: `${first.kernel} + ${poolStep.kernel}`,
+          bytes: first.bytes + poolStep.bytes + mid.stride * c.capacity,
+          run(n) {
+            first.run(n);
+            poolStep.run(n);
+          },
+          dispose() {
+            first.dispose();
+            poolStep.dispose();
+            wasm().heap.free(mid.ptr);
+          },
+        };
+      } catch (e) {
+        convStep?.dispose();
+        wasm().heap.free(mid.ptr);
+        throw e;
+      }
+    },
+  }));
+}
+
 function timeStep(step: Step, n: number, runs: number): number {
   step.run(n); // warm-up: first-touch of scratch, JIT
   let best = Infinity;
@@ -161,17 +231,7 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
       values.set(plan.output, output);
       owned.push(output);
       const ctx: StepContext = { plan, inputs, output, capacity: opts.capacity };
-      const direct = candidatesFor(ctx);
-      const f32ctx: StepContext = {
-        ...ctx,
-        inputs: inputs.map((v) => (v.dtype === 'u8' ? { ...v, dtype: 'f32', grid: null } : v)),
-        output: { ...output, dtype: 'f32', grid: null },
-      };
-      const fallbacks = direct.length > 0 && inputs.every((v) => v.dtype === 'f32') && output.dtype === 'f32' ? [] : candidatesFor(f32ctx);
-      let options: { name: string; build: () => Step }[] = [
-        ...direct.map((e) => ({ name: e.name, build: () => e.build(ctx) })),
-        ...fallbacks.map((e) => ({ name: `${e.name} via f32`, build: () => viaFloat(ctx, e) })),
-      ];
+      let options = [...optionsFor(ctx), ...(plan.pool ? unfusedPoolOptions(ctx, shapes[plan.pool.convOutput]!) : [])];
       const where = `node '${plan.node.name}' (${plan.node.op})`;
       const forced = opts.kernels[plan.node.name];
       if (forced !== undefined) {
@@ -182,7 +242,7 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
       const timings: CandidateTiming[] = [];
       let best: { step: Step; ms: number } | null = null;
       for (const o of opts.choose === 'first' ? options.slice(0, 1) : options) {
-        const step = o.build();
+        const step = o.build(ctx);
         const ms = opts.choose === 'first' || options.length === 1 ? null : timeStep(step, opts.capacity, opts.timingRuns);
         timings.push({ kernel: o.name, ms });
         if (best === null || (ms !== null && ms < best.ms)) {
