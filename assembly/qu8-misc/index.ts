@@ -14,6 +14,18 @@ export { qu8_dequantize__simd128, qu8_dequantize__scalar } from './qu8-dequantiz
 export { qu8_add__simd128, qu8_add__scalar } from './qu8-add';
 export { qu8_global_avgpool__simd128, qu8_global_avgpool__scalar } from './qu8-global-avgpool';
 export { u8_im2col, u8_im2col__simd128, u8_im2col__scalar } from './u8-im2col';
+import { u8_im2col__simd128 } from './u8-im2col';
+
+/** u8_im2col for images [start, end): image i reads xPtr + i*xStride and writes colPtr + i*colStride (bytes). */
+export function u8_im2col_batch(
+  xPtr: usize, xStride: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, zeroPoint: i32, colPtr: usize, colStride: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  for (let i = start; i < end; i++) {
+    u8_im2col__simd128(xPtr + <usize>i * <usize>xStride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, zeroPoint, colPtr + <usize>i * <usize>colStride);
+  }
+}
 
 /** Max over each window of uint8 planes [start, end) (geometry as f32_maxpool2d_fwd, no argmax). */
 export function u8_maxpool2d(

@@ -162,6 +162,7 @@ export interface KernelParams {
   u8_im2col: [xPtr: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, zeroPoint: number, colPtr: number];
   u8_im2col__scalar: [xPtr: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, zeroPoint: number, colPtr: number];
   u8_im2col__simd128: [xPtr: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, zeroPoint: number, colPtr: number];
+  u8_im2col_batch: [xPtr: number, xStride: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, zeroPoint: number, colPtr: number, colStride: number, start: number, end: number, scratchPtr: number];
   u8_maxpool2d: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, start: number, end: number, scratchPtr: number];
   u8_maxpool2d__scalar: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, start: number, end: number, scratchPtr: number];
   u8_maxpool2d__simd128: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, start: number, end: number, scratchPtr: number];
@@ -330,6 +331,7 @@ export interface KernelResults {
   u8_im2col: void;
   u8_im2col__scalar: void;
   u8_im2col__simd128: void;
+  u8_im2col_batch: void;
   u8_maxpool2d: void;
   u8_maxpool2d__scalar: void;
   u8_maxpool2d__simd128: void;
@@ -460,6 +462,7 @@ export interface ParallelKernelParams {
   qu8_spmm_24x1_maxpool2x2__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   qu8_spmm_24x1_maxpool2x2__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   qu8_spmm_maxpool2x2: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  u8_im2col_batch: [xPtr: number, xStride: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, zeroPoint: number, colPtr: number, colStride: number];
   u8_maxpool2d: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
   u8_maxpool2d__scalar: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
   u8_maxpool2d__simd128: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];

@@ -96,6 +96,35 @@ registerKernel({
   },
 });
 
+registerKernel({
+  op: 'Conv2d', name: 'qu8 sparse im2col (qu8_spmm)', dtype: 'qu8', weights: 'sparse',
+  // Strided convs, which the direct kernel cannot walk: a uint8 column matrix per image
+  // ([c*kh*kw][oh*ow], padding at the zero point), then the same kernel on that layout, where
+  // its loads are aligned runs of columns. A quarter of the bytes of the float32 im2col.
+  applies: (ctx) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).groups === 1 && !(convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1),
+  build(ctx): Step {
+    const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
+    const [c, h, w] = x.shape, [oc, oh, ow] = y.shape;
+    const [kh, kw] = node.kernel, [sh, sw] = node.stride, [dh, dw] = node.dilation, [pt, pl] = node.pads;
+    const k = c * kh * kw, cols = oh * ow;
+    const csr = buildCsr(node.weight, (_row, inner) => inner * cols);
+    const e = epilogue(ctx, node.weight.quant!.scales, node.bias, oc);
+    const scratch = new Scratch();
+    const s = csrSlots(csr, scratch);
+    const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
+    const col = scratch.alloc(ctx.capacity * k * cols);
+    const scratchBytes = Math.max(16, qu8ScratchBytes(csr));
+    const zx = x.grid!.zeroPoint;
+    return {
+      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
+      run: (n) => {
+        parallel('u8_im2col_batch', [x.ptr, x.size, c, h, w, kh, kw, sh, sw, pt, pl, dh, dw, oh, ow, zx, col, k * cols], n);
+        parallel('qu8_spmm', [oc, 1, cols, cols, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off, e.outKind, e.lo, e.hi, col, k * cols, y.ptr, cols, y.size], n * oc, { minPerThread: 2, scratchBytes });
+      },
+    };
+  },
+});
+
 function qu8ScratchBytes(csr: Csr): number {
   return call('qu8_spmm_scratch_bytes', maxRowNnz(csr));
 }
