@@ -44,6 +44,11 @@
 // load only valid pixels; rows narrower than 8 load 8 bytes, up to 7 past the row's end
 // (the caller keeps 64 readable bytes after any valid read). Stores never leave the valid
 // pixels.
+//
+// Fused 2x2 stride-2 max pool (qu8_spmm_24x1_maxpool2x2, floor mode): the same tiles over the
+// conv columns a pooled row needs; a tile's top conv row keeps its int32 accumulators in
+// scratch, its bottom row takes the maxima with them and pairs columns, and only then runs the
+// epilogue, on a quarter of the outputs. Pooled rows of at most 3 outputs use the stacked tile.
 import {
   qu8Finish4, qu8Finish1, qu8Store16, qu8Store8, qu8Store4, qu8Store1, qu8StoreLanes, qu8ClampLo, qu8ClampHi, QU8_OUT_F32,
 } from '../qu8-misc/qu8-epilogue';
