@@ -144,7 +144,7 @@ export class Session {
       const m = Math.min(this.capacity, n - start);
       this.stageInput(input.subarray(start * per, (start + m) * per));
       this.runSteps(plan, m);
-      readOutput(plan.output, m, result.subarray(start * outSize, (start + m) * outSize));
+      result.set(wasm().heap.f32(this.outputFloats(), m * outSize), start * outSize);
     }
     return result;
   }
@@ -161,6 +161,8 @@ export class Session {
     const body = () => {
       this.prepareInput(n);
       for (const { step } of plan.steps) step.run(n);
+      const out = plan.output;
+      if (out.dtype === 'u8') parallel('qu8_dequantize', [out.ptr, this.outputFloats(), out.grid!.scale, out.grid!.zeroPoint], n * out.size, { grain: 16, minPerThread: 1 << 14 });
     };
     if (!this.replay) return body();
     const program = KernelProgram.record(body);
@@ -207,6 +209,15 @@ export class Session {
     parallel(kernel, [floats, v.ptr, g.scale, g.zeroPoint], n * v.size, { grain: 16, minPerThread: 1 << 14 });
   }
 
+  /** Where a run's float32 output is: the output value, or a buffer its uint8 codes are dequantized into. */
+  private outputFloats(): number {
+    const out = this.live().output;
+    if (out.dtype === 'f32') return out.ptr;
+    if (this.outputScratch === 0) this.outputScratch = wasm().heap.alloc(4 * this.capacity * out.size);
+    return this.outputScratch;
+  }
+
+  private outputScratch = 0;
   private inputScratch = 0;
   private inputScratchPtr(elements: number): number {
     const need = this.capacity * this.model.inputShape.reduce((a, b) => a * b, 1);
@@ -261,7 +272,7 @@ export class Session {
       const cands = l.candidates.map((c) => `${c.kernel}${c.ms === null ? '' : ` ${c.ms.toFixed(3)} ms`}`).join('; ');
       return `${l.node.padEnd(10)} ${l.op.padEnd(13)} [${l.inputShape.join('x')}] -> [${l.outputShape.join('x')}] ${l.fused.length ? `+${l.fused.join('+')} ` : ''}${weights}\n    candidates: ${cands}\n    chosen: ${l.chosen}`;
     });
-    const acts = this.model.inputQuant !== null ? `, quantized activations held as ${this.activations === 'u8' ? 'uint8 codes' : 'float32 on their grids'}` : '';
+    const acts = this.model.inputQuant !== null || this.model.nodes.some((n) => n.outputQuant !== null) ? `, quantized activations held as ${this.activations === 'u8' ? 'uint8 codes' : 'float32 on their grids'}` : '';
     return `batch ${this.capacity}, ${threadCount()} thread(s)${acts}\n${rows.join('\n')}`;
   }
 
@@ -279,6 +290,8 @@ export class Session {
     this.constants = 0;
     if (this.inputScratch !== 0) wasm().heap.free(this.inputScratch);
     this.inputScratch = 0;
+    if (this.outputScratch !== 0) wasm().heap.free(this.outputScratch);
+    this.outputScratch = 0;
   }
 }
 
@@ -322,16 +335,6 @@ function writeSampleInput(input: Value, capacity: number): void {
     const v = heap.u8(input.ptr, count);
     for (let i = 0; i < count; i++) v[i] = Math.floor(next() * 256);
   }
-}
-
-function readOutput(v: Value, n: number, out: Float32Array): void {
-  const heap = wasm().heap;
-  if (v.dtype === 'f32') {
-    out.set(heap.f32(v.ptr, n * v.size));
-    return;
-  }
-  const q = heap.u8(v.ptr, n * v.size), g = v.grid!;
-  for (let i = 0; i < q.length; i++) out[i] = Math.fround((q[i]! - g.zeroPoint) * g.scale);
 }
 
 /** Samples given as [n, h, w, c] in the graph's [n, c, h, w] order. */
