@@ -9,7 +9,8 @@
  * batch-1 p50 latency, batch-N images/s and the ratio of each to onnxruntime-web. Our rows
  * run where `--run-in` says (the Session's runIn: auto, page or worker; a comma list gives a
  * row per value); the note says where auto placed them and why.
- * Usage: npm run bench:browser [-- --threads 2 --batch 32 --seconds 3 --models lenet5 --run-in auto,page,worker]
+ * With --rounds R the cases take turns R times and each row is the median round.
+ * Usage: npm run bench:browser [-- --threads 2 --batch 32 --seconds 3 --models lenet5 --run-in auto,page,worker --rounds 3]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -32,11 +33,11 @@ const RUN_IN = ['auto', 'page', 'worker'] as const;
 const { values } = parseArgs({
   options: {
     threads: { type: 'string', default: '2' }, batch: { type: 'string', default: '32' }, seconds: { type: 'string', default: '3' },
-    models: { type: 'string', default: MODELS.join(',') }, 'run-in': { type: 'string', default: 'auto' },
+    models: { type: 'string', default: MODELS.join(',') }, 'run-in': { type: 'string', default: 'auto' }, rounds: { type: 'string', default: '1' },
   },
 });
-const threads = Number(values.threads), batch = Number(values.batch), seconds = Number(values.seconds);
-for (const [k, v] of Object.entries({ threads, batch, seconds })) {
+const threads = Number(values.threads), batch = Number(values.batch), seconds = Number(values.seconds), rounds = Number(values.rounds);
+for (const [k, v] of Object.entries({ threads, batch, seconds, rounds })) {
   if (!(v > 0) || (k !== 'seconds' && !Number.isInteger(v))) {
     console.error(`bench:browser: --${k} expects a positive ${k === 'seconds' ? 'number' : 'integer'}, got ${String(values[k as keyof typeof values])}`);
     process.exit(2);
@@ -98,19 +99,21 @@ try {
     },
   });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  const results: (Case & { result?: BenchResult; error?: string })[] = [];
+  // With --rounds R every case runs R times, the cases taking turns, and the median round
+  // counts: a machine whose load changes during the run then weighs on every engine alike.
+  const rounds_: { result?: BenchResult; error?: string }[][] = cases.map(() => []);
   try {
-    for (const c of cases) {
+    for (let round = 0; round < rounds; round++) for (const [k, c] of cases.entries()) {
       const page = await browser.newPage();
       try {
         await page.goto(`${server.url}/`);
         await page.waitForFunction('typeof window.bench === "function"', null, { timeout: 30_000 });
         const request: BenchRequest = { engine: c.engine, url: c.file, threads, batch, seconds, inputShape: c.inputShape, runIn: c.runIn ?? 'auto' };
         const result = (await page.evaluate(`window.bench(${JSON.stringify(request)})`)) as BenchResult;
-        results.push({ ...c, result });
-        process.stderr.write(`${c.model} ${c.label}: ${result.imagesPerSec.toFixed(0)} img/s at batch ${batch}, batch-1 p50 ${result.batch1P50Ms.toFixed(3)} ms (${result.threads} thread(s); ${result.note})\n`);
+        rounds_[k]!.push({ result });
+        process.stderr.write(`${rounds > 1 ? `round ${round + 1}: ` : ''}${c.model} ${c.label}: ${result.imagesPerSec.toFixed(0)} img/s at batch ${batch}, batch-1 p50 ${result.batch1P50Ms.toFixed(3)} ms (${result.threads} thread(s); ${result.note})\n`);
       } catch (e) {
-        results.push({ ...c, error: (e as Error).message.split('\n')[0] });
+        rounds_[k]!.push({ error: (e as Error).message.split('\n')[0] });
         process.stderr.write(`${c.model} ${c.label}: failed: ${(e as Error).message.split('\n')[0]}\n`);
       } finally {
         await page.close();
@@ -120,18 +123,25 @@ try {
     await browser.close();
     await server.close();
   }
+  const results = cases.map((c, k): Case & { result?: BenchResult; error?: string; range: string } => {
+    const ok = rounds_[k]!.flatMap((r) => (r.result ? [r.result] : [])).sort((a, b) => a.imagesPerSec - b.imagesPerSec);
+    if (ok.length === 0) return { ...c, error: rounds_[k]![0]?.error ?? 'not run', range: '' };
+    const p50 = ok.map((r) => r.batch1P50Ms).sort((a, b) => a - b);
+    const result = { ...ok[ok.length >> 1]!, batch1P50Ms: p50[p50.length >> 1]! };
+    return { ...c, result, range: `${ok[0]!.imagesPerSec.toFixed(0)}-${ok[ok.length - 1]!.imagesPerSec.toFixed(0)}` };
+  });
 
-  const rows: string[][] = [['model', 'engine', 'threads', 'batch-1 p50 ms', `batch-${batch} img/s`, 'x onnxruntime-web', 'x TF.js WASM']];
+  const rows: string[][] = [['model', 'engine', 'threads', 'batch-1 p50 ms', `batch-${batch} img/s`, 'x onnxruntime-web', 'x TF.js WASM', ...(rounds > 1 ? ['img/s, rounds min-max'] : [])]];
   for (const r of results) {
     const ort = results.find((x) => x.model === r.model && x.engine === 'onnxruntime-web')?.result;
     const tfjs = results.find((x) => x.model === r.model && x.engine === 'tfjs-wasm')?.result;
     const m = r.result;
     const ratio = (a?: BenchResult) => (m && a ? `${(m.imagesPerSec / a.imagesPerSec).toFixed(2)}x` : '-');
     rows.push(m
-      ? [r.model, r.label, String(m.threads), m.batch1P50Ms.toFixed(3), m.imagesPerSec.toFixed(0), ratio(ort), ratio(tfjs)]
-      : [r.model, r.label, '-', '-', `failed: ${r.error}`, '-', '-']);
+      ? [r.model, r.label, String(m.threads), m.batch1P50Ms.toFixed(3), m.imagesPerSec.toFixed(0), ratio(ort), ratio(tfjs), ...(rounds > 1 ? [r.range] : [])]
+      : [r.model, r.label, '-', '-', `failed: ${r.error}`, '-', '-', ...(rounds > 1 ? [''] : [])]);
   }
-  console.log(`\nheadless Chromium, cross-origin isolated page, ${threads} thread(s) requested, batch ${batch}, ${seconds} s per measurement`);
+  console.log(`\nheadless Chromium, cross-origin isolated page, ${threads} thread(s) requested, batch ${batch}, ${seconds} s per measurement${rounds > 1 ? `, median of ${rounds} rounds` : ''}`);
   console.log(`our bundle: ${((bundle.js.gzip + bundle.wasm.gzip) / 1024).toFixed(1)} KB gzipped with its .wasm\n`);
   console.log(formatTable(rows, 2));
 } finally {

@@ -29,11 +29,11 @@ export { FormatError, SessionError } from './errors.js';
 export type { LayerChoice, CandidateTiming } from './plan/plan.js';
 
 /**
- * A batch whose estimated run on the page's one thread exceeds this many milliseconds stays in
- * the worker under 'auto' without being tried on the page: the page would be busy that long
- * on every run, and the hop (a fraction of a millisecond) no longer matters against it.
+ * The default of `pageLimitMs`: under 'auto', the longest a batch may keep the page's thread
+ * busy, a quarter of a 60 Hz frame. Against runs that long the hop (a tenth of a millisecond)
+ * hardly matters.
  */
-export const PAGE_LIMIT_MS = 2;
+export const PAGE_LIMIT_MS = 4;
 
 /** Options of the browser Session: those of the Node one, where it runs, and the bundle's files. */
 export interface BrowserSessionOptions extends Omit<SessionOptions, 'name'> {
@@ -47,11 +47,19 @@ export interface BrowserSessionOptions extends Omit<SessionOptions, 'name'> {
   /**
    * Where the model computes: 'worker' (the runtime worker, with `threads` kernel threads;
    * the page stays free), 'page' (the page's thread, one kernel thread, no message hop), or
-   * 'auto' (default): a model whose batch would take over PAGE_LIMIT_MS on one thread goes to
+   * 'auto' (default): a model whose batch would take over `pageLimitMs` on one thread goes to
    * the worker; a smaller one is planned in both, a batch is timed in each (through the hop
    * for the worker), and the faster is kept. See `placement`.
    */
   runIn?: 'auto' | 'page' | 'worker';
+  /**
+   * Under 'auto', the longest (ms) a batch may keep the page's thread busy; default
+   * PAGE_LIMIT_MS. A model whose batch would take longer on one thread (estimated from the
+   * worker's timing as if its threads scaled perfectly, so an overestimate) stays in the
+   * worker without being planned on the page, and the page is chosen only if its timed batch
+   * stays within it.
+   */
+  pageLimitMs?: number;
   /** Names the model in errors when bytes are given. */
   name?: string;
   /** URL of kernels.wasm. Default: beside the bundle. */
@@ -135,9 +143,12 @@ export class Session {
    * where `runIn` says. A damaged file rejects with a FormatError naming the section.
    */
   static async create(source: string | URL | Uint8Array | ArrayBuffer, opts: BrowserSessionOptions = {}): Promise<Session> {
-    const { wasmUrl, workerUrl, name, runIn = 'auto', ...options } = opts;
+    const { wasmUrl, workerUrl, name, runIn = 'auto', pageLimitMs = PAGE_LIMIT_MS, ...options } = opts;
     if (runIn !== 'auto' && runIn !== 'page' && runIn !== 'worker') {
       throw new SessionError(`Session: runIn must be 'auto', 'page' or 'worker', got ${JSON.stringify(runIn)}`);
+    }
+    if (!(typeof pageLimitMs === 'number' && pageLimitMs >= 0 && pageLimitMs < Infinity)) {
+      throw new SessionError(`Session: pageLimitMs must be a number of milliseconds >= 0, got ${JSON.stringify(pageLimitMs)}`);
     }
     const wasmHref = absolute(wasmUrl ?? new URL('./kernels.wasm', import.meta.url));
     const worker = workerUrl ?? import.meta.url;
@@ -163,10 +174,10 @@ export class Session {
     const batch = options.batch ?? 32;
     const w = workerEngine.info;
     const estimateMs = w.batchMs * w.threads;
-    if (estimateMs > PAGE_LIMIT_MS) {
+    if (estimateMs > pageLimitMs) {
       return new Session(workerEngine, {
         runsIn: 'worker', pageMs: null, workerMs: null,
-        reason: `a batch of ${batch} takes ${fmt(w.batchMs)} ms on ${w.threads} thread(s) in the worker, so about ${fmt(estimateMs)} ms on the page's one thread, over the ${PAGE_LIMIT_MS} ms a page may be kept busy`,
+        reason: `a batch of ${batch} takes ${fmt(w.batchMs)} ms on ${w.threads} thread(s) in the worker, so up to ${fmt(estimateMs)} ms on the page's one thread, over the ${pageLimitMs} ms the page may be kept busy (pageLimitMs)`,
       });
     }
     let pageEngine: PageEngine;
@@ -179,7 +190,7 @@ export class Session {
     const pageMs = await timeEngine(pageEngine, batch);
     const workerMs = await timeEngine(workerEngine, batch);
     const timed = `a batch of ${batch} ran in ${fmt(pageMs)} ms on the page (1 thread) and in ${fmt(workerMs)} ms through the worker (${w.threads} thread(s), message hop included)`;
-    if (pageMs < workerMs && pageMs <= PAGE_LIMIT_MS) {
+    if (pageMs < workerMs && pageMs <= pageLimitMs) {
       await workerEngine.dispose();
       return new Session(pageEngine, { runsIn: 'page', reason: timed, pageMs, workerMs });
     }

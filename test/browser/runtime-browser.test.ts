@@ -123,12 +123,12 @@ describe('the runtime in headless Chromium', { skip: SKIP }, () => {
     await server?.close();
   });
 
-  async function classify(opts: { threads?: number; isolated: boolean; model?: string; runIn?: 'auto' | 'page' | 'worker' }): Promise<PageResult> {
+  async function classify(opts: { threads?: number; isolated: boolean; model?: string; runIn?: 'auto' | 'page' | 'worker'; pageLimitMs?: number }): Promise<PageResult> {
     const page = await browser.newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     const q = new URLSearchParams({
       model: opts.model ?? '/models/compressed.pqm', images: '/data/images.f32', n: String(N),
-      opts: JSON.stringify({ ...pageOptions, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.runIn ? { runIn: opts.runIn } : {}) }),
+      opts: JSON.stringify({ ...pageOptions, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.runIn ? { runIn: opts.runIn } : {}), ...(opts.pageLimitMs !== undefined ? { pageLimitMs: opts.pageLimitMs } : {}) }),
     });
     try {
       await page.goto(`${server.url}${opts.isolated ? '' : '/no-isolation'}/test/classify.html?${q}`);
@@ -187,17 +187,24 @@ describe('the runtime in headless Chromium', { skip: SKIP }, () => {
   });
 
   it('and wherever auto places it, saying why from both timings', async () => {
-    const r = await classify({ threads: 2, isolated: true, runIn: 'auto' });
+    // A limit no batch reaches, so that a loaded machine cannot skip the page's timing.
+    const r = await classify({ threads: 2, isolated: true, runIn: 'auto', pageLimitMs: 1e6 });
     assert.equal(r.error, undefined, r.error);
     assertSameAsNode(r, `auto (${r.placement.runsIn})`);
     console.log(`auto placed the session ${r.placement.runsIn === 'page' ? 'on the page' : 'in the worker'}: ${r.placement.reason}`);
-    // This LeNet-5 is far under the page's limit, so auto must have timed both places and
-    // kept the faster one.
     const { pageMs, workerMs, runsIn } = r.placement;
     assert.ok(pageMs !== null && workerMs !== null, `auto did not time both: ${r.placement.reason}`);
     assert.equal(runsIn, pageMs < workerMs ? 'page' : 'worker', r.placement.reason);
     assert.equal(r.threads, runsIn === 'page' ? 1 : 2);
     assert.match(r.placement.reason, /on the page .* through the worker/);
+  });
+
+  it('and in the worker, untimed on the page, when a batch would keep the page busy too long', async () => {
+    const r = await classify({ threads: 2, isolated: true, runIn: 'auto', pageLimitMs: 0 });
+    assert.equal(r.error, undefined, r.error);
+    assert.deepEqual([r.placement.runsIn, r.placement.pageMs, r.placement.workerMs], ['worker', null, null]);
+    assert.match(r.placement.reason, /over the 0 ms the page may be kept busy/);
+    assertSameAsNode(r, 'auto over the limit');
   });
 
   for (const runIn of ['worker', 'page', 'auto'] as const) {
@@ -224,9 +231,11 @@ describe('the runtime in headless Chromium', { skip: SKIP }, () => {
     });
   }
 
-  it('refuses an unknown runIn, naming it', async () => {
+  it('refuses an unknown runIn or a bad pageLimitMs, naming it', async () => {
     const r = await classify({ isolated: true, runIn: 'gpu' as 'page' });
     assert.match(r.error ?? '', /^SessionError: .*runIn .*"gpu"/, `got ${JSON.stringify(r.error)}`);
+    const l = await classify({ isolated: true, pageLimitMs: -1 });
+    assert.match(l.error ?? '', /^SessionError: .*pageLimitMs .*-1/, `got ${JSON.stringify(l.error)}`);
   });
 
   it('the demo page predicts a digit drawn with the mouse, with both models', async () => {
