@@ -51,6 +51,10 @@ export function testCells(r: StudyResults): TestCell[] {
   });
 }
 
+/** What the cell table is, as report.md and report.html say it above the table. */
+export const CELLS_NOTE = 'Scored after every choice was made, for comparison with other runs only; the baseline is under post. ' +
+  'Size and non-zero weights are those of the last mode trained (refine, else aware).';
+
 export function cellTable(r: StudyResults): Table {
   const cell = (v: number | undefined) => (v === undefined ? '' : percent(v));
   return {

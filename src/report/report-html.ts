@@ -3,11 +3,10 @@
  * nothing fetched), so it opens from disk or as an e-mail attachment and still reads the same
  * in ten years.
  */
-import { cellTable } from './cell-table.js';
+import { CELLS_NOTE, cellTable } from './cell-table.js';
 import { chosenTable } from './chosen-table.js';
 import { layerTable } from './layer-table.js';
 import type { StudyResults } from './results.js';
-import { CELLS_NOTE } from './report-markdown.js';
 import { summaryLines, testScope } from './summary.js';
 import type { Table } from './table.js';
 import { trialTable } from './trial-table.js';

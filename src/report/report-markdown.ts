@@ -1,5 +1,5 @@
 /** report.md: the summary and the same tables as report.html (the charts live in the HTML). */
-import { cellTable } from './cell-table.js';
+import { CELLS_NOTE, cellTable } from './cell-table.js';
 import { chosenTable } from './chosen-table.js';
 import { layerTable } from './layer-table.js';
 import type { StudyResults } from './results.js';
@@ -17,10 +17,6 @@ export function markdownTable(t: Table): string {
   const rule = `|${t.align.map((a) => (a === 'right' ? '---:' : ':---')).join('|')}|`;
   return [line(t.header), rule, ...t.rows.map(line)].join('\n');
 }
-
-/** What the cells table is, said once for both writers. */
-export const CELLS_NOTE = 'Scored after every choice was made, for comparison with other runs only; the baseline is under post. ' +
-  'Size and non-zero weights are those of the last mode trained (refine, else aware).';
 
 export function reportMarkdown(r: StudyResults): string {
   const parts = [
