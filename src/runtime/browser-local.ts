@@ -25,6 +25,7 @@ export interface SessionInfo {
 
 interface LocalGlobals {
   crossOriginIsolated?: boolean;
+  WorkerGlobalScope?: unknown;
 }
 
 let kernelsReady: Promise<void> | null = null;
@@ -51,6 +52,9 @@ export async function createLocalSession(
   await loadKernels(wasmUrl);
   const isolated = (globalThis as LocalGlobals).crossOriginIsolated === true;
   setThreads(isolated ? threads ?? threadCount() : 1);
+  // A page's own thread may not block in Atomics.wait (browsers throw there): its pool spins
+  // while the workers finish their slices. Set on every call, as a new count restarts the pool.
+  wasm().pool.callerMayWait = (globalThis as LocalGlobals).WorkerGlobalScope !== undefined;
   await wasm().pool.ready();
   const session = await EngineSession.create(source, { ...options, threads: threadCount(), name });
   const info: SessionInfo = {

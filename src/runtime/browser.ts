@@ -5,9 +5,9 @@
  * worker the bundle starts from itself, with the kernel pool's threads as further workers over
  * one shared WebAssembly.Memory when the page is cross-origin isolated; every run is then a
  * message there and back, which costs about as much as a small model's whole batch. Or on the
- * page's own thread, with one kernel thread: no hop, and the page is busy for the run (it
- * computes, it never waits: Atomics.wait is forbidden there, and one thread never waits). The
- * default, `runIn: 'auto'`, times both at create for models small enough for the page and
+ * page's own thread, which is then one of the pool's threads: no hop, and the page is busy for
+ * the run (it computes, and spins while the other threads finish their slices; it never waits,
+ * as Atomics.wait is forbidden there). The default, `runIn: 'auto'`, times both at create for models small enough for the page and
  * keeps the faster; `placement` says which and why. Either way every call is async, and the
  * results are those of the Node runtime with the same kernels.
  *
@@ -38,26 +38,24 @@ export const PAGE_LIMIT_MS = 4;
 /** Options of the browser Session: those of the Node one, where it runs, and the bundle's files. */
 export interface BrowserSessionOptions extends Omit<SessionOptions, 'name'> {
   /**
-   * Kernel threads in the runtime worker. Default: all cores when the page is cross-origin
-   * isolated, else 1. Without isolation any request runs on 1 thread (see `Session.threads`).
-   * The worker's pool is shared by every worker session of the page; a different count
-   * restarts it. A session on the page always computes on 1 thread.
+   * Kernel threads, wherever the session runs. Default: all cores when the page is
+   * cross-origin isolated, else 1. Without isolation any request runs on 1 thread (see
+   * `Session.threads`). The worker's pool is shared by every worker session of the page, and
+   * the page's by every page session; a different count restarts it.
    */
   threads?: number;
   /**
-   * Where the model computes: 'worker' (the runtime worker, with `threads` kernel threads;
-   * the page stays free), 'page' (the page's thread, one kernel thread, no message hop), or
-   * 'auto' (default): a model whose batch would take over `pageLimitMs` on one thread goes to
-   * the worker; a smaller one is planned in both, a batch is timed in each (through the hop
+   * Where the model computes: 'worker' (the runtime worker; the page stays free), 'page' (the
+   * page's thread and, with more threads, Web Workers it starts; no message hop, the page busy
+   * during each run), or 'auto' (default): a model whose batch would keep the page busy over
+   * `pageLimitMs` goes to the worker; a smaller one is planned in both, a batch is timed in each (through the hop
    * for the worker), and the faster is kept. See `placement`.
    */
   runIn?: 'auto' | 'page' | 'worker';
   /**
    * Under 'auto', the longest (ms) a batch may keep the page's thread busy; default
-   * PAGE_LIMIT_MS. A model whose batch would take longer on one thread (estimated from the
-   * worker's timing as if its threads scaled perfectly, so an overestimate) stays in the
-   * worker without being planned on the page, and the page is chosen only if its timed batch
-   * stays within it.
+   * PAGE_LIMIT_MS. A model whose batch takes longer in the worker (on the same threads) is
+   * not planned on the page, and the page is chosen only if its timed batch stays within it.
    */
   pageLimitMs?: number;
   /** Names the model in errors when bytes are given. */
@@ -89,7 +87,7 @@ class PageEngine implements Engine {
   constructor(private readonly session: EngineSession, readonly info: SessionInfo) {}
 
   static async create(source: URL | Uint8Array, name: string, wasmUrl: string, options: SessionOptions): Promise<PageEngine> {
-    const { session, info } = await createLocalSession(source, name, wasmUrl, options, 1);
+    const { session, info } = await createLocalSession(source, name, wasmUrl, options, options.threads);
     return new PageEngine(session, info);
   }
 
@@ -173,11 +171,10 @@ export class Session {
     const workerEngine = await WorkerEngine.create({ bytes: bytes.slice() }, label, worker, wasmHref, options);
     const batch = options.batch ?? 32;
     const w = workerEngine.info;
-    const estimateMs = w.batchMs * w.threads;
-    if (estimateMs > pageLimitMs) {
+    if (w.batchMs > pageLimitMs) {
       return new Session(workerEngine, {
         runsIn: 'worker', pageMs: null, workerMs: null,
-        reason: `a batch of ${batch} takes ${fmt(w.batchMs)} ms on ${w.threads} thread(s) in the worker, so up to ${fmt(estimateMs)} ms on the page's one thread, over the ${pageLimitMs} ms the page may be kept busy (pageLimitMs)`,
+        reason: `a batch of ${batch} takes ${fmt(w.batchMs)} ms on ${w.threads} thread(s) in the worker, so about as long on the page, over the ${pageLimitMs} ms the page may be kept busy (pageLimitMs)`,
       });
     }
     let pageEngine: PageEngine;
@@ -189,7 +186,7 @@ export class Session {
     }
     const pageMs = await timeEngine(pageEngine, batch);
     const workerMs = await timeEngine(workerEngine, batch);
-    const timed = `a batch of ${batch} ran in ${fmt(pageMs)} ms on the page (1 thread) and in ${fmt(workerMs)} ms through the worker (${w.threads} thread(s), message hop included)`;
+    const timed = `a batch of ${batch} ran in ${fmt(pageMs)} ms on the page (${pageEngine.info.threads} thread(s)) and in ${fmt(workerMs)} ms through the worker (${w.threads} thread(s), message hop included)`;
     if (pageMs < workerMs && pageMs <= pageLimitMs) {
       await workerEngine.dispose();
       return new Session(pageEngine, { runsIn: 'page', reason: timed, pageMs, workerMs });
@@ -198,7 +195,7 @@ export class Session {
     return new Session(workerEngine, { runsIn: 'worker', reason: timed, pageMs, workerMs });
   }
 
-  /** Kernel threads the session computes on: 1 on the page, or without cross-origin isolation. */
+  /** Kernel threads the session computes on: 1 without cross-origin isolation. */
   get threads(): number {
     return this.engine.info.threads;
   }
