@@ -295,26 +295,30 @@ export class Session {
   }
 }
 
-/** Builds each plan, times a whole batch through it, keeps the fastest and frees the others. */
+/**
+ * Builds each plan, times whole batches through them by turns (as the planner times kernels),
+ * keeps the fastest and frees the others.
+ */
 function fastest(builders: (() => Plan)[], capacity: number): Plan {
-  let best: { plan: Plan; ms: number } | null = null;
-  for (const build of builders) {
-    const plan = build();
-    if (builders.length === 1) return plan;
-    let ms = Infinity;
-    for (let r = 0; r < 3; r++) {
+  const plans: Plan[] = [];
+  try {
+    for (const build of builders) plans.push(build());
+  } catch (e) {
+    for (const p of plans) p.dispose();
+    throw e;
+  }
+  if (plans.length === 1) return plans[0]!;
+  const best = plans.map(() => Infinity);
+  for (let r = 0; r < 3; r++) {
+    plans.forEach((plan, i) => {
       const t0 = performance.now();
       for (const { step } of plan.steps) step.run(capacity);
-      ms = Math.min(ms, performance.now() - t0);
-    }
-    if (best === null || ms < best.ms) {
-      best?.plan.dispose();
-      best = { plan, ms };
-    } else {
-      plan.dispose();
-    }
+      best[i] = Math.min(best[i]!, performance.now() - t0);
+    });
   }
-  return best!.plan;
+  const k = best.indexOf(Math.min(...best));
+  plans.forEach((p, i) => i !== k && p.dispose());
+  return plans[k]!;
 }
 
 /** A deterministic batch in [0, 1] for timing the kernels on realistic activations. */

@@ -182,13 +182,20 @@ function unfusedPoolOptions(ctx: StepContext, convShape: Chw): Option[] {
   }));
 }
 
-function timeStep(step: Step, n: number, runs: number): number {
-  step.run(n); // warm-up: first-touch of scratch, JIT
-  let best = Infinity;
+/**
+ * Best time of `runs` runs of each step, after a warm-up run each (first touch of scratch, JIT).
+ * The steps take turns, run by run, so a burst of load on a shared machine slows every
+ * candidate alike instead of deciding against whichever was being timed then.
+ */
+function timeSteps(steps: Step[], n: number, runs: number): number[] {
+  for (const step of steps) step.run(n);
+  const best = steps.map(() => Infinity);
   for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    step.run(n);
-    best = Math.min(best, performance.now() - t0);
+    steps.forEach((step, i) => {
+      const t0 = performance.now();
+      step.run(n);
+      best[i] = Math.min(best[i]!, performance.now() - t0);
+    });
   }
   return best;
 }
@@ -239,19 +246,19 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
         if (options.length === 0) throw new SessionError(`${where}: no kernel matching '${forced}' applies`);
       }
       if (options.length === 0) throw new SessionError(`${where}: no kernel takes ${inputs.map((v) => v.dtype).join(', ')} in and ${output.dtype} out`);
-      const timings: CandidateTiming[] = [];
-      let best: { step: Step; ms: number } | null = null;
-      for (const o of opts.choose === 'first' ? options.slice(0, 1) : options) {
-        const step = o.build(ctx);
-        const ms = opts.choose === 'first' || options.length === 1 ? null : timeStep(step, opts.capacity, opts.timingRuns);
-        timings.push({ kernel: o.name, ms });
-        if (best === null || (ms !== null && ms < best.ms)) {
-          best?.step.dispose();
-          best = { step, ms: ms ?? 0 };
-        } else {
-          step.dispose();
-        }
+      const tried = opts.choose === 'first' ? options.slice(0, 1) : options;
+      const built: Step[] = [];
+      try {
+        for (const o of tried) built.push(o.build(ctx));
+      } catch (e) {
+        for (const b of built) b.dispose();
+        throw e;
       }
+      const times = tried.length === 1 ? [null] : timeSteps(built, opts.capacity, opts.timingRuns);
+      const timings: CandidateTiming[] = tried.map((o, i) => ({ kernel: o.name, ms: times[i]! }));
+      const fastest = times.reduce<number>((b, t, i) => (t !== null && t < times[b]! ? i : b), 0);
+      built.forEach((b, i) => i !== fastest && b.dispose());
+      const best = { step: built[fastest]! };
       const fakeQuant = !codes && plan.outputQuant !== null ? toU8Grid(plan.outputQuant) : null;
       const chosen = fakeQuant === null ? best!.step : withFakeQuant(best!.step, output, fakeQuant);
       steps.push({ plan, step: chosen });
