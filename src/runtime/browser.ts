@@ -5,9 +5,10 @@
  * worker the bundle starts from itself, with the kernel pool's threads as further workers over
  * one shared WebAssembly.Memory when the page is cross-origin isolated; every run is then a
  * message there and back, which costs about as much as a small model's whole batch. Or on the
- * page's own thread, which is then one of the pool's threads: no hop, and the page is busy for
- * the run (it computes, and spins while the other threads finish their slices; it never waits,
- * as Atomics.wait is forbidden there). The default, `runIn: 'auto'`, times both at create for models small enough for the page and
+ * page's own thread (by default the only kernel thread there): no hop, and the page is busy
+ * for the run. It computes and never waits (Atomics.wait is forbidden there); with
+ * `pageThreads` > 1 it also spins while the Web Workers it started finish their slices. The
+ * default, `runIn: 'auto'`, times both at create for models small enough for the page and
  * keeps the faster; `placement` says which and why. Either way every call is async, and the
  * results are those of the Node runtime with the same kernels.
  *
@@ -38,24 +39,32 @@ export const PAGE_LIMIT_MS = 4;
 /** Options of the browser Session: those of the Node one, where it runs, and the bundle's files. */
 export interface BrowserSessionOptions extends Omit<SessionOptions, 'name'> {
   /**
-   * Kernel threads, wherever the session runs. Default: all cores when the page is
-   * cross-origin isolated, else 1. Without isolation any request runs on 1 thread (see
-   * `Session.threads`). The worker's pool is shared by every worker session of the page, and
-   * the page's by every page session; a different count restarts it.
+   * Kernel threads in the runtime worker. Default: all cores when the page is cross-origin
+   * isolated, else 1. Without isolation any request runs on 1 thread (see `Session.threads`).
+   * The worker's pool is shared by every worker session of the page; a different count
+   * restarts it.
    */
   threads?: number;
   /**
+   * Kernel threads for a session on the page. Default 1: the page's thread then depends on no
+   * other thread to finish a run, and LeNet-5 measured no faster on 2 (see the README). With
+   * more (only on a cross-origin isolated page), the page's thread is one of them and spins
+   * while the Web Workers it started finish. Shared by every page session; a different count
+   * restarts the page's pool.
+   */
+  pageThreads?: number;
+  /**
    * Where the model computes: 'worker' (the runtime worker; the page stays free), 'page' (the
-   * page's thread and, with more threads, Web Workers it starts; no message hop, the page busy
-   * during each run), or 'auto' (default): a model whose batch would keep the page busy over
+   * page's thread, see `pageThreads`; no message hop, the page busy during each run), or 'auto' (default): a model whose batch would keep the page busy over
    * `pageLimitMs` goes to the worker; a smaller one is planned in both, a batch is timed in each (through the hop
    * for the worker), and the faster is kept. See `placement`.
    */
   runIn?: 'auto' | 'page' | 'worker';
   /**
    * Under 'auto', the longest (ms) a batch may keep the page's thread busy; default
-   * PAGE_LIMIT_MS. A model whose batch takes longer in the worker (on the same threads) is
-   * not planned on the page, and the page is chosen only if its timed batch stays within it.
+   * PAGE_LIMIT_MS. A model whose batch would take longer on the page (estimated from the
+   * worker's timing as if threads scaled perfectly, so an overestimate) is not planned on the
+   * page, and the page is chosen only if its timed batch stays within it.
    */
   pageLimitMs?: number;
   /** Names the model in errors when bytes are given. */
@@ -86,8 +95,8 @@ interface Engine {
 class PageEngine implements Engine {
   constructor(private readonly session: EngineSession, readonly info: SessionInfo) {}
 
-  static async create(source: URL | Uint8Array, name: string, wasmUrl: string, options: SessionOptions): Promise<PageEngine> {
-    const { session, info } = await createLocalSession(source, name, wasmUrl, options, options.threads);
+  static async create(source: URL | Uint8Array, name: string, wasmUrl: string, options: SessionOptions, threads: number): Promise<PageEngine> {
+    const { session, info } = await createLocalSession(source, name, wasmUrl, options, threads);
     return new PageEngine(session, info);
   }
 
@@ -141,12 +150,15 @@ export class Session {
    * where `runIn` says. A damaged file rejects with a FormatError naming the section.
    */
   static async create(source: string | URL | Uint8Array | ArrayBuffer, opts: BrowserSessionOptions = {}): Promise<Session> {
-    const { wasmUrl, workerUrl, name, runIn = 'auto', pageLimitMs = PAGE_LIMIT_MS, ...options } = opts;
+    const { wasmUrl, workerUrl, name, runIn = 'auto', pageLimitMs = PAGE_LIMIT_MS, pageThreads = 1, ...options } = opts;
     if (runIn !== 'auto' && runIn !== 'page' && runIn !== 'worker') {
       throw new SessionError(`Session: runIn must be 'auto', 'page' or 'worker', got ${JSON.stringify(runIn)}`);
     }
     if (!(typeof pageLimitMs === 'number' && pageLimitMs >= 0 && pageLimitMs < Infinity)) {
       throw new SessionError(`Session: pageLimitMs must be a number of milliseconds >= 0, got ${JSON.stringify(pageLimitMs)}`);
+    }
+    if (!(Number.isInteger(pageThreads) && pageThreads >= 1)) {
+      throw new SessionError(`Session: pageThreads must be a positive integer, got ${JSON.stringify(pageThreads)}`);
     }
     const wasmHref = absolute(wasmUrl ?? new URL('./kernels.wasm', import.meta.url));
     const worker = workerUrl ?? import.meta.url;
@@ -162,7 +174,7 @@ export class Session {
       return new Session(engine, asked('worker'));
     }
     if (runIn === 'page') {
-      return new Session(await PageEngine.create(given ?? new URL(url!), label, wasmHref, options), asked('page'));
+      return new Session(await PageEngine.create(given ?? new URL(url!), label, wasmHref, options, pageThreads), asked('page'));
     }
 
     // 'auto': the worker plans first, so a large model never blocks the page; it also checks
@@ -171,15 +183,16 @@ export class Session {
     const workerEngine = await WorkerEngine.create({ bytes: bytes.slice() }, label, worker, wasmHref, options);
     const batch = options.batch ?? 32;
     const w = workerEngine.info;
-    if (w.batchMs > pageLimitMs) {
+    const estimateMs = w.batchMs * Math.max(1, w.threads / pageThreads);
+    if (estimateMs > pageLimitMs) {
       return new Session(workerEngine, {
         runsIn: 'worker', pageMs: null, workerMs: null,
-        reason: `a batch of ${batch} takes ${fmt(w.batchMs)} ms on ${w.threads} thread(s) in the worker, so about as long on the page, over the ${pageLimitMs} ms the page may be kept busy (pageLimitMs)`,
+        reason: `a batch of ${batch} takes ${fmt(w.batchMs)} ms on ${w.threads} thread(s) in the worker, so up to ${fmt(estimateMs)} ms on the page, over the ${pageLimitMs} ms the page may be kept busy (pageLimitMs)`,
       });
     }
     let pageEngine: PageEngine;
     try {
-      pageEngine = await PageEngine.create(bytes, label, wasmHref, options);
+      pageEngine = await PageEngine.create(bytes, label, wasmHref, options, pageThreads);
     } catch (e) {
       await workerEngine.dispose();
       throw e;

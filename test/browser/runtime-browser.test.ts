@@ -4,7 +4,7 @@
  * quantized (4-bit weights, uint8 activations) classifies the first 1,000 MNIST test images in
  * the page; its logits must equal the Node runtime's bit for bit (same kernels: the page is told
  * the ones the Node session chose), computed in the runtime worker on 1 and 2 threads, on the
- * page (runIn: 'page', the page's thread and a Web Worker), and wherever 'auto' places it, and on a page without
+ * page (runIn: 'page', on its own thread, and on 2 threads with a Web Worker), and wherever 'auto' places it, and on a page without
  * cross-origin isolation, which must fall back to one thread. A corrupted `.pqm` must end in an error shown
  * on the page. The demo page gets a stroke drawn with the mouse and must show a prediction; its
  * screenshot goes to test-output/browser/demo.png. The bundle is also checked for Node
@@ -123,12 +123,12 @@ describe('the runtime in headless Chromium', { skip: SKIP }, () => {
     await server?.close();
   });
 
-  async function classify(opts: { threads?: number; isolated: boolean; model?: string; runIn?: 'auto' | 'page' | 'worker'; pageLimitMs?: number }): Promise<PageResult> {
+  async function classify(opts: { threads?: number; isolated: boolean; model?: string; runIn?: 'auto' | 'page' | 'worker'; pageLimitMs?: number; pageThreads?: number }): Promise<PageResult> {
     const page = await browser.newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     const q = new URLSearchParams({
       model: opts.model ?? '/models/compressed.pqm', images: '/data/images.f32', n: String(N),
-      opts: JSON.stringify({ ...pageOptions, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.runIn ? { runIn: opts.runIn } : {}), ...(opts.pageLimitMs !== undefined ? { pageLimitMs: opts.pageLimitMs } : {}) }),
+      opts: JSON.stringify({ ...pageOptions, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.runIn ? { runIn: opts.runIn } : {}), ...(opts.pageLimitMs !== undefined ? { pageLimitMs: opts.pageLimitMs } : {}), ...(opts.pageThreads !== undefined ? { pageThreads: opts.pageThreads } : {}) }),
     });
     try {
       await page.goto(`${server.url}${opts.isolated ? '' : '/no-isolation'}/test/classify.html?${q}`);
@@ -178,12 +178,20 @@ describe('the runtime in headless Chromium', { skip: SKIP }, () => {
     assertSameAsNode(r, '2 threads');
   });
 
-  it('and on the page (runIn: page) on 2 threads, the page\'s own spinning while a worker finishes', async () => {
+  it('and on the page\'s own thread (runIn: page), whatever the worker\'s threads', async () => {
     const r = await classify({ threads: 2, isolated: true, runIn: 'page' });
     assert.equal(r.error, undefined, r.error);
     assert.equal(r.placement.runsIn, 'page');
-    assert.equal(r.threads, 2);
+    assert.equal(r.threads, 1);
     assertSameAsNode(r, 'page');
+  });
+
+  it('and on the page on 2 threads (pageThreads), the page\'s own spinning while a Web Worker finishes', async () => {
+    const r = await classify({ isolated: true, runIn: 'page', pageThreads: 2 });
+    assert.equal(r.error, undefined, r.error);
+    assert.equal(r.placement.runsIn, 'page');
+    assert.equal(r.threads, 2);
+    assertSameAsNode(r, 'page, 2 threads');
   });
 
   it('and wherever auto places it, saying why from both timings', async () => {
@@ -195,7 +203,7 @@ describe('the runtime in headless Chromium', { skip: SKIP }, () => {
     const { pageMs, workerMs, runsIn } = r.placement;
     assert.ok(pageMs !== null && workerMs !== null, `auto did not time both: ${r.placement.reason}`);
     assert.equal(runsIn, pageMs < workerMs ? 'page' : 'worker', r.placement.reason);
-    assert.equal(r.threads, 2);
+    assert.equal(r.threads, runsIn === 'page' ? 1 : 2);
     assert.match(r.placement.reason, /on the page .* through the worker/);
   });
 
@@ -231,11 +239,13 @@ describe('the runtime in headless Chromium', { skip: SKIP }, () => {
     });
   }
 
-  it('refuses an unknown runIn or a bad pageLimitMs, naming it', async () => {
+  it('refuses an unknown runIn, a bad pageLimitMs or pageThreads, naming it', async () => {
     const r = await classify({ isolated: true, runIn: 'gpu' as 'page' });
     assert.match(r.error ?? '', /^SessionError: .*runIn .*"gpu"/, `got ${JSON.stringify(r.error)}`);
     const l = await classify({ isolated: true, pageLimitMs: -1 });
     assert.match(l.error ?? '', /^SessionError: .*pageLimitMs .*-1/, `got ${JSON.stringify(l.error)}`);
+    const t = await classify({ isolated: true, pageThreads: 1.5 });
+    assert.match(t.error ?? '', /^SessionError: .*pageThreads .*1\.5/, `got ${JSON.stringify(t.error)}`);
   });
 
   it('the demo page predicts a digit drawn with the mouse, with both models', async () => {
