@@ -86,8 +86,10 @@ export class KernelProgram {
   /**
    * Runs `body`, recording its parallel calls. Returns null, after running it, when it cannot
    * be replayed: it made a direct kernel call, or a recording is already under way.
+   * `threads` (default: the pool's) is how many threads the replay splits each call over; a
+   * one-thread program runs beside others with `runPerThread`.
    */
-  static record(body: () => void): KernelProgram | null {
+  static record(body: () => void, opts: { threads?: number } = {}): KernelProgram | null {
     if (recording !== null) {
       body();
       return null;
@@ -107,14 +109,14 @@ export class KernelProgram {
       rec.owned.forEach((p) => rt.heap.free(p));
       return null;
     }
-    const threads = rt.pool.threads;
+    const threads = opts.threads ?? rt.pool.threads;
     const scratchBytes = Math.max(0, ...rec.calls.map((c) => c.scratchBytes));
     const scratch = scratchBytes > 0 ? Array.from({ length: threads }, () => rt.heap.alloc(scratchBytes)) : [];
     rec.owned.push(...scratch);
     const calls: EncodedCall[] = rec.calls.map((c) => ({
       fnIndex: rt.pool.kernelIndex(c.name),
       args: c.args,
-      slices: rt.pool.slices(c.total, c.grain, c.minPerThread).map(([start, end], t) => [start, end, c.scratchBytes > 0 ? scratch[t]! : 0] as const),
+      slices: rt.pool.slices(c.total, c.grain, c.minPerThread, threads).map(([start, end], t) => [start, end, c.scratchBytes > 0 ? scratch[t]! : 0] as const),
     }));
     const { bytes } = programLayout(calls, threads);
     const ptr = rt.heap.alloc(bytes);
@@ -132,6 +134,16 @@ export class KernelProgram {
   run(): void {
     if (!this.valid) throw new Error('KernelProgram: run after dispose() or on a restarted pool; record it again');
     this.pool.runProgram(wasm().memory, this.ptr, this.names);
+  }
+
+  /**
+   * Replays one-thread programs side by side, program t on thread t, with no barrier between
+   * them (pool.runPerThread): independent work, such as one share of a batch per thread.
+   */
+  static runPerThread(programs: readonly KernelProgram[]): void {
+    for (const p of programs) if (!p.valid) throw new Error('KernelProgram: run after dispose() or on a restarted pool; record it again');
+    const pool = wasm().pool;
+    pool.runPerThread(wasm().memory, programs.map((p) => p.ptr), programs.map((p) => p.names));
   }
 
   dispose(): void {

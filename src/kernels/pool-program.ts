@@ -13,8 +13,9 @@
  * not started theirs (a descheduled worker), so a replay never waits on a sleeping thread, and
  * each slice keeps its own bounds and scratch, so results do not depend on which thread ran it.
  *
- * The two functions below run in the pool's workers too: their source is pasted into the
- * worker (pool.ts), so they use only their parameters and globals (Atomics, typed arrays).
+ * decodeProgram, walkProgram and loadProgram run in the pool's workers too: their source is
+ * pasted into the worker (pool.ts), so they use only their parameters and globals (Atomics,
+ * typed arrays), never each other by name, which a bundler may rename.
  */
 
 /**
@@ -129,4 +130,22 @@ export function encodeProgram(buffer: ArrayBufferLike, ptr: number, id: number, 
     }
   }
   new Int32Array(buffer, ptr + stateOffset, (bytes - stateOffset) / 4).fill(0);
+}
+
+/**
+ * The decoded program at `ptr`, from `cache` unless its block was rewritten (a new id), with a
+ * fresh view of its state (the memory may have grown since).
+ */
+export function loadProgram(
+  cache: Map<number, { id: number; jobs: ProgramJob[]; threads: number; stateOffset: number }>, buffer: ArrayBufferLike, ptr: number,
+  fns: ((...args: number[]) => unknown)[], decode: typeof decodeProgram,
+): { jobs: ProgramJob[]; threads: number; state: Int32Array } {
+  const id = new Float64Array(buffer, ptr, 1)[0]!;
+  let p = cache.get(ptr);
+  if (p === undefined || p.id !== id) {
+    if (cache.size >= 64) cache.clear();
+    p = decode(buffer, ptr, fns);
+    cache.set(ptr, p);
+  }
+  return { jobs: p.jobs, threads: p.threads, state: new Int32Array(buffer, ptr + p.stateOffset, p.jobs.length * (p.threads + 1) + 1) };
 }

@@ -9,7 +9,7 @@
  * between its calls inside the threads instead of a round trip through the caller.
  */
 import { spawnPoolWorker, type PoolWorker } from './platform.js';
-import { decodeProgram, walkProgram, type ProgramJob } from './pool-program.js';
+import { decodeProgram, loadProgram, walkProgram, type ProgramJob } from './pool-program.js';
 
 /**
  * A kernel could not run: an unknown kernel, too many arguments, or a trap in a worker
@@ -25,7 +25,8 @@ const MAX_THREADS = 64;
 // Control block layout, in Int32 slots: [generation, pending, fnIndex, argCount, failed,
 // messageBytes, programPtr, failedCall]. `failed` is 0, or 1 + the index of the first worker whose slice
 // threw; that worker writes its error's text (UTF-8) into the message area. fnIndex -1 is a
-// program (pool-program.ts) encoded in the kernels' memory at programPtr.
+// program (pool-program.ts) encoded in the kernels' memory at programPtr; -2 gives each thread
+// its own one-thread program, at the pointer in its slot of the program table.
 const CTL_INTS = 16;
 const ARGS_OFFSET = CTL_INTS * 4;
 const RANGES_OFFSET = ARGS_OFFSET + MAX_ARGS * 8;
@@ -33,10 +34,12 @@ const SCRATCH_OFFSET = RANGES_OFFSET + MAX_THREADS * 2 * 4;
 // Per-thread slice state for the current job: 0 unclaimed, 1 taken by its worker, 2 taken
 // by the main thread (stolen).
 const STATE_OFFSET = SCRATCH_OFFSET + MAX_THREADS * 4;
-const MESSAGE_OFFSET = STATE_OFFSET + MAX_THREADS * 4;
+const TABLE_OFFSET = STATE_OFFSET + MAX_THREADS * 4;
+const MESSAGE_OFFSET = TABLE_OFFSET + MAX_THREADS * 4;
 const MESSAGE_BYTES = 1024;
 const CONTROL_BYTES = MESSAGE_OFFSET + MESSAGE_BYTES;
 const PROGRAM = -1;
+const PER_THREAD = -2;
 
 // Workers spin briefly before sleeping: a wake-up through Atomics.notify costs tens of
 // microseconds, longer than many of the kernels a training step runs back to back.
@@ -50,12 +53,14 @@ const args = new Float64Array(control, ${ARGS_OFFSET}, ${MAX_ARGS});
 const ranges = new Int32Array(control, ${RANGES_OFFSET}, ${MAX_THREADS * 2});
 const scratch = new Int32Array(control, ${SCRATCH_OFFSET}, ${MAX_THREADS});
 const state = new Int32Array(control, ${STATE_OFFSET}, ${MAX_THREADS});
+const table = new Int32Array(control, ${TABLE_OFFSET}, ${MAX_THREADS});
 const message = new Uint8Array(control, ${MESSAGE_OFFSET}, ${MESSAGE_BYTES});
 const fns = names.map((n) => instance.exports[n]);
 const decodeProgram = (${decodeProgram.toString()});
 const walkProgram = (${walkProgram.toString()});
+const loadProgram = (${loadProgram.toString()});
 // Programs are immutable once written; a program's id changes whenever its block is reused.
-let program = null;
+const programs = new Map();
 const fail = (e, job) => {
   // The first failing worker reports its error; the main thread reads it once every
   // slice is done (the decrement of 'pending' below publishes these writes).
@@ -83,13 +88,20 @@ for (;;) {
   // the claim is on that job's slice.
   if (Atomics.compareExchange(state, index, 0, 1) !== 0) continue;
   const fn = ctl[2];
-  if (fn === ${PROGRAM}) {
-    const ptr = ctl[6], buffer = memory.buffer;
-    const id = new Float64Array(buffer, ptr, 1)[0];
-    if (program === null || program.ptr !== ptr || program.id !== id) program = { ptr, ...decodeProgram(buffer, ptr, fns) };
-    const state = new Int32Array(buffer, ptr + program.stateOffset, program.jobs.length * (program.threads + 1) + 1);
-    const failure = walkProgram(index, program.threads, program.jobs, state, true);
-    if (failure !== null) fail(failure.error, failure.job);
+  if (fn === ${PROGRAM} || fn === ${PER_THREAD}) {
+    const ptr = fn === ${PROGRAM} ? ctl[6] : table[index];
+    if (ptr !== 0) {
+      let p = null;
+      try {
+        p = loadProgram(programs, memory.buffer, ptr, fns, decodeProgram);
+      } catch (e) {
+        fail(e, -1);
+      }
+      if (p !== null) {
+        const failure = walkProgram(fn === ${PROGRAM} ? index : 0, p.threads, p.jobs, p.state, true);
+        if (failure !== null) fail(failure.error, failure.job);
+      }
+    }
   } else {
     const start = ranges[2 * index], end = ranges[2 * index + 1];
     if (start < end) {
@@ -116,6 +128,7 @@ export class ThreadPool {
   private readonly scratchPtrs: Int32Array;
   private readonly state: Int32Array;
   private readonly message: Uint8Array;
+  private readonly table: Int32Array;
   private readonly fnIndex = new Map<string, number>();
   private readonly fns: ((...args: number[]) => unknown)[];
   private generation = 0;
@@ -143,6 +156,7 @@ export class ThreadPool {
     this.scratchPtrs = new Int32Array(control, SCRATCH_OFFSET, MAX_THREADS);
     this.state = new Int32Array(control, STATE_OFFSET, MAX_THREADS);
     this.message = new Uint8Array(control, MESSAGE_OFFSET, MESSAGE_BYTES);
+    this.table = new Int32Array(control, TABLE_OFFSET, MAX_THREADS);
     const names = Object.keys(exports).filter((k) => typeof exports[k] === 'function');
     names.forEach((n, i) => this.fnIndex.set(n, i));
     this.fns = names.map((n) => exports[n] as (...args: number[]) => unknown);
@@ -222,11 +236,11 @@ export class ThreadPool {
 
   /**
    * The slices [start, end) of [0, total) per thread, bounds multiples of `grain`, for as many
-   * threads as get at least `minPerThread` units; one slice when that is a single thread.
+   * of `threads` as get at least `minPerThread` units; one slice when that is a single thread.
    */
-  slices(total: number, grain: number, minPerThread: number): [number, number][] {
+  slices(total: number, grain: number, minPerThread: number, threads = this.threads): [number, number][] {
     const units = Math.ceil(total / grain);
-    const useful = Math.max(1, Math.min(this.threads, Math.floor(units / Math.max(1, Math.ceil(minPerThread / grain)))));
+    const useful = Math.max(1, Math.min(threads, Math.floor(units / Math.max(1, Math.ceil(minPerThread / grain)))));
     if (useful <= 1 || total <= 0) return [[0, Math.max(0, total)]];
     const per = Math.ceil(units / useful) * grain;
     const out: [number, number][] = [];
@@ -249,37 +263,80 @@ export class ThreadPool {
    * its calls with a barrier after each. `names` names the calls in errors.
    */
   runProgram(memory: WebAssembly.Memory, ptr: number, names: readonly string[]): void {
-    const buffer = memory.buffer;
-    const id = new Float64Array(buffer, ptr, 1)[0]!;
-    if (this.program === null || this.program.ptr !== ptr || this.program.id !== id) this.program = { ptr, ...decodeProgram(buffer, ptr, this.fns) };
-    const program = this.program;
+    const program = loadProgram(this.programs, memory.buffer, ptr, this.fns, decodeProgram);
     if (program.threads !== this.threads) throw new KernelError(`pool: a program recorded for ${program.threads} threads on a pool of ${this.threads}`);
-    const state = new Int32Array(buffer, ptr + program.stateOffset, program.jobs.length * (this.threads + 1) + 1);
-    state.fill(0);
-    const ctl = this.ctl;
-    let failure: ReturnType<typeof walkProgram> = null;
-    if (this.threads > 1) {
-      ctl[2] = PROGRAM;
-      ctl[4] = 0;
-      ctl[5] = 0;
-      ctl[6] = ptr;
-      Atomics.store(ctl, 1, this.threads - 1);
-      for (let t = 1; t < this.threads; t++) Atomics.store(this.state, t, 0);
-      Atomics.store(ctl, 0, ++this.generation);
-      Atomics.notify(ctl, 0);
-    }
-    failure = walkProgram(0, this.threads, program.jobs, state, this.callerMayWait);
-    if (this.threads > 1) {
-      // Workers that never woke have nothing left to do: every slice is done.
-      for (let t = 1; t < this.threads; t++) if (Atomics.compareExchange(this.state, t, 0, 2) === 0) Atomics.sub(ctl, 1, 1);
-      this.awaitWorkers();
-    }
-    if (failure !== null) throw failure.error;
-    const failed = this.threads > 1 ? ctl[4]! : 0;
-    if (failed !== 0) throw new KernelError(`pool: kernel ${names[ctl[7]!] ?? '?'} (call ${ctl[7]} of a recorded program) failed in worker thread ${failed - 1}: ${this.workerMessage()}`);
+    program.state.fill(0);
+    this.publish(PROGRAM, ptr, []);
+    const failure = walkProgram(0, this.threads, program.jobs, program.state, this.callerMayWait);
+    // Workers that never woke have nothing left to do: every slice is done.
+    this.finish(() => {}, () => failure, (call) => names[call]);
   }
 
-  private program: ({ ptr: number } & ReturnType<typeof decodeProgram>) | null = null;
+  /**
+   * Runs one-thread programs side by side, `ptrs[t]` on thread t (0: none), with no barrier
+   * between them: independent work, such as a batch split into one share of images per thread.
+   * A thread that has not started by the time the caller is done with its own program has its
+   * program run by the caller. `names[t]` names program t's calls in errors.
+   */
+  runPerThread(memory: WebAssembly.Memory, ptrs: readonly number[], names: readonly (readonly string[])[]): void {
+    if (ptrs.length > this.threads) throw new KernelError(`pool: ${ptrs.length} per-thread programs on a pool of ${this.threads}`);
+    const programs = ptrs.map((ptr) => (ptr === 0 ? null : loadProgram(this.programs, memory.buffer, ptr, this.fns, decodeProgram)));
+    for (const p of programs) {
+      if (p !== null && p.threads !== 1) throw new KernelError(`pool: a per-thread program must be recorded for one thread, not ${p.threads}`);
+      p?.state.fill(0);
+    }
+    const walk = (t: number) => {
+      const p = programs[t];
+      return p === null || p === undefined ? null : walkProgram(0, 1, p.jobs, p.state, this.callerMayWait);
+    };
+    let failure: ReturnType<typeof walkProgram> = null;
+    const note = (f: ReturnType<typeof walkProgram>) => {
+      failure ??= f;
+    };
+    this.publish(PER_THREAD, 0, ptrs);
+    note(walk(0));
+    this.finish((t) => note(walk(t)), () => failure, (call) => `${names.map((n) => n[call]).filter((x) => x !== undefined).join(' or ')}`);
+  }
+
+  private readonly programs = new Map<number, ReturnType<typeof decodeProgram>>();
+
+  /** Publishes a program job to the workers (nothing to do on one thread). */
+  private publish(kind: number, ptr: number, table: readonly number[]): void {
+    if (this.threads === 1) return;
+    const ctl = this.ctl;
+    ctl[2] = kind;
+    ctl[4] = 0;
+    ctl[5] = 0;
+    ctl[6] = ptr;
+    for (let t = 0; t < this.threads; t++) this.table[t] = table[t] ?? 0;
+    Atomics.store(ctl, 1, this.threads - 1);
+    for (let t = 1; t < this.threads; t++) Atomics.store(this.state, t, 0);
+    Atomics.store(ctl, 0, ++this.generation);
+    Atomics.notify(ctl, 0);
+  }
+
+  /**
+   * Ends a program job: runs on this thread the share of each worker that has not started
+   * (`runShare(t)`), waits for the others, then throws the first failure.
+   */
+  private finish(runShare: (t: number) => void, failure: () => { error: unknown } | null, callName: (call: number) => string | undefined): void {
+    if (this.threads > 1) {
+      const ctl = this.ctl;
+      for (let t = 1; t < this.threads; t++) {
+        if (Atomics.compareExchange(this.state, t, 0, 2) !== 0) continue;
+        runShare(t);
+        Atomics.sub(ctl, 1, 1);
+      }
+      this.awaitWorkers();
+    }
+    const own = failure();
+    if (own !== null) throw own.error;
+    const failed = this.threads > 1 ? this.ctl[4]! : 0;
+    if (failed !== 0) {
+      const call = this.ctl[7]!;
+      throw new KernelError(`pool: kernel ${callName(call) ?? '?'} (call ${call} of a recorded program) failed in worker thread ${failed - 1}: ${this.workerMessage()}`);
+    }
+  }
 
   private awaitWorkers(): void {
     const ctl = this.ctl;

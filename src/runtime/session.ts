@@ -4,12 +4,13 @@
  * panels for dense ones), and picks each layer's kernel by timing the candidates at the
  * session's batch size and thread count. `run` then only computes.
  */
-import { KernelProgram, parallel, readModelBytes, setThreads, threadCount, wasm } from '../kernels/index.js';
+import { KernelProgram, readModelBytes, setThreads, threadCount, wasm } from '../kernels/index.js';
 import { SessionError } from './errors.js';
 import type { DeployModel, Preprocessing } from './graph.js';
 import { decodePqm } from './pqm/pqm-file.js';
 import { buildPlan, type LayerChoice, type Plan } from './plan/plan.js';
-import { toU8Grid, type Value } from './plan/values.js';
+import { PlanRunner } from './plan/runner.js';
+import type { Value } from './plan/values.js';
 import './ops/conv-f32.js';
 import './ops/pointwise-f32.js';
 import './ops/qu8.js';
@@ -37,6 +38,14 @@ export interface SessionOptions {
    * dispatching them one by one; the same calls, so the same results (see KernelProgram).
    */
   replay?: boolean;
+  /**
+   * How a batch is shared among the threads: 'layers' splits every kernel call, with a barrier
+   * after each; 'images' gives each thread its own share of the images to take through the whole
+   * model in its own buffers (the same kernels, packed once per thread), with no barrier at all;
+   * 'auto' (default) times both on a full batch and keeps the faster. One thread, a batch
+   * smaller than two per thread, or `replay: false` is always 'layers'.
+   */
+  split?: 'auto' | 'layers' | 'images';
 }
 
 /**
@@ -47,16 +56,16 @@ export interface SessionOptions {
  * await session.release();
  */
 export class Session {
-  private plan: Plan | null;
-  /** Bytes the plan holds: activation buffers, packed weights and per-step scratch. */
-  readonly memoryBytes: number;
+  private runners: PlanRunner[] | null;
+  /** Bytes the session holds: activation buffers, packed weights and per-step scratch, per runner. */
+  memoryBytes: number;
+  /** Recorded runs per split and batch size (a few: usually the capacity and 1). */
+  private readonly programs = new Map<string, KernelProgram[]>();
+  private splitMode: 'layers' | 'images' = 'layers';
 
-  /** Recorded runs per batch size (a few: usually the capacity and 1). */
-  private readonly programs = new Map<number, KernelProgram>();
-
-  private constructor(readonly model: DeployModel, plan: Plan, memoryBytes: number, readonly capacity: number, private readonly replay: boolean) {
-    this.plan = plan;
-    this.memoryBytes = memoryBytes;
+  private constructor(readonly model: DeployModel, runners: PlanRunner[], readonly capacity: number, private readonly replay: boolean) {
+    this.runners = runners;
+    this.memoryBytes = runners.reduce((s, r) => s + r.bytes, 0);
   }
 
   /**
@@ -88,16 +97,58 @@ export class Session {
     if (opts.threads !== undefined) setThreads(opts.threads);
     const capacity = opts.batch ?? 32;
     if (!(Number.isInteger(capacity) && capacity >= 1)) throw new SessionError(`Session: batch must be a positive integer, got ${capacity}`);
+    const split = opts.split ?? 'auto';
+    if (!['auto', 'layers', 'images'].includes(split)) throw new SessionError(`Session: split must be 'auto', 'layers' or 'images', got '${String(split)}'`);
     const quantized = model.inputQuant !== null || model.nodes.some((n) => n.outputQuant !== null);
     const wanted = opts.activations ?? 'auto';
     const modes: ('u8' | 'f32')[] = !quantized ? ['f32'] : wanted === 'auto' ? ['u8', 'f32'] : [wanted];
-    const plan = fastest(modes.map((activations) => () => buildPlan(model, {
-      capacity, choose: opts.choose ?? 'time', kernels: opts.kernels ?? {}, timingRuns: opts.timingRuns ?? 3, activations,
-    }, (input) => writeSampleInput(input, capacity))), capacity);
-    // What the session holds: its activation buffers and each chosen step's packed weights and
-    // scratch. The per-thread GEMM scratch is shared by every session, so it is not counted.
-    const memory = plan.values.reduce((s, v) => s + v.stride * capacity, 0) + plan.steps.reduce((s, x) => s + x.step.bytes, 0);
-    return new Session(model, plan, memory, capacity, opts.replay ?? true);
+    const planOptions = { choose: opts.choose ?? 'time', kernels: opts.kernels ?? {}, timingRuns: opts.timingRuns ?? 3 } as const;
+    const plan = fastest(modes.map((activations) => () => buildPlan(model, { ...planOptions, capacity, activations }, (input) => writeSampleInput(input, capacity))), capacity);
+    const session = new Session(model, [new PlanRunner(plan, model, capacity)], capacity, opts.replay ?? true);
+    const threads = threadCount();
+    if (split !== 'layers' && session.replay && threads > 1 && capacity >= 2 * threads) {
+      // One more runner per thread, for its share of a batch, with the kernels just chosen.
+      const share = Math.ceil(capacity / threads);
+      const kernels = Object.fromEntries(plan.steps.map((s) => [s.plan.node.name, s.option]));
+      try {
+        for (let t = 1; t < threads; t++) {
+          const p = buildPlan(model, { choose: 'first', kernels, timingRuns: 1, capacity: share, activations: plan.activations }, (input) => writeSampleInput(input, share));
+          session.runners!.push(new PlanRunner(p, model, share));
+        }
+      } catch (e) {
+        session.dispose();
+        throw e;
+      }
+      session.splitMode = 'images';
+      if (split === 'auto') session.splitMode = session.fasterSplit();
+      if (session.splitMode === 'layers') {
+        for (const r of session.runners!.splice(1)) r.dispose();
+        session.dropPrograms();
+      }
+      session.memoryBytes = session.runners!.reduce((s, r) => s + r.bytes, 0);
+    }
+    return session;
+  }
+
+  /** Times full batches of sample pixels split by layers and by images, by turns; the faster. */
+  private fasterSplit(): 'layers' | 'images' {
+    const pixels = samplePixels(this.capacity * this.model.inputShape.reduce((a, b) => a * b, 1));
+    const best = { layers: Infinity, images: Infinity };
+    for (let r = 0; r < 4; r++) {
+      for (const mode of ['layers', 'images'] as const) {
+        this.splitMode = mode;
+        const t0 = performance.now();
+        this.runChunk(pixels, this.capacity, new Float32Array(this.capacity * this.outputSize), 0);
+        // The first run of each records it: not counted.
+        if (r > 0) best[mode] = Math.min(best[mode], performance.now() - t0);
+      }
+    }
+    return best.images < best.layers ? 'images' : 'layers';
+  }
+
+  /** How batches are shared among threads now: see SessionOptions.split. */
+  get split(): 'layers' | 'images' {
+    return this.splitMode;
   }
 
   get inputShape(): [number, number, number] {
@@ -114,8 +165,8 @@ export class Session {
   }
 
   private live(): Plan {
-    if (this.plan === null) throw new SessionError('Session: used after release()');
-    return this.plan;
+    if (this.runners === null) throw new SessionError('Session: used after release()');
+    return this.runners[0]!.plan;
   }
 
   /**
@@ -138,112 +189,58 @@ export class Session {
     const n = shape[0]!, per = c * h * w;
     if (input.length !== n * per) throw new SessionError(`Session.run: ${input.length} values for shape [${shape.join(', ')}] (${n * per} expected)`);
     if (nhwc) input = nhwcToNchw(input, n, c, h * w);
-    const outSize = plan.output.size;
-    const result = new Float32Array(n * outSize);
+    const result = new Float32Array(n * plan.output.size);
     for (let start = 0; start < n; start += this.capacity) {
       const m = Math.min(this.capacity, n - start);
-      this.stageInput(input.subarray(start * per, (start + m) * per));
-      this.runSteps(plan, m);
-      result.set(wasm().heap.f32(this.outputFloats(), m * outSize), start * outSize);
+      this.runChunk(input.subarray(start * per, (start + m) * per), m, result, start);
     }
     return result;
   }
 
   /**
-   * The input's preparation and the plan's steps at batch n: the first time as themselves,
-   * recording their kernel calls, then as one replayed pool job.
+   * Runs m ≤ capacity samples and writes their outputs into `result` from sample `at` on. Split
+   * by images, thread t takes its share through runner t; by layers, runner 0 takes them all.
+   * Each (split, m) is recorded on its first run and replayed from then on.
    */
-  private runSteps(plan: Plan, n: number): void {
-    const recorded = this.programs.get(n);
-    if (recorded?.valid) return recorded.run();
-    recorded?.dispose();
-    this.programs.delete(n);
-    const body = () => {
-      this.prepareInput(n);
-      for (const { step } of plan.steps) step.run(n);
-      const out = plan.output;
-      if (out.dtype === 'u8') parallel('qu8_dequantize', [out.ptr, this.outputFloats(), out.grid!.scale, out.grid!.zeroPoint], n * out.size, { grain: 16, minPerThread: 1 << 14 });
-    };
-    if (!this.replay) return body();
-    const program = KernelProgram.record(body);
-    if (program === null) return;
-    if (this.programs.size >= 4) {
-      const [oldest, p] = this.programs.entries().next().value!;
-      p.dispose();
-      this.programs.delete(oldest);
-    }
-    this.programs.set(n, program);
-  }
-
-  /**
-   * Copies a batch of raw pixels into the session's staging buffer: the input value itself when
-   * it holds float32, else a float32 scratch that `prepareInput` quantizes from.
-   */
-  private stageInput(pixels: Float32Array): void {
-    const v = this.live().input;
-    const staging = v.dtype === 'f32' ? v.ptr : this.inputScratchPtr(pixels.length);
-    wasm().heap.f32(staging, pixels.length).set(pixels);
-  }
-
-  /**
-   * Standardizes the staged batch, and puts it on the input's grid when the model quantizes its
-   * input. Kernel calls only, so a recorded run replays them with the steps. A quantized input
-   * is standardized in float64 as the training batches were, (x − mean) · (1 / std) rounded to
-   * float32 (f32_standardize), so it lands on the grid codes the simulation saw; then a kernel
-   * puts it on its grid (the same division and rounding as quantizeValue).
-   */
-  private prepareInput(n: number): void {
-    const v = this.live().input;
-    const [c, h, w] = this.model.inputShape;
-    const plane = h * w;
-    const q = this.model.inputQuant;
-    const { scale, shift, mean, invStd } = this.inputConstants();
-    if (v.dtype === 'f32' && q === null) {
-      parallel('f32_channel_affine', [v.ptr, scale, shift, v.ptr, n, c, plane], n * c, { minPerThread: 16 });
-      return;
-    }
-    const g = toU8Grid(q!);
-    const floats = v.dtype === 'f32' ? v.ptr : this.inputScratchPtr(n * c * plane);
-    parallel('f32_standardize', [floats, mean, invStd, floats, c, plane], n * c, { minPerThread: 16 });
-    const kernel = v.dtype === 'f32' ? 'qu8_fake_quantize' : 'qu8_quantize';
-    parallel(kernel, [floats, v.ptr, g.scale, g.zeroPoint], n * v.size, { grain: 16, minPerThread: 1 << 14 });
-  }
-
-  /** Where a run's float32 output is: the output value, or a buffer its uint8 codes are dequantized into. */
-  private outputFloats(): number {
-    const out = this.live().output;
-    if (out.dtype === 'f32') return out.ptr;
-    if (this.outputScratch === 0) this.outputScratch = wasm().heap.alloc(4 * this.capacity * out.size);
-    return this.outputScratch;
-  }
-
-  private outputScratch = 0;
-  private inputScratch = 0;
-  private inputScratchPtr(elements: number): number {
-    const need = this.capacity * this.model.inputShape.reduce((a, b) => a * b, 1);
-    if (elements > need) throw new SessionError(`Session: ${elements} input values for a batch capacity of ${this.capacity}`);
-    if (this.inputScratch === 0) this.inputScratch = wasm().heap.alloc(4 * need);
-    return this.inputScratch;
-  }
-
-  /** Per channel, written once: float32 1/std and −mean/std, float64 mean and 1/std. */
-  private constants = 0;
-  private inputConstants(): { scale: number; shift: number; mean: number; invStd: number } {
-    const c = this.model.inputShape[0];
-    const { mean, std } = this.model.preprocessing;
-    const heap = wasm().heap;
-    if (this.constants === 0) {
-      this.constants = heap.alloc(24 * c);
-      const f32 = heap.f32(this.constants, 2 * c);
-      const f64 = new Float64Array(heap.memory.buffer, this.constants + 8 * c, 2 * c);
-      for (let ch = 0; ch < c; ch++) {
-        f32[ch] = 1 / std[ch]!;
-        f32[c + ch] = -mean[ch]! / std[ch]!;
-        f64[ch] = mean[ch]!;
-        f64[c + ch] = 1 / std[ch]!;
+  private runChunk(pixels: Float32Array, m: number, result: Float32Array, at: number): void {
+    const runners = this.runners!;
+    const outSize = runners[0]!.plan.output.size, per = pixels.length / m;
+    const byImages = this.splitMode === 'images' && m >= runners.length;
+    const shares = byImages ? runners.map((_, t) => Math.floor(m / runners.length) + (t < m % runners.length ? 1 : 0)) : [m];
+    const firsts = shares.map((_, t) => shares.slice(0, t).reduce((a, b) => a + b, 0));
+    shares.forEach((k, t) => runners[t]!.stage(pixels.subarray(firsts[t]! * per, (firsts[t]! + k) * per)));
+    const key = `${byImages ? 'images' : 'layers'} ${m}`;
+    const recorded = this.programs.get(key);
+    if (recorded !== undefined && recorded.every((p) => p.valid)) {
+      if (byImages) KernelProgram.runPerThread(recorded);
+      else recorded[0]!.run();
+    } else {
+      recorded?.forEach((p) => p.dispose());
+      this.programs.delete(key);
+      if (!this.replay) {
+        shares.forEach((k, t) => runners[t]!.run(k));
+      } else {
+        const programs = shares.map((k, t) => KernelProgram.record(() => runners[t]!.run(k), { threads: byImages ? 1 : threadCount() }));
+        if (programs.every((p) => p !== null)) this.keepPrograms(key, programs as KernelProgram[]);
+        else programs.forEach((p) => p?.dispose());
       }
     }
-    return { scale: this.constants, shift: this.constants + 4 * c, mean: this.constants + 8 * c, invStd: this.constants + 16 * c };
+    const heap = wasm().heap;
+    shares.forEach((k, t) => result.set(heap.f32(runners[t]!.outputPtr(), k * outSize), (at + firsts[t]!) * outSize));
+  }
+
+  private keepPrograms(key: string, programs: KernelProgram[]): void {
+    if (this.programs.size >= 8) {
+      const [oldest, ps] = this.programs.entries().next().value!;
+      ps.forEach((p) => p.dispose());
+      this.programs.delete(oldest);
+    }
+    this.programs.set(key, programs);
+  }
+
+  private dropPrograms(): void {
+    for (const ps of this.programs.values()) ps.forEach((p) => p.dispose());
+    this.programs.clear();
   }
 
   /**
@@ -273,7 +270,8 @@ export class Session {
       return `${l.node.padEnd(10)} ${l.op.padEnd(13)} [${l.inputShape.join('x')}] -> [${l.outputShape.join('x')}] ${l.fused.length ? `+${l.fused.join('+')} ` : ''}${weights}\n    candidates: ${cands}\n    chosen: ${l.chosen}`;
     });
     const acts = this.model.inputQuant !== null || this.model.nodes.some((n) => n.outputQuant !== null) ? `, quantized activations held as ${this.activations === 'u8' ? 'uint8 codes' : 'float32 on their grids'}` : '';
-    return `batch ${this.capacity}, ${threadCount()} thread(s)${acts}\n${rows.join('\n')}`;
+    const split = this.split === 'images' ? ', each thread its own share of a batch' : '';
+    return `batch ${this.capacity}, ${threadCount()} thread(s)${split}${acts}\n${rows.join('\n')}`;
   }
 
   /** Frees the packed weights and buffers; the session cannot run afterwards. */
@@ -282,16 +280,9 @@ export class Session {
   }
 
   dispose(): void {
-    for (const p of this.programs.values()) p.dispose();
-    this.programs.clear();
-    this.plan?.dispose();
-    this.plan = null;
-    if (this.constants !== 0) wasm().heap.free(this.constants);
-    this.constants = 0;
-    if (this.inputScratch !== 0) wasm().heap.free(this.inputScratch);
-    this.inputScratch = 0;
-    if (this.outputScratch !== 0) wasm().heap.free(this.outputScratch);
-    this.outputScratch = 0;
+    this.dropPrograms();
+    this.runners?.forEach((r) => r.dispose());
+    this.runners = null;
   }
 }
 
@@ -319,6 +310,15 @@ function fastest(builders: (() => Plan)[], capacity: number): Plan {
   const k = best.indexOf(Math.min(...best));
   plans.forEach((p, i) => i !== k && p.dispose());
   return plans[k]!;
+}
+
+/** Deterministic pixels in [0, 1] for timing whole runs. */
+function samplePixels(count: number): Float32Array {
+  let s = 0x2545f491;
+  return Float32Array.from({ length: count }, () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return (s >>> 8) / 16777216;
+  });
 }
 
 /** A deterministic batch in [0, 1] for timing the kernels on realistic activations. */

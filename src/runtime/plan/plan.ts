@@ -53,7 +53,8 @@ export interface PlanOptions {
 export interface Plan {
   activations: PlanOptions['activations'];
   values: Value[];
-  steps: { plan: PlanNode; step: Step }[];
+  /** Per node: the built step, and the name of the candidate it is (the `kernels` option that forces it). */
+  steps: { plan: PlanNode; step: Step; option: string }[];
   input: Value;
   output: Value;
   layers: LayerChoice[];
@@ -261,7 +262,7 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
       const best = { step: built[fastest]! };
       const fakeQuant = !codes && plan.outputQuant !== null ? toU8Grid(plan.outputQuant) : null;
       const chosen = fakeQuant === null ? best!.step : withFakeQuant(best!.step, output, fakeQuant);
-      steps.push({ plan, step: chosen });
+      steps.push({ plan, step: chosen, option: tried[fastest]!.name });
       // Later nodes are timed on what this one really computes.
       chosen.run(opts.capacity);
       layers.push({
