@@ -50,7 +50,7 @@ const kernels = [...new Set(session.explain().filter((l) => l.weights !== null).
 const m: InferenceMeasurement = {
   engine: values.model ?? 'prunequant', version: 'prunequant', model: name, threadsRequested: threadCount(), threads: threadCount(),
   ...timing, sessionCreateMs, rssBeforeModelBytes, peakRssBytes: peakRssBytes(),
-  notes: [`.pqm ${bytes.length} bytes`, `session memory ${(session.memoryBytes / 1024).toFixed(0)} KiB`, `conv/linear kernels: ${kernels.join(', ')}`],
+  notes: [`.pqm ${bytes.length} bytes`, `session memory ${(session.memoryBytes / 1024).toFixed(0)} KiB`, `${session.activations} activations, batch split by ${session.split}`, `conv/linear kernels: ${kernels.join(', ')}`],
 };
 session.dispose();
 process.stdout.write(`${JSON.stringify(m)}\n`);
