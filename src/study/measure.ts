@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { Dataset } from '../data/index.js';
 import { threadCount } from '../kernels/index.js';
 import { Session, decodePqm, weightValues, type DeployModel, type WeightTensor } from '../runtime/index.js';
+import { weightHistogram } from '../report/index.js';
 import type { ChosenModel } from './results.js';
 
 export interface MeasureOptions {
@@ -38,21 +39,11 @@ function quantile(sorted: readonly number[], q: number): number {
 
 /**
  * Histograms of the non-zero weights of the baseline (`before`) and of `model` (`after`) over the
- * same bins: zeros are left out, or a pruned model's spike at 0 would hide every other bar.
+ * same bins (report's weightHistogram): zeros are left out, or a pruned model's spike at 0 would
+ * hide every other bar.
  */
-export function weightHistogram(baseline: DeployModel, model: DeployModel, bins = 40): ChosenModel['histogram'] {
-  const before = nonzeroValues(baseline), after = nonzeroValues(model);
-  let max = 0;
-  for (const v of before) max = Math.max(max, Math.abs(v));
-  for (const v of after) max = Math.max(max, Math.abs(v));
-  if (!(max > 0)) max = 1;
-  const edges = Array.from({ length: bins + 1 }, (_, i) => -max + (2 * max * i) / bins);
-  const count = (values: Float32Array) => {
-    const counts = new Array<number>(bins).fill(0);
-    for (const v of values) counts[Math.min(bins - 1, Math.max(0, Math.floor(((v + max) / (2 * max)) * bins)))]!++;
-    return counts;
-  };
-  return { edges, before: count(before), after: count(after) };
+export function nonzeroHistogram(baseline: DeployModel, model: DeployModel, bins = 41): ChosenModel['histogram'] {
+  return weightHistogram(nonzeroValues(baseline), nonzeroValues(model), bins);
 }
 
 export function layerSummary(model: DeployModel): ChosenModel['layers'] {
@@ -129,6 +120,6 @@ export async function measureModel(label: string, trial: string, valAccuracy: nu
   }
   return {
     label, trial, pqmPath, pqmBytes: statSync(pqmPath).size, testAccuracy, valAccuracy,
-    latency: await measureLatency(bytes, test, opts), layers: layerSummary(model), histogram: weightHistogram(baseline, model),
+    latency: await measureLatency(bytes, test, opts), layers: layerSummary(model), histogram: nonzeroHistogram(baseline, model),
   };
 }
