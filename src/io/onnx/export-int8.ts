@@ -20,6 +20,7 @@
  *   most half of s_input · s_weight, far below one output step.
  * A weight-only quantized model (activations null) gets the weight pairs only.
  */
+import { UniqueNames } from '../unique-names.js';
 import { INPUT, writeFileAtomic, type Model } from '../../nn/index.js';
 import { dequantize, type ActivationParams, type QuantizedModel, type QuantizedTensor } from '../../compress/index.js';
 import { makeNode, makeTensor } from './builder.js';
@@ -52,13 +53,8 @@ export function exportOnnxInt8Model(q: QuantizedModel, opts: OnnxExportOptions =
   const onnx = floatGraph(q.model, opts);
   const g = onnx.graph;
   const inits = new Map(g.initializers.map((t) => [t.name, t]));
-  const taken = new Set<string>([...inits.keys(), ...g.nodes.flatMap((n) => [...n.inputs, ...n.outputs])]);
-  const fresh = (want: string): string => {
-    let name = want;
-    for (let k = 1; taken.has(name); k++) name = `${want}_${k}`;
-    taken.add(name);
-    return name;
-  };
+  const taken = new UniqueNames([...inits.keys(), ...g.nodes.flatMap((n) => [...n.inputs, ...n.outputs])]);
+  const fresh = (want: string): string => taken.claim(want);
   const addInit = (t: OnnxTensor): string => {
     g.initializers.push(t);
     inits.set(t.name, t);

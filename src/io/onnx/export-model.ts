@@ -10,6 +10,7 @@
  * (activation fake quantization, an observer) is refused: an fp32 graph cannot reproduce it, and
  * silently dropping it would export a model that computes something else than ours.
  */
+import { UniqueNames } from '../unique-names.js';
 import { INPUT, writeFileAtomic, type Model, type Param } from '../../nn/index.js';
 import { noGrad, scope, type Tensor } from '../../tensor/index.js';
 import { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from './builder.js';
@@ -77,13 +78,8 @@ export function exportOnnxModel(model: Model, opts: OnnxExportOptions = {}): Onn
     throw new OnnxExportError(hooked.name, 'has an output hook (activation fake quantization or an observer), which an fp32 ONNX graph cannot reproduce; '
       + `remove it with model.setOutputHook('${hooked.name}', null) to export float activations`);
   }
-  const used = new Set([ONNX_EXPORT_INPUT, ONNX_EXPORT_OUTPUT]);
-  const claim = (want: string): string => {
-    let name = want;
-    for (let k = 1; used.has(name); k++) name = `${want}_${k}`;
-    used.add(name);
-    return name;
-  };
+  const used = new UniqueNames([ONNX_EXPORT_INPUT, ONNX_EXPORT_OUTPUT]);
+  const claim = (want: string): string => used.claim(want);
   const nodes: OnnxNode[] = [];
   const initializers: OnnxTensor[] = [];
   const scalars = new Map<number, string>();

@@ -7,6 +7,7 @@
  * model exported and imported again has the same graph; a numeric padding that 'same' does
  * not reproduce becomes a ZeroPadding2D before the conv.
  */
+import { UniqueNames } from '../unique-names.js';
 import { join } from 'node:path';
 import {
   Activation, BatchNorm2d, Concat, Conv2d, Dropout, Linear, Pool2d, INPUT, writeFileAtomic, type Model, type Param,
@@ -64,14 +65,8 @@ export function exportTfjsModel(model: Model, opts: TfjsExportOptions = {}): Tfj
   if (hooked !== undefined) {
     throw new TfjsFormatError(where, `node '${hooked.name}'`, 'has an output hook (activation fake quantization), which TF.js Layers cannot express; export the model before activation quantization');
   }
-  const names = new Set<string>();
-  const claim = (want: string): string => {
-    const base = validName(want) ? want : `n_${want.replace(/[^-A-Za-z0-9._]/g, '_')}`;
-    let name = base;
-    for (let k = 1; names.has(name) || name === INPUT; k++) name = `${base}_${k}`;
-    names.add(name);
-    return name;
-  };
+  const names = new UniqueNames([INPUT]);
+  const claim = (want: string): string => names.claim(validName(want) ? want : `n_${want.replace(/[^-A-Za-z0-9._]/g, '_')}`);
   const layers: Json[] = [];
   const weights: NamedWeight[] = [];
   const [c0, h0, w0] = model.inputShape;

@@ -16,6 +16,7 @@
  * change, and recorded as meta.finalActivation (final-activation.ts, the key the ONNX importer
  * uses too), so either exporter can put it back.
  */
+import { UniqueNames } from '../unique-names.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
@@ -178,7 +179,7 @@ export function importTfjsModel(modelJson: unknown, weightData: Uint8Array, opts
   const weights = readWeights(modelJson, weightData, file);
   const used = new Set<string>();
   const nodes: ModelNode[] = [];
-  const nodeNames = new Set<string>([INPUT]);
+  const nodeNames = new UniqueNames([INPUT]);
   const values = new Map<string, Value>();
   let inputShape: [number, number, number] | null = null;
   let finalActivation: FinalActivation | null = null;
@@ -192,9 +193,7 @@ export function importTfjsModel(modelJson: unknown, weightData: Uint8Array, opts
 
   /** Adds a node under `want`, or `want_<k>` when that name is taken; returns its name. */
   const push = (want: string, layer: Layer, inputs: Value[]): string => {
-    let name = want;
-    for (let k = 1; nodeNames.has(name); k++) name = `${want}_${k}`;
-    nodeNames.add(name);
+    const name = nodeNames.claim(want);
     nodes.push({ name, layer, inputs: inputs.map((v) => v.node) });
     return name;
   };

@@ -18,6 +18,7 @@
  *   every importer uses, final-activation.ts) says what to apply for probabilities; the ONNX and
  *   TF.js exporters write it back when given the meta.
  */
+import { UniqueNames } from '../../unique-names.js';
 import { readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, relative, basename } from 'node:path';
 import {
@@ -140,7 +141,7 @@ function readExternal(file: string, dir: string | undefined, where: ExternalData
 class Importer {
   private readonly values = new Map<string, Val>();
   private readonly nodes: ModelNode[] = [];
-  private readonly usedNames = new Set<string>([INPUT]);
+  private readonly usedNames = new UniqueNames([INPUT]);
   private readonly uses = new Map<string, OnnxNode[]>();
   private readonly absorbed = new Map<OnnxNode, Val>();
   private readonly opset: number;
@@ -330,11 +331,7 @@ class Importer {
   }
 
   private claim(want: string): string {
-    let name = want.replace(/\s+/g, '_') || 'node';
-    if (name === INPUT) name = `${name}_`;
-    for (let k = 1; this.usedNames.has(name); k++) name = `${want}_${k}`;
-    this.usedNames.add(name);
-    return name;
+    return this.usedNames.claim(want.replace(/\s+/g, '_') || 'node');
   }
 
   private addLayer(layer: Layer, inputs: Dyn[], name?: string): Dyn {
