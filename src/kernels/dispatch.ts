@@ -132,8 +132,12 @@ export class KernelProgram {
 
   /** Replays the recorded calls. */
   run(): void {
-    if (!this.valid) throw new Error('KernelProgram: run after dispose() or on a restarted pool; record it again');
+    this.assertValid();
     this.pool.runProgram(wasm().memory, this.ptr, this.names);
+  }
+
+  private assertValid(): void {
+    if (!this.valid) throw new Error('KernelProgram: run after dispose() or on a restarted pool; record it again');
   }
 
   /**
@@ -141,9 +145,8 @@ export class KernelProgram {
    * them (pool.runPerThread): independent work, such as one share of a batch per thread.
    */
   static runPerThread(programs: readonly KernelProgram[]): void {
-    for (const p of programs) if (!p.valid) throw new Error('KernelProgram: run after dispose() or on a restarted pool; record it again');
-    const pool = wasm().pool;
-    pool.runPerThread(wasm().memory, programs.map((p) => p.ptr), programs.map((p) => p.names));
+    for (const p of programs) p.assertValid();
+    wasm().pool.runPerThread(wasm().memory, programs.map((p) => p.ptr), programs.map((p) => p.names));
   }
 
   dispose(): void {

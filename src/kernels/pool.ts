@@ -141,7 +141,7 @@ export class ThreadPool {
   constructor(
     module: WebAssembly.Module,
     memory: WebAssembly.Memory,
-    private readonly exports: Record<string, unknown>,
+    exports: Record<string, unknown>,
     readonly threads: number,
   ) {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
@@ -171,9 +171,8 @@ export class ThreadPool {
    * thread runs on the calling thread alone, where waking workers would cost more.
    */
   run(name: string, args: readonly number[], total: number, opts: { grain?: number; minPerThread?: number; scratchPtrs?: readonly number[] } = {}): void {
-    const fn = this.exports[name] as ((...a: number[]) => void) | undefined;
-    const index = this.fnIndex.get(name);
-    if (fn === undefined || index === undefined) throw new KernelError(`pool: no kernel named ${name}`);
+    const index = this.kernelIndex(name);
+    const fn = this.fns[index]!;
     if (args.length > MAX_ARGS) throw new KernelError(`pool: ${name} takes ${args.length} arguments, at most ${MAX_ARGS} fit`);
     const scratch = opts.scratchPtrs ?? [];
     const slices = this.slices(total, opts.grain ?? 1, opts.minPerThread ?? 1);
@@ -188,21 +187,12 @@ export class ThreadPool {
       this.scratchPtrs[t] = scratch[t] ?? 0;
     }
     for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
-    const ctl = this.ctl;
-    ctl[2] = index;
-    ctl[3] = args.length;
-    ctl[4] = 0;
-    ctl[5] = 0;
-    Atomics.store(ctl, 1, this.threads - 1);
-    // Slices open last: a worker still on its way out of an earlier job may claim one as
-    // soon as it reads 0, so everything the slice needs must already be written.
-    for (let t = 1; t < this.threads; t++) Atomics.store(this.state, t, 0);
-    Atomics.store(ctl, 0, ++this.generation);
-    Atomics.notify(ctl, 0);
+    this.ctl[3] = args.length;
+    this.publish(index, 0, []);
     // An error on this thread is rethrown only after every worker has left its slice: the
     // caller frees the kernel's buffers as the error unwinds, and a worker still writing
     // into them would corrupt whatever is allocated there next.
-    let failure: { error: unknown } | undefined;
+    let failure: { error: unknown } | null = null;
     try {
       fn(...args, this.ranges[0]!, this.ranges[1]!, scratch[0] ?? 0);
     } catch (error) {
@@ -212,26 +202,15 @@ export class ThreadPool {
     // core): run the slice here rather than wait for it. The slice keeps its own bounds
     // and scratch, so results do not depend on which thread ran it. After a failure the
     // slice is only marked done: the job's result is lost anyway.
-    for (let t = 1; t < this.threads; t++) {
-      if (Atomics.compareExchange(this.state, t, 0, 2) !== 0) continue;
+    this.finish((t) => {
       const start = this.ranges[2 * t]!, end = this.ranges[2 * t + 1]!;
-      if (failure === undefined && start < end) {
-        try {
-          fn(...args, start, end, this.scratchPtrs[t]!);
-        } catch (error) {
-          failure = { error };
-        }
+      if (failure !== null || start >= end) return;
+      try {
+        fn(...args, start, end, this.scratchPtrs[t]!);
+      } catch (error) {
+        failure = { error };
       }
-      Atomics.sub(ctl, 1, 1);
-    }
-    this.awaitWorkers();
-    if (failure !== undefined) throw failure.error;
-    const failed = ctl[4]!;
-    if (failed !== 0) {
-      const t = failed - 1;
-      throw new KernelError(
-        `pool: kernel ${name} failed in worker thread ${t} on [${this.ranges[2 * t]}, ${this.ranges[2 * t + 1]}) of [0, ${total}): ${this.workerMessage()}`);
-    }
+    }, () => failure, (t) => `kernel ${name} failed in worker thread ${t} on [${this.ranges[2 * t]}, ${this.ranges[2 * t + 1]}) of [0, ${total})`);
   }
 
   /**
@@ -269,7 +248,7 @@ export class ThreadPool {
     this.publish(PROGRAM, ptr, []);
     const failure = walkProgram(0, this.threads, program.jobs, program.state, this.callerMayWait);
     // Workers that never woke have nothing left to do: every slice is done.
-    this.finish(() => {}, () => failure, (call) => names[call]);
+    this.finish(() => {}, () => failure, (t) => `kernel ${names[this.ctl[7]!] ?? '?'} (call ${this.ctl[7]} of a recorded program) failed in worker thread ${t}`);
   }
 
   /**
@@ -295,12 +274,13 @@ export class ThreadPool {
     };
     this.publish(PER_THREAD, 0, ptrs);
     note(walk(0));
-    this.finish((t) => note(walk(t)), () => failure, (call) => `${names.map((n) => n[call]).filter((x) => x !== undefined).join(' or ')}`);
+    const call = () => this.ctl[7]!;
+    this.finish((t) => note(walk(t)), () => failure, (t) => `kernel ${names.map((n) => n[call()]).filter((x) => x !== undefined).join(' or ')} (call ${call()} of a recorded program) failed in worker thread ${t}`);
   }
 
   private readonly programs = new Map<number, ReturnType<typeof decodeProgram>>();
 
-  /** Publishes a program job to the workers (nothing to do on one thread). */
+  /** Publishes a job (a kernel index, or a program kind) to the workers; nothing to do on one thread. */
   private publish(kind: number, ptr: number, table: readonly number[]): void {
     if (this.threads === 1) return;
     const ctl = this.ctl;
@@ -316,26 +296,23 @@ export class ThreadPool {
   }
 
   /**
-   * Ends a program job: runs on this thread the share of each worker that has not started
-   * (`runShare(t)`), waits for the others, then throws the first failure.
+   * Ends a job: runs on this thread the share of each worker that has not started
+   * (`runShare(t)`), waits for the others, then throws the first failure: this thread's, or a
+   * worker's as a KernelError that `workerFailed(thread)` describes.
    */
-  private finish(runShare: (t: number) => void, failure: () => { error: unknown } | null, callName: (call: number) => string | undefined): void {
+  private finish(runShare: (t: number) => void, failure: () => { error: unknown } | null, workerFailed: (thread: number) => string): void {
     if (this.threads > 1) {
-      const ctl = this.ctl;
       for (let t = 1; t < this.threads; t++) {
         if (Atomics.compareExchange(this.state, t, 0, 2) !== 0) continue;
         runShare(t);
-        Atomics.sub(ctl, 1, 1);
+        Atomics.sub(this.ctl, 1, 1);
       }
       this.awaitWorkers();
     }
     const own = failure();
     if (own !== null) throw own.error;
     const failed = this.threads > 1 ? this.ctl[4]! : 0;
-    if (failed !== 0) {
-      const call = this.ctl[7]!;
-      throw new KernelError(`pool: kernel ${callName(call) ?? '?'} (call ${call} of a recorded program) failed in worker thread ${failed - 1}: ${this.workerMessage()}`);
-    }
+    if (failed !== 0) throw new KernelError(`pool: ${workerFailed(failed - 1)}: ${this.workerMessage()}`);
   }
 
   private awaitWorkers(): void {
