@@ -6,6 +6,7 @@
 import { setThreads, threadCount, useKernelModule, wasm } from '../kernels/index.js';
 import { SessionError } from './errors.js';
 import type { LayerChoice } from './plan/plan.js';
+import { samplePixels, timeByTurns } from './plan/timing.js';
 import { Session as EngineSession, type SessionOptions } from './session.js';
 
 /** What a planned session tells the page: the browser Session's properties. */
@@ -68,21 +69,12 @@ export async function createLocalSession(
 /** A deterministic batch of `n` samples in [0, 1], the range raw pixels come in, and its shape. */
 export function sampleBatch(info: Pick<SessionInfo, 'inputShape' | 'layout'>, n: number): { x: Float32Array; shape: number[] } {
   const [c, h, w] = info.inputShape;
-  const x = new Float32Array(n * c * h * w);
-  let s = 0x2545f491;
-  for (let i = 0; i < x.length; i++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; x[i] = (s >>> 8) / 16777216; }
+  const x = samplePixels(n * c * h * w);
   return { x, shape: info.layout === 'nhwc' ? [n, h, w, c] : [n, c, h, w] };
 }
 
 /** Best of `runs` whole runs of a batch of `n` (after one warm-up), milliseconds. */
 export function timeBatch(session: EngineSession, n: number, runs: number): number {
   const { x, shape } = sampleBatch({ inputShape: session.inputShape, layout: session.preprocessing.layout }, n);
-  session.runSync(x, shape);
-  let best = Infinity;
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    session.runSync(x, shape);
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
+  return timeByTurns([() => session.runSync(x, shape)], { runs })[0]!;
 }

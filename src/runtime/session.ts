@@ -10,7 +10,7 @@ import type { DeployModel, Preprocessing } from './graph.js';
 import { decodePqm } from './pqm/pqm-file.js';
 import { buildPlan, type LayerChoice, type Plan } from './plan/plan.js';
 import { PlanRunner } from './plan/runner.js';
-import type { Value } from './plan/values.js';
+import { samplePixels, timeByTurns, writeSampleInput } from './plan/timing.js';
 import './ops/conv-f32.js';
 import './ops/pointwise-f32.js';
 import './ops/qu8.js';
@@ -57,15 +57,17 @@ export interface SessionOptions {
  */
 export class Session {
   private runners: PlanRunner[] | null;
-  /** Bytes the session holds: activation buffers, packed weights and per-step scratch, per runner. */
-  memoryBytes: number;
   /** Recorded runs per split and batch size (a few: usually the capacity and 1). */
   private readonly programs = new Map<string, KernelProgram[]>();
   private splitMode: 'layers' | 'images' = 'layers';
 
   private constructor(readonly model: DeployModel, runners: PlanRunner[], readonly capacity: number, private readonly replay: boolean) {
     this.runners = runners;
-    this.memoryBytes = runners.reduce((s, r) => s + r.bytes, 0);
+  }
+
+  /** Bytes the session holds: activation buffers, packed weights and per-step scratch, per runner (0 once released). */
+  get memoryBytes(): number {
+    return this.runners?.reduce((s, r) => s + r.bytes, 0) ?? 0;
   }
 
   /**
@@ -125,7 +127,6 @@ export class Session {
         for (const r of session.runners!.splice(1)) r.dispose();
         session.dropPrograms();
       }
-      session.memoryBytes = session.runners!.reduce((s, r) => s + r.bytes, 0);
     }
     return session;
   }
@@ -133,21 +134,13 @@ export class Session {
   /** Times full batches of sample pixels split by layers and by images, by turns; the faster. */
   private fasterSplit(): 'layers' | 'images' {
     const pixels = samplePixels(this.capacity * this.model.inputShape.reduce((a, b) => a * b, 1));
-    const best = { layers: Infinity, images: Infinity };
     const out = new Float32Array(this.capacity * this.outputSize);
-    // At least 5 timed runs each, more (up to 40) while they add up to under 0.3 s: a batch of a
-    // small model is a fraction of a millisecond, where one descheduling decides a single run.
-    const start = performance.now();
-    for (let r = 0; r <= 5 || (r <= 40 && performance.now() - start < 300); r++) {
-      for (const mode of ['layers', 'images'] as const) {
-        this.splitMode = mode;
-        const t0 = performance.now();
-        this.runChunk(pixels, this.capacity, out, 0);
-        // The first run of each records it: not counted.
-        if (r > 0) best[mode] = Math.min(best[mode], performance.now() - t0);
-      }
-    }
-    return best.images < best.layers ? 'images' : 'layers';
+    const run = (mode: 'layers' | 'images') => () => {
+      this.splitMode = mode;
+      this.runChunk(pixels, this.capacity, out, 0);
+    };
+    const [layers, images] = timeByTurns([run('layers'), run('images')], { runs: 5, maxRuns: 40, budgetMs: 300 });
+    return images! < layers! ? 'images' : 'layers';
   }
 
   /** How batches are shared among threads now: see SessionOptions.split. */
@@ -224,7 +217,7 @@ export class Session {
       if (!this.replay) {
         shares.forEach((k, t) => runners[t]!.run(k));
       } else {
-        const programs = shares.map((k, t) => KernelProgram.record(() => runners[t]!.run(k), { threads: byImages ? 1 : threadCount() }));
+        const programs = shares.map((k, t) => KernelProgram.record(() => runners[t]!.run(k), byImages ? { threads: 1 } : {}));
         if (programs.every((p) => p !== null)) this.keepPrograms(key, programs as KernelProgram[]);
         else programs.forEach((p) => p?.dispose());
       }
@@ -290,10 +283,7 @@ export class Session {
   }
 }
 
-/**
- * Builds each plan, times whole batches through them by turns (as the planner times kernels),
- * keeps the fastest and frees the others.
- */
+/** Builds each plan, times whole batches through them by turns, keeps the fastest and frees the others. */
 function fastest(builders: (() => Plan)[], capacity: number): Plan {
   const plans: Plan[] = [];
   try {
@@ -303,46 +293,10 @@ function fastest(builders: (() => Plan)[], capacity: number): Plan {
     throw e;
   }
   if (plans.length === 1) return plans[0]!;
-  const best = plans.map(() => Infinity);
-  for (let r = 0; r < 3; r++) {
-    plans.forEach((plan, i) => {
-      const t0 = performance.now();
-      for (const { step } of plan.steps) step.run(capacity);
-      best[i] = Math.min(best[i]!, performance.now() - t0);
-    });
-  }
+  const best = timeByTurns(plans.map((plan) => () => plan.steps.forEach(({ step }) => step.run(capacity))), { runs: 3 });
   const k = best.indexOf(Math.min(...best));
   plans.forEach((p, i) => i !== k && p.dispose());
   return plans[k]!;
-}
-
-/** Deterministic pixels in [0, 1] for timing whole runs. */
-function samplePixels(count: number): Float32Array {
-  let s = 0x2545f491;
-  return Float32Array.from({ length: count }, () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return (s >>> 8) / 16777216;
-  });
-}
-
-/** A deterministic batch in [0, 1] for timing the kernels on realistic activations. */
-function writeSampleInput(input: Value, capacity: number): void {
-  const heap = wasm().heap;
-  let s = 0x9e3779b9;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const count = capacity * input.size;
-  if (input.dtype === 'f32') {
-    const v = heap.f32(input.ptr, count);
-    for (let i = 0; i < count; i++) v[i] = next() * 2 - 0.5;
-  } else {
-    const v = heap.u8(input.ptr, count);
-    for (let i = 0; i < count; i++) v[i] = Math.floor(next() * 256);
-  }
 }
 
 /** Samples given as [n, h, w, c] in the graph's [n, c, h, w] order. */

@@ -59,7 +59,6 @@ function spmmLauncher(csr: Csr, w: WeightTensor, scratch: Scratch, pool2x2 = fal
   return (shape, data, units, minPerThread) => parallel(kernel, [...shape, rowPtr, offsets, values, ...data], units, { minPerThread });
 }
 
-
 /**
  * A pruned weight stored as codes of at most 8 bits stays off the dense float32 kernels: those
  * would widen every code to a float32 panel, and at half or more zeros the sparse kernel is the

@@ -10,6 +10,7 @@ import { candidatesFor, type KernelEntry, type Step, type StepContext } from '..
 import { SessionError } from '../errors.js';
 import { fuseGraph, NO_CLAMP, type PlanNode } from './fuse.js';
 import { allocValue, toU8Grid, type U8Grid, type Value } from './values.js';
+import { timeByTurns } from './timing.js';
 import { parallel, wasm } from '../../kernels/index.js';
 
 export interface CandidateTiming {
@@ -183,24 +184,6 @@ function unfusedPoolOptions(ctx: StepContext, convShape: Chw): Option[] {
   }));
 }
 
-/**
- * Best time of `runs` runs of each step, after a warm-up run each (first touch of scratch, JIT).
- * The steps take turns, run by run, so a burst of load on a shared machine slows every
- * candidate alike instead of deciding against whichever was being timed then.
- */
-function timeSteps(steps: Step[], n: number, runs: number): number[] {
-  for (const step of steps) step.run(n);
-  const best = steps.map(() => Infinity);
-  for (let r = 0; r < runs; r++) {
-    steps.forEach((step, i) => {
-      const t0 = performance.now();
-      step.run(n);
-      best[i] = Math.min(best[i]!, performance.now() - t0);
-    });
-  }
-  return best;
-}
-
 function weightInfo(node: GraphNode): LayerChoice['weights'] {
   if (node.op !== 'Conv2d' && node.op !== 'Linear') return null;
   const { nonzero, size } = weightDensity(node.weight);
@@ -255,7 +238,7 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
         for (const b of built) b.dispose();
         throw e;
       }
-      const times = tried.length === 1 ? [null] : timeSteps(built, opts.capacity, opts.timingRuns);
+      const times = tried.length === 1 ? [null] : timeByTurns(built.map((b) => () => b.run(opts.capacity)), { runs: opts.timingRuns });
       const timings: CandidateTiming[] = tried.map((o, i) => ({ kernel: o.name, ms: times[i]! }));
       const fastest = times.reduce<number>((b, t, i) => (t !== null && t < times[b]! ? i : b), 0);
       built.forEach((b, i) => i !== fastest && b.dispose());
