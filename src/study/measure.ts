@@ -57,7 +57,7 @@ export function layerSummary(model: DeployModel): ChosenModel['layers'] {
 }
 
 /** Top-1 accuracy of the `.pqm` on raw test images, through the runtime. */
-export function sessionAccuracy(session: Session, test: Dataset): number {
+function sessionAccuracy(session: Session, test: Dataset): number {
   const [c, h, w] = test.shape;
   const logits = session.runSync(test.images, [test.count, c, h, w]);
   const classes = logits.length / test.count;
@@ -106,18 +106,22 @@ export async function measureLatency(bytes: Uint8Array, test: Dataset, opts: Mea
   return { batch1P50Ms: quantile(times, 0.5), batch1P95Ms: quantile(times, 0.95), batch32ImagesPerSecond: images / (elapsed / 1000), threads: threadCount() };
 }
 
+/** Top-1 accuracy of a `.pqm` file's bytes on raw test images, through a session of its own. */
+export async function pqmAccuracy(bytes: Uint8Array, name: string, test: Dataset): Promise<number> {
+  const session = await Session.create(bytes, { batch: 32, name });
+  try {
+    return sessionAccuracy(session, test);
+  } finally {
+    await session.release();
+  }
+}
+
 /** Everything results.json says about one chosen model, measured on its file. */
 export async function measureModel(label: string, trial: string, valAccuracy: number, pqmPath: string, baselinePqm: string, test: Dataset, opts: MeasureOptions): Promise<ChosenModel> {
   const bytes = new Uint8Array(await readFile(pqmPath));
   const model = decodePqm(bytes, pqmPath);
   const baseline = decodePqm(new Uint8Array(await readFile(baselinePqm)), baselinePqm);
-  const session = await Session.create(bytes, { batch: 32, name: pqmPath });
-  let testAccuracy: number;
-  try {
-    testAccuracy = sessionAccuracy(session, test);
-  } finally {
-    await session.release();
-  }
+  const testAccuracy = await pqmAccuracy(bytes, pqmPath, test);
   return {
     label, trial, pqmPath, pqmBytes: statSync(pqmPath).size, testAccuracy, valAccuracy,
     latency: await measureLatency(bytes, test, opts), layers: layerSummary(model), histogram: nonzeroHistogram(baseline, model),

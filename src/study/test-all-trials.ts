@@ -8,8 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dataset } from '../data/index.js';
-import { Session } from '../runtime/index.js';
-import { sessionAccuracy } from './measure.js';
+import { pqmAccuracy } from './measure.js';
 import { trialDir } from './run-trial.js';
 
 /**
@@ -20,12 +19,7 @@ export async function scoreTrialsOnTest(runDir: string, trialIds: readonly strin
   const scores = new Map<string, number>();
   for (const id of trialIds) {
     const path = join(trialDir(runDir, id), 'model.pqm');
-    const session = await Session.create(new Uint8Array(await readFile(path)), { batch: 32, name: path });
-    try {
-      scores.set(id, sessionAccuracy(session, test));
-    } finally {
-      await session.release();
-    }
+    scores.set(id, await pqmAccuracy(new Uint8Array(await readFile(path)), path, test));
   }
   return scores;
 }
