@@ -147,8 +147,11 @@ export interface StudyConfig {
   report: ReportConfig;
   /** Seed for initialisation, shuffling and dropout. */
   seed: number;
-  /** Trials run in parallel in worker processes; 1: in this process. */
-  workers: number;
+  /**
+   * Trials run in parallel in worker processes; 1: in this process. 'auto': two when the kernels
+   * have two threads or more, else one (schedule.ts). Results do not depend on it.
+   */
+  workers: number | 'auto';
   /** Cache trained baselines across runs (keyed by a hash of their inputs). */
   cacheBaseline: boolean;
 }
@@ -183,7 +186,7 @@ export function defaultStudyConfig(): StudyConfig {
     measure: { batch1Runs: 100, batch32Seconds: 1 },
     report: { testAllTrials: false },
     seed: 0,
-    workers: 1,
+    workers: 'auto',
     cacheBaseline: true,
   };
 }

@@ -6,7 +6,8 @@ export type StudyEvent =
   | { kind: 'stage'; stage: string; message: string }
   /** How many trials the study expects to run (an estimate with the adaptive controller), for an ETA. */
   | { kind: 'plan'; trials: number; workers: number }
-  | { kind: 'trial-start'; trial: string; label: string; worker?: number }
+  /** `threads`: the kernel threads a worker process runs the trial on. */
+  | { kind: 'trial-start'; trial: string; label: string; worker?: number; threads?: number }
   /** Training progress inside a trial, throttled by the trial (epoch and step count from 1). */
   | { kind: 'batch'; trial: string; label: string; epoch: number; epochs: number; step: number; steps: number; loss: number; worker?: number }
   | { kind: 'epoch'; trial: string; label: string; epoch: number; epochs: number; trainLoss: number; seconds: number; worker?: number }
@@ -30,7 +31,7 @@ export function formatEvent(e: StudyEvent): string {
     case 'stage': return `== ${e.stage}: ${e.message}`;
     case 'plan': return `== plan: about ${e.trials} trials, ${e.workers} at a time`;
     case 'batch': return `trial ${e.label}: epoch ${e.epoch}/${e.epochs} batch ${e.step}/${e.steps} loss ${e.loss.toFixed(4)}${w}`;
-    case 'trial-start': return `trial ${e.label} (${e.trial}) started${w}`;
+    case 'trial-start': return `trial ${e.label} (${e.trial}) started${e.threads !== undefined ? ` [w${e.worker ?? '?'}, ${e.threads} thread${e.threads === 1 ? '' : 's'}]` : w}`;
     case 'epoch': return `trial ${e.label}: epoch ${e.epoch}/${e.epochs} train loss ${e.trainLoss.toFixed(4)} (${e.seconds.toFixed(1)} s)${w}`;
     case 'trial-done': return `trial ${e.label}: val ${pct(e.valAccuracy)}, ${e.pqmBytes} B .pqm, ` +
       `${e.reused === 'run' ? 'finished before (resumed)' : e.reused === 'cache' ? 'from the baseline cache' : `${e.seconds.toFixed(1)} s`}${w}`;

@@ -8,7 +8,9 @@ export type {
   StudyConfig, RecipeConfig, ModelConfig, DataConfig, PruningConfig, AdaptiveConfig, QuantizationConfig, SelectionConfig,
   RefineConfig, CombineConfig, MeasureConfig, OptimizerKind, ScheduleKind, TrialModeName,
 } from './config.js';
-export { validateStudyConfig, deepMerge } from './validate-config.js';
+export { validateStudyConfig, deepMerge, MAX_WORKERS } from './validate-config.js';
+export { planStarts, resolveWorkers } from './schedule.js';
+export type { WaitingJob, PoolState, Start } from './schedule.js';
 export { loadStudyConfig, parseStudyYaml } from './load-config.js';
 export { StudyConfigError, TrialError } from './errors.js';
 export { carveValidation } from './split.js';

@@ -9,7 +9,9 @@
  *   5. the combination: prune, quantize the survivors with the masks kept, post / aware / refine;
  *   6. the chosen models exported to .pqm and measured (measure.ts).
  * Stages 2 and 3 depend only on the baseline, so their trials are submitted together and a
- * parallel queue runs them side by side. Every trial goes through the JobQueue.
+ * parallel queue runs them side by side; each refine waits for its own aware only. Every trial
+ * goes through the JobQueue; with `workers: 'auto'` (the default) a machine with two kernel
+ * threads or more runs two worker processes (schedule.ts shares the threads out).
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,13 +33,14 @@ import { loadStudyData } from './study-data.js';
 import { scoreTrialsOnTest } from './test-all-trials.js';
 import { makeJob, trainSpec, type BaseSpec, type PruneSpec, type QuantSpecConfig, type TrialResult, type TrialSpec } from './trial-spec.js';
 import { WorkerProcessQueue } from './worker-queue.js';
+import { resolveWorkers } from './schedule.js';
 
 export interface StudyOptions {
   runDir: string;
   /** Baseline cache; null: none. */
   cacheDir: string | null;
   /** Overrides config.workers. */
-  workers?: number;
+  workers?: number | 'auto';
   onEvent?(e: StudyEvent): void;
   /** A queue to use instead of the in-process or worker one (a distributed backend). */
   queue?: JobQueue;
@@ -89,26 +92,28 @@ export async function runStudy(config: StudyConfig, opts: StudyOptions): Promise
     base.dispose();
   }
   openRunDir(runDir, config);
-  const workers = opts.workers ?? config.workers;
+  const workers = resolveWorkers(opts.workers ?? config.workers, threadCount());
   const ctx = { runDir, cacheDir: config.cacheBaseline ? opts.cacheDir : null, onEvent: emit };
   const queue = opts.queue ?? (workers > 1 ? new WorkerProcessQueue(ctx, workers, threadCount()) : new InProcessQueue(ctx));
   const results: TrialResult[] = [];
-  const submit = async (spec: TrialSpec): Promise<TrialResult> => {
-    const r = await queue.submit(makeJob(spec));
+  const submit = async (spec: TrialSpec, priority = 0): Promise<TrialResult> => {
+    const r = await queue.submit({ ...makeJob(spec), ...(priority !== 0 ? { priority } : {}) });
     if (!results.some((x) => x.id === r.id)) results.push(r);
     return r;
   };
   try {
-    return await stages(config, opts, data, submit, results, emit);
+    return await stages(config, workers, data, runDir, opts.report !== false, submit, results, emit);
   } finally {
     await queue.close();
   }
 }
 
-type Submit = (spec: TrialSpec) => Promise<TrialResult>;
+type Submit = (spec: TrialSpec, priority?: number) => Promise<TrialResult>;
 
-async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<typeof loadStudyData>, submit: Submit, results: TrialResult[], emit: (e: StudyEvent) => void): Promise<StudyResults> {
-  const { runDir } = opts;
+async function stages(
+  config: StudyConfig, workers: number, data: ReturnType<typeof loadStudyData>, runDir: string, report: boolean,
+  submit: Submit, results: TrialResult[], emit: (e: StudyEvent) => void,
+): Promise<StudyResults> {
   const common = { data: config.data, seed: config.seed, base: null } as const;
   const recipe = trainSpec(config.recipe);
   const refine = trainSpec(config.recipe, config.refine.lrFactor, config.refine.epochs ?? config.recipe.epochs);
@@ -118,19 +123,24 @@ async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<
   });
 
   const levelTrials = config.pruning.adaptive === null ? config.pruning.levels.length : config.pruning.adaptive.maxTrials;
-  emit({ kind: 'plan', trials: 1 + 3 * (levelTrials + config.quantization.bits.length + 1), workers: opts.workers ?? config.workers });
+  emit({ kind: 'plan', trials: 1 + 3 * (levelTrials + config.quantization.bits.length + 1), workers });
   emit({ kind: 'stage', stage: '1 baseline', message: config.model.zoo !== null ? `${config.model.zoo} on ${config.data.dataset} (${data.train.count} train, ${data.val.count} validation images)` : `${config.model.checkpoint!}, given: evaluated, not trained (${data.val.count} validation images)` });
   const baseline = await submit({
     ...common, stage: 'baseline', mode: config.model.zoo !== null ? 'train' : 'post', parent: null, sparsity: null, bits: null,
     base: baseSpec(config), prune: null, quant: null, train: config.model.zoo !== null ? recipe : null,
   });
 
-  /** post, aware and refine of one level or bit width, all from `parent`. */
+  // The adaptive controller's levels form a chain (each level waits for the last one), while the
+  // bit widths are independent of it and of each other: a parallel queue runs the chain first and
+  // fills the other workers with quantization, so the chain is not left to run alone at the end.
+  const chainPriority = config.pruning.adaptive !== null ? 1 : 0;
+  /** post, aware and refine of one level or bit width, all from `parent`; refine waits only for its own aware. */
   const threeWays = (stage: 'prune' | 'quantize' | 'combined', parent: string, sparsity: number | null, bits: number | null, prune: PruneSpec | null, quant: QuantSpecConfig | null) => {
     const base = { ...common, stage, parent, sparsity, bits, prune, quant };
-    const post = submit({ ...base, mode: 'post', train: null });
-    const aware = submit({ ...base, mode: 'aware', train: recipe });
-    const refined = aware.then((a) => submit({ ...common, stage, mode: 'refine', parent: a.id, sparsity, bits, prune: null, quant, train: refine }));
+    const priority = stage === 'prune' ? chainPriority : 0;
+    const post = submit({ ...base, mode: 'post', train: null }, priority);
+    const aware = submit({ ...base, mode: 'aware', train: recipe }, priority);
+    const refined = aware.then((a) => submit({ ...common, stage, mode: 'refine', parent: a.id, sparsity, bits, prune: null, quant, train: refine }, priority));
     return Promise.all([post, aware, refined]);
   };
 
@@ -198,7 +208,7 @@ async function stages(config: StudyConfig, opts: StudyOptions, data: ReturnType<
     models,
   };
   writeFileAtomic(join(runDir, 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
-  if (opts.report !== false) {
+  if (report) {
     // results.json is the study's record; a report that cannot be written (vega missing, say)
     // is said, not fatal: `prunequant report DIR` rebuilds it later.
     try {

@@ -52,6 +52,11 @@ export interface TrialSpec {
 export interface TrialJob {
   id: string;
   spec: TrialSpec;
+  /**
+   * Scheduling only, not part of the id: among waiting trials a parallel queue starts higher
+   * priorities first (the study raises trials whose results decide what it submits next).
+   */
+  priority?: number;
 }
 
 /** What a finished trial writes to trials/<id>/result.json: its row of results.json and more. */

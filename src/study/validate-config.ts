@@ -83,6 +83,9 @@ export function deepMerge(base: unknown, over: unknown): unknown {
 const MODEL_FILE = /\.(pqck|onnx|json)$/i;
 const MODEL_FILES = '.pqck checkpoint, .onnx, or TF.js Layers model.json';
 
+/** More worker processes than this is a typo, not a machine (run's --workers has the same bound). */
+export const MAX_WORKERS = 64;
+
 const TOP = ['model', 'data', 'recipe', 'refine', 'pruning', 'quantization', 'selection', 'combine', 'measure', 'report', 'seed', 'workers', 'cacheBaseline'] as const;
 const MODES: readonly TrialModeName[] = ['post', 'aware', 'refine'];
 
@@ -201,9 +204,15 @@ export function validateStudyConfig(doc: unknown, source = 'config', preset: str
   const rp = f.object(d['report'], 'report', ['testAllTrials']);
   c.report = { testAllTrials: f.boolean(rp['testAllTrials'], 'report.testAllTrials') };
   c.seed = f.number(d['seed'], 'seed', { integer: true, min: 0 });
-  c.workers = f.number(d['workers'], 'workers', { integer: true, min: 1, max: 64 });
+  c.workers = d['workers'] === 'auto' ? 'auto' : workerCount(f, d['workers'], 'workers');
   c.cacheBaseline = f.boolean(d['cacheBaseline'], 'cacheBaseline');
   return c;
+}
+
+/** Workers: 'auto' or a count. */
+function workerCount(f: Fields, v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > MAX_WORKERS) f.fail(field, v, `'auto' or an integer in [1, ${MAX_WORKERS}]`);
+  return v;
 }
 
 /** `model: lenet5` and `model: runs/x/model.pqck` (or .onnx, model.json) are shorthands for { zoo } and { checkpoint }. */

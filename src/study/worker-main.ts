@@ -1,6 +1,7 @@
 /**
- * A worker process of WorkerProcessQueue: runs the trials it is sent, one at a time, and sends
- * back progress events and results. It exits when its parent disconnects or goes away.
+ * A worker process of WorkerProcessQueue: runs the trials it is sent, one at a time, each on the
+ * kernel threads the queue gave it, and sends back progress events and results. It exits when its
+ * parent disconnects or goes away.
  */
 import { setThreads } from '../kernels/index.js';
 import type { StudyEvent } from './events.js';
@@ -8,8 +9,6 @@ import { runTrial } from './run-trial.js';
 import type { FromWorker, ToWorker } from './worker-queue.js';
 
 const send = (m: FromWorker) => process.send?.(m);
-const threads = Number(process.env['PRUNEQUANT_WORKER_THREADS'] ?? '1');
-if (Number.isInteger(threads) && threads >= 1) setThreads(threads);
 const ctx = { runDir: process.env['PRUNEQUANT_RUN_DIR'] ?? '.', cacheDir: process.env['PRUNEQUANT_CACHE_DIR'] || null, onEvent: (event: StudyEvent) => send({ type: 'event', event }) };
 
 let queue: Promise<void> = Promise.resolve();
@@ -17,6 +16,7 @@ process.on('message', (m: ToWorker) => {
   if (m.type !== 'run') return;
   queue = queue.then(async () => {
     try {
+      setThreads(m.threads); // restarts the kernel pool only when the count changes
       send({ type: 'done', id: m.job.id, result: await runTrial(m.job, ctx) });
     } catch (e) {
       send({ type: 'error', id: m.job.id, message: (e as Error).message });

@@ -80,6 +80,8 @@ test('every mistake names the field, the value and what is allowed', () => {
     [{ report: { testAll: true } }, 'report.testAll', /unknown key; report takes testAllTrials/],
     [{ report: true }, 'report', /true is not allowed; expected a mapping with keys testAllTrials/],
     [{ workers: 0 }, 'workers', /0 .*an integer in \[1, 64\]/],
+    [{ workers: 'many' }, 'workers', /"many" is not allowed; expected 'auto' or an integer in \[1, 64\]/],
+    [{ workers: 1.5 }, 'workers', /1\.5 .*'auto' or an integer/],
     [{ recipes: {} }, 'recipes', /unknown key; the top level takes model, data/],
     [['a'], '', /expected a mapping/],
   ];
@@ -92,6 +94,13 @@ test('every mistake names the field, the value and what is allowed', () => {
   }
   // The whole document is wrong: the message names the file, not an empty field.
   assert.match(mistake(['a']).message, /^study\.yaml: the file: \["a"\] is not allowed; expected a mapping/);
+});
+
+test("workers: 'auto' by default (the machine decides), 'auto' or a count in a document", () => {
+  assert.equal(validateStudyConfig(null).workers, 'auto');
+  assert.equal(validateStudyConfig({ workers: 'auto' }).workers, 'auto');
+  assert.equal(validateStudyConfig({ workers: 3 }).workers, 3);
+  assert.equal(validateStudyConfig({ workers: 1 }, 'c', 'tiny').workers, 1);
 });
 
 test('presets: each is valid, an unknown one lists the known ones', () => {

@@ -2,7 +2,8 @@
  * Durable trials: a study killed with SIGKILL in the middle of a trial, then resumed with
  * `--resume`, ends with the same results.json as an uninterrupted run (modulo timings and
  * paths), and the resumed run does not redo the trials that had finished. The uninterrupted run
- * uses two worker processes, so the same comparison checks that parallel trials change nothing.
+ * uses two worker processes on two kernel threads (the killed one, one thread in process), so the
+ * same comparison checks that parallel trials and thread counts change nothing.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,4 +79,19 @@ test('kill -9 during a trial, --resume, and the results equal an uninterrupted r
   const whole1 = await a.done;
   assert.equal(whole1.code, 0, whole1.stderr);
   assert.deepEqual(comparable(killed), comparable(whole));
+
+  // Two workers share the 2 kernel threads out as trials start (schedule.ts): a trial that trains
+  // alone (the baseline, the combination's aware and refine) gets both, the first of the pruning
+  // and quantization trials that train side by side one, a post trial one.
+  const startLines = whole1.stderr.split('\n').filter((l) => /^trial .* started/.test(l));
+  const threadsOf = (re: RegExp) => {
+    const line = startLines.find((l) => re.test(l));
+    assert.ok(line !== undefined, `no start line ${re} in:\n${startLines.join('\n')}`);
+    return /\[w\d+, (\d+) threads?\]$/.exec(line)?.[1];
+  };
+  assert.equal(threadsOf(/^trial baseline train /), '2');
+  assert.equal(threadsOf(/^trial (prune|quantize) \S+ aware /), '1');
+  assert.equal(threadsOf(/^trial (prune|quantize) \S+ post /), '1');
+  assert.equal(threadsOf(/^trial combined \S+ \S+ aware /), '2');
+  assert.equal(threadsOf(/^trial combined \S+ \S+ refine /), '2');
 });

@@ -32,8 +32,10 @@ test('invalid YAML, unknown model or dataset, and schema mistakes: exit 2, namin
   await refused(['run', yaml('levels.yaml', 'pruning:\n  levels: [50, 101]\n'), '--out', join(root, 'o4')], /pruning\.levels\[1\]: 101 is not allowed/);
   await refused(['run', join(root, 'missing.yaml'), '--out', join(root, 'o5')], /missing\.yaml: cannot read the study config/);
   await refused(['run', '--preset', 'huge'], /'huge' is not a preset; known: quick, tiny/);
+  await refused(['run', '--preset', 'tiny', '--workers', 'many', '--out', join(root, 'o7')], /--workers must be 'auto' or an integer in \[1, 64\], got many/);
+  await refused(['run', '--preset', 'tiny', '--workers', '2.5', '--out', join(root, 'o7')], /--workers must be 'auto' or an integer in \[1, 64\], got 2\.5/);
   await refused(['run', yaml('ckpt.yaml', 'model: nowhere/model.pqck\n'), '--out', join(root, 'o6')], /ckpt\.yaml: model: .*nowhere\/model\.pqck: cannot read (the model|checkpoint) \(ENOENT\)/);
-  for (const d of ['o1', 'o2', 'o3', 'o4', 'o5', 'o6']) assert.ok(!existsSync(join(root, d)), `${d} was not created`);
+  for (const d of ['o1', 'o2', 'o3', 'o4', 'o5', 'o6', 'o7']) assert.ok(!existsSync(join(root, d)), `${d} was not created`);
 });
 
 test('run directories: unwritable, already holding a study, from a different config, both --out and --resume', async () => {

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import {
-  StudyConfigError, checkRunDir, defaultCacheDir, loadStudyConfig, progressLine, readStoredStudy, runStudy,
+  MAX_WORKERS, StudyConfigError, checkRunDir, defaultCacheDir, loadStudyConfig, progressLine, readStoredStudy, runStudy,
   type StudyConfig, type StudyResults,
 } from '../../study/index.js';
 import { helpText, parseArgs, UsageError, type OptionSpec } from '../args.js';
@@ -17,7 +17,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   preset: { type: 'string', help: 'quick (a 2-3 minute look at every stage) or tiny (the smallest study, for tests)' },
   out: { type: 'string', help: 'run directory for a new study (default: runs/study-<date and time>)' },
   resume: { type: 'string', help: 'continue the study in this run directory: finished trials are not run again' },
-  workers: { type: 'number', integer: true, min: 1, max: 64, help: 'trials run in parallel worker processes, the kernel threads shared out (default: the config\'s, 1)' },
+  workers: { type: 'string', help: `trials run in parallel worker processes, the kernel threads shared out: 'auto' (two with 2 threads or more) or 1 to ${MAX_WORKERS} (default: the config's, auto)` },
   'no-cache': { type: 'boolean', default: false, help: 'neither read nor write the baseline cache ($PRUNEQUANT_CACHE or ~/.cache/prunequant/baselines)' },
   ...COMMON_OPTIONS,
 };
@@ -48,10 +48,19 @@ function summary(results: StudyResults, runDir: string): string {
   return lines.join('\n');
 }
 
+/** --workers: 'auto' or a count; undefined: the config's. */
+function workersOption(v: unknown): number | 'auto' | undefined {
+  if (v === undefined || v === 'auto') return v;
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 1 && n <= MAX_WORKERS)) throw new UsageError(`--workers must be 'auto' or an integer in [1, ${MAX_WORKERS}], got ${String(v)}`);
+  return n;
+}
+
 export async function runCommand(argv: readonly string[]): Promise<void> {
   const { positionals, options: o } = parseArgs('run', argv, OPTIONS, { positionals: ['CONFIG'] });
   if (o['help']) return void process.stdout.write(`${runUsage}\n`);
   applyThreads(o['threads']);
+  const workers = workersOption(o['workers']);
   const json = o['json'] === true;
   const resumeDir = o['resume'] === undefined ? null : resolve(String(o['resume']));
   if (resumeDir !== null && o['out'] !== undefined) throw new UsageError('run: give --out DIR for a new study or --resume DIR to continue one, not both');
@@ -74,7 +83,7 @@ export async function runCommand(argv: readonly string[]): Promise<void> {
   try {
     results = await runStudy(config, {
       runDir, cacheDir: o['no-cache'] === true ? null : defaultCacheDir(),
-      ...(o['workers'] !== undefined ? { workers: o['workers'] as number } : {}),
+      ...(workers !== undefined ? { workers } : {}),
       onEvent: (e) => {
         if (live !== null) return live.onEvent(e);
         const line = progressLine(e);
