@@ -15,6 +15,7 @@ export { qu8_add__simd128, qu8_add__scalar } from './qu8-add';
 export { qu8_global_avgpool__simd128, qu8_global_avgpool__scalar } from './qu8-global-avgpool';
 export { u8_im2col, u8_im2col__simd128, u8_im2col__scalar } from './u8-im2col';
 import { u8_im2col__simd128 } from './u8-im2col';
+import { QU8_ADD_PARAM_BYTES, qu8AddParams } from './qu8-epilogue';
 
 /** u8_im2col for images [start, end): image i reads xPtr + i*xStride and writes colPtr + i*colStride (bytes). */
 export function u8_im2col_batch(
@@ -57,6 +58,21 @@ export function qu8_add(
   yPtr: usize, yScale: f32, yZeroPoint: i32, qmin: i32, qmax: i32, start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8_add__simd128(aPtr, aScale, aZeroPoint, bPtr, bScale, bZeroPoint, yPtr, yScale, yZeroPoint, qmin, qmax, start, end, scratchPtr);
+}
+
+/** Bytes of the block qu8_add_params writes. */
+export function qu8_add_params_bytes(): i32 {
+  return QU8_ADD_PARAM_BYTES;
+}
+
+/**
+ * Writes the constants of a residual add fused into a qu8 kernel (qu8_spmm_add) at ptr: a's grid
+ * (the fused kernel's own output), b's, y's, and the clamp [qmin, qmax] (a fused ReLU is qmin = zy).
+ */
+export function qu8_add_params(
+  ptr: usize, aScale: f32, aZeroPoint: i32, bScale: f32, bZeroPoint: i32, yScale: f32, yZeroPoint: i32, qmin: i32, qmax: i32,
+): void {
+  qu8AddParams(ptr, aScale, aZeroPoint, bScale, bZeroPoint, yScale, yZeroPoint, qmin, qmax);
 }
 
 /** Planes [start, end): y[p] = epilogue(sum(x_p) - hw * xZeroPoint), see qu8-global-avgpool.ts. */

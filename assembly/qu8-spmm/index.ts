@@ -16,9 +16,11 @@
 // valid pixels. ldy, yBatchStride are in output elements (bytes for outKind 0, floats for 1).
 // qu8_spmm_maxpool2x2 fuses a following 2x2 stride-2 max pool (floor mode) into the direct conv
 // layout, taking each window's max on the accumulators (see qu8_spmm_24x1_maxpool2x2__simd128).
-import { qu8_spmm_24x1__simd128, qu8_spmm_24x1_maxpool2x2__simd128, QU8_SPMM_PAIR_BYTES } from './qu8-spmm-24x1-simd128';
-export { qu8_spmm_24x1__simd128, qu8_spmm_24x1_maxpool2x2__simd128 } from './qu8-spmm-24x1-simd128';
-export { qu8_spmm_24x1__scalar, qu8_spmm_24x1_maxpool2x2__scalar } from './qu8-spmm-24x1-scalar';
+// qu8_spmm_add fuses a following residual add (and its ReLU) into the uint8 epilogue, on any
+// of the layouts (see qu8_spmm_24x1_add__simd128).
+import { qu8_spmm_24x1__simd128, qu8_spmm_24x1_maxpool2x2__simd128, qu8_spmm_24x1_add__simd128, QU8_SPMM_PAIR_BYTES } from './qu8-spmm-24x1-simd128';
+export { qu8_spmm_24x1__simd128, qu8_spmm_24x1_maxpool2x2__simd128, qu8_spmm_24x1_add__simd128 } from './qu8-spmm-24x1-simd128';
+export { qu8_spmm_24x1__scalar, qu8_spmm_24x1_maxpool2x2__scalar, qu8_spmm_24x1_add__scalar } from './qu8-spmm-24x1-scalar';
 
 /**
  * Per-thread scratch bytes qu8_spmm and qu8_spmm_maxpool2x2 need when no row has more than
@@ -59,5 +61,24 @@ export function qu8_spmm_maxpool2x2(
 ): void {
   qu8_spmm_24x1_maxpool2x2__simd128(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr,
     xZeroPoint, multiplierPtr, offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride,
+    start, end, scratchPtr);
+}
+
+/**
+ * qu8_spmm with uint8 outputs followed by a residual add: element i of y is qu8_add's sum of
+ * qu8_spmm's code at i (on its grid: multipliers and offsets as for outKind 0, clamped to
+ * [clampLo, clampHi]) and the code at element i of resPtr (laid out as y, not overlapping it),
+ * with the add's constants at addParamsPtr (QU8_ADD_PARAM_BYTES bytes, see qu8_add_params).
+ * Same scratch as qu8_spmm.
+ */
+export function qu8_spmm_add(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
+  xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, clampLo: f32, clampHi: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32, resPtr: usize, addParamsPtr: usize,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  qu8_spmm_24x1_add__simd128(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr,
+    xZeroPoint, multiplierPtr, offsetPtr, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, resPtr, addParamsPtr,
     start, end, scratchPtr);
 }

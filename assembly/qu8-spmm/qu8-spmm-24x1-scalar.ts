@@ -1,6 +1,6 @@
 // Scalar twin of qu8_spmm_24x1__simd128 (STYLE.md §10): the same contract and the same
 // epilogue, one pixel and one nonzero at a time. It needs no scratch.
-import { qu8Finish1, qu8Store1, qu8ClampLo, qu8ClampHi, QU8_OUT_F32 } from '../qu8-misc/qu8-epilogue';
+import { qu8Finish1, qu8AddFinish1, qu8Store1, qu8ClampLo, qu8ClampHi, QU8_OUT_F32, QU8_OUT_U8 } from '../qu8-misc/qu8-epilogue';
 
 /** Sum of row r's nonzeros [e0, e1) times the codes of one pixel at xp. */
 // @ts-ignore: decorator
@@ -12,14 +12,18 @@ import { qu8Finish1, qu8Store1, qu8ClampLo, qu8ClampHi, QU8_OUT_F32 } from '../q
   return acc;
 }
 
-/** Both twins; with pool2x2 each output is the max of a 2x2 window of accumulators, before the epilogue. */
+/**
+ * The three twins; with pool2x2 each output is the max of a 2x2 window of accumulators, before the
+ * epilogue; with res (uint8 outputs) the epilogue's code is added to the code at the same element
+ * of resPtr as qu8_add does.
+ */
 // @ts-ignore: decorator
 @inline function qu8Spmm24x1Scalar(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
   xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
-  start: i32, end: i32, pool2x2: bool,
+  start: i32, end: i32, pool2x2: bool, res: bool, resPtr: usize, addPtr: usize,
 ): void {
   if (rows <= 0) return;
   const shift: usize = outKind == QU8_OUT_F32 ? 2 : 0;
@@ -41,7 +45,9 @@ import { qu8Finish1, qu8Store1, qu8ClampLo, qu8ClampHi, QU8_OUT_F32 } from '../q
           const xp = xi + <usize>(k * py + t / k) * <usize>inRowStride + <usize>(k * px + t % k);
           acc = max(acc, pixelSum(e0, e1, offsetsPtr, valuesPtr, xp));
         }
-        qu8Store1(yRow, <usize>py * <usize>pw + <usize>px, qu8Finish1(acc - corr, mult, off, lo, hi, outKind), outKind);
+        const i = <usize>py * <usize>pw + <usize>px;
+        const v = qu8Finish1(acc - corr, mult, off, lo, hi, outKind);
+        qu8Store1(yRow, i, res ? qu8AddFinish1(v, resPtr + (yRow - yPtr) + i, addPtr) : v, outKind);
       }
     }
   }
@@ -56,7 +62,7 @@ export function qu8_spmm_24x1__scalar(
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1Scalar(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
-    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, false);
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, false, false, 0, 0);
 }
 
 /** See qu8_spmm_24x1_maxpool2x2__simd128; scratchPtr is not used. */
@@ -68,5 +74,17 @@ export function qu8_spmm_24x1_maxpool2x2__scalar(
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1Scalar(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
-    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, true);
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, true, false, 0, 0);
+}
+
+/** See qu8_spmm_24x1_add__simd128; scratchPtr is not used. */
+export function qu8_spmm_24x1_add__scalar(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
+  xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, clampLo: f32, clampHi: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32, resPtr: usize, addParamsPtr: usize,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  qu8Spmm24x1Scalar(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
+    offsetPtr, QU8_OUT_U8, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, false, true, resPtr, addParamsPtr);
 }

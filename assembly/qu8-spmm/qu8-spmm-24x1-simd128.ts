@@ -49,8 +49,14 @@
 // conv columns a pooled row needs; a tile's top conv row keeps its int32 accumulators in
 // scratch, its bottom row takes the maxima with them and pairs columns, and only then runs the
 // epilogue, on a quarter of the outputs. Pooled rows of at most 3 outputs use the stacked tile.
+//
+// Fused residual add (qu8_spmm_24x1_add, uint8 outputs): the same tiles; after the epilogue puts
+// four outputs on the conv's grid, qu8AddFinish4 adds the other input's four codes at the same
+// element of a tensor laid out as y, as qu8_add does, and the stores write the sum. A fully
+// pruned row is then no fill: it walks its tiles with an empty pair table.
 import {
-  qu8Finish4, qu8Finish1, qu8Store16, qu8Store8, qu8Store4, qu8Store1, qu8StoreLanes, qu8ClampLo, qu8ClampHi, QU8_OUT_F32,
+  qu8Finish4, qu8Finish1, qu8Store16, qu8Store8, qu8Store4, qu8Store1, qu8StoreLanes, qu8ClampLo, qu8ClampHi, QU8_OUT_F32, QU8_OUT_U8,
+  qu8AddFinish4, qu8AddFinish1, qu8Scale4,
 } from '../qu8-misc/qu8-epilogue';
 
 /** Bytes of one prepared pair: i32 (w_a | w_b << 16), i32 offset a, i32 offset b. */
@@ -97,6 +103,12 @@ export const QU8_SPMM_PAIR_BYTES = 12;
   return i32x4.max_s(v128.shuffle<i32>(m0, m1, 0, 2, 4, 6), v128.shuffle<i32>(m0, m1, 1, 3, 5, 7));
 }
 
+/** qu8Finish4, or with res (outKind 0) the residual add of the four codes at rPtr onto it (see qu8AddFinish4). */
+// @ts-ignore: decorator
+@inline function finish4(res: bool, acc: v128, mult: v128, off: v128, lo: v128, hi: v128, outKind: i32, rPtr: usize, addPtr: usize): v128 {
+  return res ? qu8AddFinish4(qu8Scale4(acc, mult, off, lo, hi), rPtr, addPtr) : qu8Finish4(acc, mult, off, lo, hi, outKind);
+}
+
 // Modes of tileRow: the epilogue and stores (ROW), or, for a fused 2x2 max pool, the first conv
 // row's raw accumulators kept at accPtr (POOL_TOP), then the second row's taken with them
 // through the window max, the epilogue and the stores of 4G pooled outputs (POOL_BOTTOM).
@@ -104,11 +116,14 @@ export const QU8_SPMM_PAIR_BYTES = 12;
 // often; computing both rows in one tile needs twice the accumulators (V8 spills past six).
 const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
 
-/** Runs of 8 (G = 1), 16 (G = 2) or 24 (G = 3) pixels of one output row; `mode` a constant. */
+/**
+ * Runs of 8 (G = 1), 16 (G = 2) or 24 (G = 3) pixels of one output row; `mode` and `res` constants.
+ * With res (mode ROW), the residual input's row is at rPtr, laid out as y's (uint8).
+ */
 // @ts-ignore: decorator
 @inline function tileRow(
   G: i32, mode: i32, tabPtr: usize, tabEnd: usize, xb: usize, init: v128, mult: v128, off: v128, lo: v128, hi: v128,
-  outKind: i32, yPtr: usize, idx: usize, accPtr: usize,
+  outKind: i32, yPtr: usize, idx: usize, accPtr: usize, res: bool, rPtr: usize, addPtr: usize,
 ): void {
   let a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init;
   for (let t = tabPtr; t < tabEnd; t += QU8_SPMM_PAIR_BYTES) {
@@ -160,19 +175,20 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
     }
     return;
   }
-  const v0 = qu8Finish4(a0, mult, off, lo, hi, outKind);
-  const v1 = qu8Finish4(a1, mult, off, lo, hi, outKind);
+  const r = rPtr + idx;
+  const v0 = finish4(res, a0, mult, off, lo, hi, outKind, r, addPtr);
+  const v1 = finish4(res, a1, mult, off, lo, hi, outKind, r + 4, addPtr);
   if (G == 1) {
     qu8Store8(yPtr, idx, v0, v1, outKind);
   } else {
     qu8Store16(yPtr, idx, v0, v1,
-      qu8Finish4(a2, mult, off, lo, hi, outKind),
-      qu8Finish4(a3, mult, off, lo, hi, outKind), outKind);
+      finish4(res, a2, mult, off, lo, hi, outKind, r + 8, addPtr),
+      finish4(res, a3, mult, off, lo, hi, outKind, r + 12, addPtr), outKind);
   }
   if (G == 3) {
     qu8Store8(yPtr, idx + 16,
-      qu8Finish4(a4, mult, off, lo, hi, outKind),
-      qu8Finish4(a5, mult, off, lo, hi, outKind), outKind);
+      finish4(res, a4, mult, off, lo, hi, outKind, r + 16, addPtr),
+      finish4(res, a5, mult, off, lo, hi, outKind, r + 20, addPtr), outKind);
   }
 }
 
@@ -180,11 +196,12 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
  * R (1..3) output rows of n (1..8) pixels each, for rows narrower than 8: x rows xStep
  * bytes apart, outputs yStep elements apart. Loads read 8 bytes per row. With pool2x2 (R = 2),
  * the two rows' 8 pixels become 4 window maxima, of which the first n (1..4) are stored.
+ * With res, the residual add reads 8 bytes per row of the input at rPtr (laid out as y).
  */
 // @ts-ignore: decorator
 @inline function tileStacked(
   R: i32, n: i32, tabPtr: usize, tabEnd: usize, xb: usize, xStep: usize, init: v128, mult: v128, off: v128,
-  lo: v128, hi: v128, outKind: i32, yPtr: usize, idx: usize, yStep: usize, pool2x2: bool,
+  lo: v128, hi: v128, outKind: i32, yPtr: usize, idx: usize, yStep: usize, pool2x2: bool, res: bool, rPtr: usize, addPtr: usize,
 ): void {
   let a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init;
   for (let t = tabPtr; t < tabEnd; t += QU8_SPMM_PAIR_BYTES) {
@@ -214,15 +231,16 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
     return;
   }
   const n0 = min(n, 4), n1 = n - 4;
-  qu8StoreLanes(yPtr, idx, 1, qu8Finish4(a0, mult, off, lo, hi, outKind), n0, outKind);
-  qu8StoreLanes(yPtr, idx + 4, 1, qu8Finish4(a1, mult, off, lo, hi, outKind), n1, outKind);
+  const r = rPtr + idx;
+  qu8StoreLanes(yPtr, idx, 1, finish4(res, a0, mult, off, lo, hi, outKind, r, addPtr), n0, outKind);
+  qu8StoreLanes(yPtr, idx + 4, 1, finish4(res, a1, mult, off, lo, hi, outKind, r + 4, addPtr), n1, outKind);
   if (R > 1) {
-    qu8StoreLanes(yPtr, idx + yStep, 1, qu8Finish4(a2, mult, off, lo, hi, outKind), n0, outKind);
-    qu8StoreLanes(yPtr, idx + yStep + 4, 1, qu8Finish4(a3, mult, off, lo, hi, outKind), n1, outKind);
+    qu8StoreLanes(yPtr, idx + yStep, 1, finish4(res, a2, mult, off, lo, hi, outKind, r + yStep, addPtr), n0, outKind);
+    qu8StoreLanes(yPtr, idx + yStep + 4, 1, finish4(res, a3, mult, off, lo, hi, outKind, r + yStep + 4, addPtr), n1, outKind);
   }
   if (R > 2) {
-    qu8StoreLanes(yPtr, idx + 2 * yStep, 1, qu8Finish4(a4, mult, off, lo, hi, outKind), n0, outKind);
-    qu8StoreLanes(yPtr, idx + 2 * yStep + 4, 1, qu8Finish4(a5, mult, off, lo, hi, outKind), n1, outKind);
+    qu8StoreLanes(yPtr, idx + 2 * yStep, 1, finish4(res, a4, mult, off, lo, hi, outKind, r + 2 * yStep, addPtr), n0, outKind);
+    qu8StoreLanes(yPtr, idx + 2 * yStep + 4, 1, finish4(res, a5, mult, off, lo, hi, outKind, r + 2 * yStep + 4, addPtr), n1, outKind);
   }
 }
 
@@ -262,27 +280,27 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
 // @ts-ignore: decorator
 @inline function rowTile(
   pool2x2: bool, G: i32, tabPtr: usize, tabEnd: usize, xr: usize, irs: usize, ox: i32, init: v128, mult: v128, off: v128,
-  lo: v128, hi: v128, outKind: i32, yRow: usize, base: usize, accPtr: usize,
+  lo: v128, hi: v128, outKind: i32, yRow: usize, base: usize, accPtr: usize, res: bool, rRow: usize, addPtr: usize,
 ): void {
   const xb = xr + <usize>ox;
   if (pool2x2) {
     const idx = base + <usize>(ox >> 1);
     if (G == 3) {
-      tileRow(3, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr);
-      tileRow(3, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr);
+      tileRow(3, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0);
+      tileRow(3, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0);
     } else if (G == 2) {
-      tileRow(2, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr);
-      tileRow(2, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr);
+      tileRow(2, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0);
+      tileRow(2, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0);
     } else {
-      tileRow(1, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr);
-      tileRow(1, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr);
+      tileRow(1, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0);
+      tileRow(1, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0);
     }
     return;
   }
   const idx = base + <usize>ox;
-  if (G == 3) tileRow(3, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0);
-  else if (G == 2) tileRow(2, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0);
-  else tileRow(1, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0);
+  if (G == 3) tileRow(3, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rRow, addPtr);
+  else if (G == 2) tileRow(2, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rRow, addPtr);
+  else tileRow(1, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rRow, addPtr);
 }
 
 /**
@@ -301,7 +319,7 @@ export function qu8_spmm_24x1__simd128(
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
-    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, scratchPtr, false);
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, scratchPtr, false, false, 0, 0);
 }
 
 /**
@@ -319,7 +337,26 @@ export function qu8_spmm_24x1_maxpool2x2__simd128(
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
-    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, scratchPtr, true);
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, scratchPtr, true, false, 0, 0);
+}
+
+/**
+ * qu8_spmm_24x1__simd128 with uint8 outputs (outKind 0) and a residual add fused after its
+ * epilogue: the conv's codes c (on its grid, clamped to [clampLo, clampHi]) and the codes b of
+ * the tensor at resPtr, laid out as y (same ldy and yBatchStride), become
+ *   clamp(nearest(((c - zc)*sc + (b - zb)*sb) / sy) + zy, qmin, qmax)
+ * as qu8_add computes them, with the constants at addParamsPtr (QU8_ADD_PARAM_BYTES, see
+ * qu8AddFinish4). Reads up to 7 bytes past a row of resPtr on rows narrower than 8. Same scratch.
+ */
+export function qu8_spmm_24x1_add__simd128(
+  rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
+  rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
+  xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, clampLo: f32, clampHi: f32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32, resPtr: usize, addParamsPtr: usize,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  qu8Spmm24x1(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
+    offsetPtr, QU8_OUT_U8, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, scratchPtr, false, true, resPtr, addParamsPtr);
 }
 
 /** count outputs from yPtr set to v (a whole code for uint8 outputs). */
@@ -335,14 +372,14 @@ export function qu8_spmm_24x1_maxpool2x2__simd128(
   }
 }
 
-/** The body of both kernels; pool2x2 is a constant at each call. */
+/** The body of the three kernels; pool2x2 and res (never both) are constants at each call. */
 // @ts-ignore: decorator
 @inline function qu8Spmm24x1(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
   xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
-  start: i32, end: i32, scratchPtr: usize, pool2x2: bool,
+  start: i32, end: i32, scratchPtr: usize, pool2x2: bool, res: bool, resPtr: usize, addPtr: usize,
 ): void {
   if (rows <= 0 || outRows <= 0 || outCols <= 0) return;
   const loS = qu8ClampLo(clampLo, outKind), hiS = qu8ClampHi(clampHi, outKind);
@@ -365,9 +402,11 @@ export function qu8_spmm_24x1_maxpool2x2__simd128(
     const e0 = load<i32>(rowPtrPtr + rq), e1 = load<i32>(rowPtrPtr + rq, 4);
     const xi = xPtr + <usize>img * <usize>xBatchStride;
     const yRow = yPtr + ((<usize>img * <usize>yBatchStride + <usize>r * <usize>ldy) << shift);
+    // The residual's row (res: uint8 outputs, so the same byte offset as y's).
+    const rRow = resPtr + (yRow - yPtr);
     const corrS = xZeroPoint * load<i32>(rowSumPtr + rq);
     const multS = load<f32>(multiplierPtr + rq), offS = load<f32>(offsetPtr + rq);
-    if (e0 == e1) {
+    if (e0 == e1 && !res) {
       // A fully pruned row is one value (its pool's max too): a fill, not a tile walk with
       // an epilogue per four pixels. Pruned first layers are mostly such rows.
       fillRun(yRow, pool2x2 ? ph * (W >> 1) : outRows * outCols, qu8Finish1(-corrS, multS, offS, loS, hiS, outKind), outKind);
@@ -376,7 +415,8 @@ export function qu8_spmm_24x1_maxpool2x2__simd128(
     if (W == 1) {
       for (let oy = 0; oy < outRows; oy++) {
         const acc = pixelDot(e0, e1, offsetsPtr, valuesPtr, xi + <usize>oy * irs) - corrS;
-        qu8Store1(yRow, <usize>oy, qu8Finish1(acc, multS, offS, loS, hiS, outKind), outKind);
+        const v = qu8Finish1(acc, multS, offS, loS, hiS, outKind);
+        qu8Store1(yRow, <usize>oy, res ? qu8AddFinish1(v, rRow + <usize>oy, addPtr) : v, outKind);
       }
       continue;
     }
@@ -386,18 +426,18 @@ export function qu8_spmm_24x1_maxpool2x2__simd128(
       if (pool2x2) {
         // Up to three pooled outputs: both conv rows in one tile of eight columns.
         for (let py = 0; py < ph; py++) {
-          tileStacked(2, W >> 1, scratchPtr, tabEnd, xi + <usize>(2 * py) * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(py * (W >> 1)), 0, true);
+          tileStacked(2, W >> 1, scratchPtr, tabEnd, xi + <usize>(2 * py) * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(py * (W >> 1)), 0, true, false, 0, 0);
         }
         continue;
       }
       let oy = 0;
       for (; oy + 3 <= outRows; oy += 3) {
-        tileStacked(3, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W, false);
+        tileStacked(3, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W, false, res, rRow, addPtr);
       }
       if (outRows - oy == 2) {
-        tileStacked(2, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W, false);
+        tileStacked(2, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W, false, res, rRow, addPtr);
       } else if (outRows - oy == 1) {
-        tileStacked(1, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W, false);
+        tileStacked(1, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W, false, res, rRow, addPtr);
       }
       continue;
     }
@@ -410,14 +450,14 @@ export function qu8_spmm_24x1_maxpool2x2__simd128(
       for (let i = 0; i < tiles; i++) {
         const G = perTile + (i < extra ? 1 : 0);
         if (i < tiles - 1) {
-          rowTile(pool2x2, G, scratchPtr, tabEnd, xr, irs, ox, init, mult, off, lo, hi, outKind, yRow, base, accPtr);
+          rowTile(pool2x2, G, scratchPtr, tabEnd, xr, irs, ox, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rRow, addPtr);
           ox += G << 3;
         } else if (W >= G << 3) {
-          rowTile(pool2x2, G, scratchPtr, tabEnd, xr, irs, W - (G << 3), init, mult, off, lo, hi, outKind, yRow, base, accPtr);
+          rowTile(pool2x2, G, scratchPtr, tabEnd, xr, irs, W - (G << 3), init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rRow, addPtr);
         } else {
           // A single tile wider than the row: G-1 groups from 0, one more ending at W.
-          if (G > 1) rowTile(pool2x2, G - 1, scratchPtr, tabEnd, xr, irs, 0, init, mult, off, lo, hi, outKind, yRow, base, accPtr);
-          rowTile(pool2x2, 1, scratchPtr, tabEnd, xr, irs, W - 8, init, mult, off, lo, hi, outKind, yRow, base, accPtr);
+          if (G > 1) rowTile(pool2x2, G - 1, scratchPtr, tabEnd, xr, irs, 0, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rRow, addPtr);
+          rowTile(pool2x2, 1, scratchPtr, tabEnd, xr, irs, W - 8, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rRow, addPtr);
         }
       }
     }

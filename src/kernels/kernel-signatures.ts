@@ -126,6 +126,8 @@ export interface KernelParams {
   qu8_add: [aPtr: number, aScale: number, aZeroPoint: number, bPtr: number, bScale: number, bZeroPoint: number, yPtr: number, yScale: number, yZeroPoint: number, qmin: number, qmax: number, start: number, end: number, scratchPtr: number];
   qu8_add__scalar: [aPtr: number, aScale: number, aZeroPoint: number, bPtr: number, bScale: number, bZeroPoint: number, yPtr: number, yScale: number, yZeroPoint: number, qmin: number, qmax: number, start: number, end: number, scratchPtr: number];
   qu8_add__simd128: [aPtr: number, aScale: number, aZeroPoint: number, bPtr: number, bScale: number, bZeroPoint: number, yPtr: number, yScale: number, yZeroPoint: number, qmin: number, qmax: number, start: number, end: number, scratchPtr: number];
+  qu8_add_params: [ptr: number, aScale: number, aZeroPoint: number, bScale: number, bZeroPoint: number, yScale: number, yZeroPoint: number, qmin: number, qmax: number];
+  qu8_add_params_bytes: [];
   qu8_conv2d: [xPtr: number, packedWPtr: number, yPtr: number, c: number, h: number, w: number, oc: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, start: number, end: number, scratchPtr: number];
   qu8_conv2d_scratch_bytes: [c: number, oh: number, ow: number, kh: number, kw: number];
   qu8_dequantize: [xPtr: number, yPtr: number, scale: number, zeroPoint: number, start: number, end: number, scratchPtr: number];
@@ -155,8 +157,11 @@ export interface KernelParams {
   qu8_spmm: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   qu8_spmm_24x1__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   qu8_spmm_24x1__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
+  qu8_spmm_24x1_add__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, resPtr: number, addParamsPtr: number, start: number, end: number, scratchPtr: number];
+  qu8_spmm_24x1_add__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, resPtr: number, addParamsPtr: number, start: number, end: number, scratchPtr: number];
   qu8_spmm_24x1_maxpool2x2__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   qu8_spmm_24x1_maxpool2x2__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
+  qu8_spmm_add: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, resPtr: number, addParamsPtr: number, start: number, end: number, scratchPtr: number];
   qu8_spmm_maxpool2x2: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, start: number, end: number, scratchPtr: number];
   qu8_spmm_scratch_bytes: [maxRowNnz: number];
   u8_im2col: [xPtr: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, zeroPoint: number, colPtr: number];
@@ -295,6 +300,8 @@ export interface KernelResults {
   qu8_add: void;
   qu8_add__scalar: void;
   qu8_add__simd128: void;
+  qu8_add_params: void;
+  qu8_add_params_bytes: number;
   qu8_conv2d: void;
   qu8_conv2d_scratch_bytes: number;
   qu8_dequantize: void;
@@ -324,8 +331,11 @@ export interface KernelResults {
   qu8_spmm: void;
   qu8_spmm_24x1__scalar: void;
   qu8_spmm_24x1__simd128: void;
+  qu8_spmm_24x1_add__scalar: void;
+  qu8_spmm_24x1_add__simd128: void;
   qu8_spmm_24x1_maxpool2x2__scalar: void;
   qu8_spmm_24x1_maxpool2x2__simd128: void;
+  qu8_spmm_add: void;
   qu8_spmm_maxpool2x2: void;
   qu8_spmm_scratch_bytes: number;
   u8_im2col: void;
@@ -459,8 +469,11 @@ export interface ParallelKernelParams {
   qu8_spmm: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   qu8_spmm_24x1__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   qu8_spmm_24x1__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  qu8_spmm_24x1_add__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, resPtr: number, addParamsPtr: number];
+  qu8_spmm_24x1_add__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, resPtr: number, addParamsPtr: number];
   qu8_spmm_24x1_maxpool2x2__scalar: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   qu8_spmm_24x1_maxpool2x2__simd128: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
+  qu8_spmm_add: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number, resPtr: number, addParamsPtr: number];
   qu8_spmm_maxpool2x2: [rows: number, outRows: number, outCols: number, inRowStride: number, rowPtrPtr: number, offsetsPtr: number, valuesPtr: number, rowSumPtr: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, xPtr: number, xBatchStride: number, yPtr: number, ldy: number, yBatchStride: number];
   u8_im2col_batch: [xPtr: number, xStride: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, zeroPoint: number, colPtr: number, colStride: number];
   u8_maxpool2d: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];

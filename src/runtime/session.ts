@@ -46,6 +46,11 @@ export interface SessionOptions {
    * smaller than two per thread, or `replay: false` is always 'layers'.
    */
   split?: 'auto' | 'layers' | 'images';
+  /**
+   * With uint8 activations, run a residual add inside the conv that computes one of its inputs
+   * (default true; the planner still times the conv then the add). The same codes either way.
+   */
+  fuseResidual?: boolean;
 }
 
 /**
@@ -104,7 +109,7 @@ export class Session {
     const quantized = model.inputQuant !== null || model.nodes.some((n) => n.outputQuant !== null);
     const wanted = opts.activations ?? 'auto';
     const modes: ('u8' | 'f32')[] = !quantized ? ['f32'] : wanted === 'auto' ? ['u8', 'f32'] : [wanted];
-    const planOptions = { choose: opts.choose ?? 'time', kernels: opts.kernels ?? {}, timingRuns: opts.timingRuns ?? 3 } as const;
+    const planOptions = { choose: opts.choose ?? 'time', kernels: opts.kernels ?? {}, timingRuns: opts.timingRuns ?? 3, fuseResidual: opts.fuseResidual ?? true } as const;
     const plan = fastest(modes.map((activations) => () => buildPlan(model, { ...planOptions, capacity, activations }, (input) => writeSampleInput(input, capacity))), capacity);
     const session = new Session(model, [new PlanRunner(plan, model, capacity)], capacity, opts.replay ?? true);
     const threads = threadCount();
@@ -114,7 +119,7 @@ export class Session {
       const kernels = Object.fromEntries(plan.steps.map((s) => [s.plan.node.name, s.option]));
       try {
         for (let t = 1; t < threads; t++) {
-          const p = buildPlan(model, { choose: 'first', kernels, timingRuns: 1, capacity: share, activations: plan.activations }, (input) => writeSampleInput(input, share));
+          const p = buildPlan(model, { ...planOptions, choose: 'first', kernels, timingRuns: 1, capacity: share, activations: plan.activations }, (input) => writeSampleInput(input, share));
           session.runners!.push(new PlanRunner(p, model, share));
         }
       } catch (e) {

@@ -7,8 +7,9 @@
  * the simulation used (up to where float32 rounding breaks a tie: one step at most).
  */
 import { call, parallel } from '../../kernels/index.js';
+import { NO_CLAMP } from '../plan/fuse.js';
 import { hasInt8Codes, type ConvNode, type LinearNode, type PoolNode, type WeightTensor } from '../graph.js';
-import { Scratch, type Value } from '../plan/values.js';
+import { Scratch, toU8Grid, type Value } from '../plan/values.js';
 import { buildCsr, directConvCsr, poolCommutes, type Csr } from './csr.js';
 import { registerKernel, type Step, type StepContext } from './registry.js';
 
@@ -37,6 +38,33 @@ function epilogue(ctx: StepContext, weightScales: Float32Array, bias: Float32Arr
 
 const u8In = (ctx: StepContext) => ctx.inputs[0]!.dtype === 'u8';
 
+/**
+ * A conv with a residual add fused (PlanNode.residual) runs on uint8 codes throughout: its own
+ * grid, the add's other input (same shape) and the output. ReLU6 stays unfused, as for qu8_add.
+ */
+function residualApplies(ctx: StepContext): boolean {
+  const r = ctx.plan.residual, b = ctx.inputs[1], y = ctx.output;
+  return r !== null && r.convQuant !== null && b !== undefined && b.dtype === 'u8' && y.dtype === 'u8' &&
+    b.shape.join() === y.shape.join() && ctx.plan.clamp.name !== 'ReLU6';
+}
+
+/**
+ * How a conv kernel ends: its epilogue, and for a fused residual add the constants block of
+ * qu8_spmm_add. With an add, the epilogue targets the conv's own grid without a clamp (the
+ * node's clamp is the add's), and the add's arithmetic is qu8_add's, on the node's output grid.
+ */
+function convEpilogue(ctx: StepContext, node: ConvNode, scratch: Scratch) {
+  const r = ctx.plan.residual;
+  if (r === null) return { e: epilogue(ctx, node.weight.quant!.scales, node.bias, node.outChannels), addParams: 0 };
+  const g = toU8Grid(r.convQuant!), b = ctx.inputs[1]!.grid!, y = ctx.output.grid!;
+  const convCtx: StepContext = { ...ctx, plan: { ...ctx.plan, clamp: NO_CLAMP }, output: { ...ctx.output, grid: g } };
+  const e = epilogue(convCtx, node.weight.quant!.scales, node.bias, node.outChannels);
+  const addParams = scratch.alloc(call('qu8_add_params_bytes'));
+  const qmin = ctx.plan.clamp.name === 'ReLU' ? Math.max(0, y.zeroPoint) : 0;
+  call('qu8_add_params', addParams, g.scale, g.zeroPoint, b.scale, b.zeroPoint, y.scale, y.zeroPoint, qmin, 255);
+  return { e, addParams };
+}
+
 function csrSlots(csr: Csr, scratch: Scratch) {
   return { rowPtr: scratch.put(csr.rowPtr), offsets: scratch.put(csr.offsets), values: scratch.put(csr.codes!), rowSum: scratch.put(csr.codeSums!) };
 }
@@ -49,30 +77,51 @@ function maxRowNnz(csr: Csr): number {
 
 const convOf = (ctx: StepContext) => ctx.plan.node as ConvNode;
 
+/** What a sparse int8 conv kernel computes after the conv: nothing, a fused 2x2 max pool, a fused residual add. */
+type Fused = 'none' | 'pool2x2' | 'add';
+
+/**
+ * Runs the qu8_spmm family kernel for `fused` over units of n images: the entry points share
+ * their arguments up to y's strides; the pooled one takes the window max on the accumulators,
+ * the add one reads the residual input (laid out as y) in its epilogue and has uint8 outputs.
+ */
+function spmmCall(
+  fused: Fused, head: SpmmHead, e: { outKind: number; lo: number; hi: number }, x: [ptr: number, batchStride: number],
+  y: [ptr: number, ldy: number, batchStride: number], res: Value | undefined, addParams: number, units: number, scratchBytes: number,
+): void {
+  const opts = { minPerThread: 2, scratchBytes };
+  if (fused === 'add') parallel('qu8_spmm_add', [...head, e.lo, e.hi, ...x, ...y, res!.ptr, addParams], units, opts);
+  else parallel(fused === 'pool2x2' ? 'qu8_spmm_maxpool2x2' : 'qu8_spmm', [...head, e.outKind, e.lo, e.hi, ...x, ...y], units, opts);
+}
+
+/** rows, outRows, outCols, inRowStride, the CSR (rowPtr, offsets, values, rowSum), x's zero point, multipliers, offsets. */
+type SpmmHead = [number, number, number, number, number, number, number, number, number, number, number];
+
 /**
  * The direct sparse int8 conv: stride 1, over the image padded with the activation zero point.
- * With pool2x2 the kernel also takes the node's fused 2x2 max pool on its accumulators.
+ * With pool2x2 the kernel also takes the node's fused 2x2 max pool on its accumulators, with
+ * add the node's fused residual add in its epilogue.
  */
-function directStep(ctx: StepContext, name: string, pool2x2: boolean): Step {
+function directStep(ctx: StepContext, name: string, fused: Fused): Step {
   const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
   const [c, h, w] = x.shape, oc = node.outChannels;
   const [pt, pl, pb, pr] = node.pads;
   const { csr, hp, wp, padded } = directConvCsr(node, x.shape);
   const oh = hp - node.dilation[0] * (node.kernel[0] - 1), ow = wp - node.dilation[1] * (node.kernel[1] - 1);
-  const e = epilogue(ctx, node.weight.quant!.scales, node.bias, oc);
   const scratch = new Scratch();
+  const { e, addParams } = convEpilogue(ctx, node, scratch);
   const s = csrSlots(csr, scratch);
   const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
   const src = padded ? scratch.alloc(ctx.capacity * c * hp * wp) : x.ptr;
   const scratchBytes = Math.max(16, qu8ScratchBytes(csr));
   const zx = x.grid!.zeroPoint;
-  const kernel = pool2x2 ? 'qu8_spmm_maxpool2x2' : 'qu8_spmm';
   const ldy = y.size / oc;
+  const head: SpmmHead = [oc, oh, ow, wp, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off];
   return {
     kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
     run: (n) => {
       if (padded) parallel('xx_pad2d', [x.ptr, src, h, w, 1, pt, pl, pb, pr, zx], n * c, { minPerThread: 8 });
-      parallel(kernel, [oc, oh, ow, wp, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off, e.outKind, e.lo, e.hi, src, c * hp * wp, y.ptr, ldy, y.size], n * oc, { minPerThread: 2, scratchBytes });
+      spmmCall(fused, head, e, [src, c * hp * wp], [y.ptr, ldy, y.size], ctx.inputs[1], addParams, n * oc, scratchBytes);
     },
   };
 }
@@ -83,7 +132,15 @@ registerKernel({
   op: 'Conv2d', name: 'qu8 sparse direct (qu8_spmm)', dtype: 'qu8', weights: 'sparse',
   applies: directApplies,
   build(ctx) {
-    return directStep(ctx, this.name, false);
+    return directStep(ctx, this.name, 'none');
+  },
+});
+
+registerKernel({
+  op: 'Conv2d', name: 'qu8 sparse direct+add (qu8_spmm_add)', dtype: 'qu8', weights: 'sparse', residual: true,
+  applies: (ctx) => directApplies(ctx) && residualApplies(ctx),
+  build(ctx) {
+    return directStep(ctx, this.name, 'add');
   },
 });
 
@@ -92,36 +149,53 @@ registerKernel({
   // The multipliers are x scale * weight scale / y scale: positive where the weight scales are.
   applies: (ctx) => directApplies(ctx) && poolCommutes(convOf(ctx).weight),
   build(ctx) {
-    return directStep(ctx, this.name, true);
+    return directStep(ctx, this.name, 'pool2x2');
+  },
+});
+
+/**
+ * Strided convs, which the direct kernel cannot walk: a uint8 column matrix per image
+ * ([c*kh*kw][oh*ow], padding at the zero point), then the same kernel on that layout, where
+ * its loads are aligned runs of columns. A quarter of the bytes of the float32 im2col.
+ */
+function im2colStep(ctx: StepContext, name: string, fused: Fused): Step {
+  const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
+  const [c, h, w] = x.shape, [oc, oh, ow] = y.shape;
+  const [kh, kw] = node.kernel, [sh, sw] = node.stride, [dh, dw] = node.dilation, [pt, pl] = node.pads;
+  const k = c * kh * kw, cols = oh * ow;
+  const csr = buildCsr(node.weight, (_row, inner) => inner * cols);
+  const scratch = new Scratch();
+  const { e, addParams } = convEpilogue(ctx, node, scratch);
+  const s = csrSlots(csr, scratch);
+  const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
+  const col = scratch.alloc(ctx.capacity * k * cols);
+  const scratchBytes = Math.max(16, qu8ScratchBytes(csr));
+  const zx = x.grid!.zeroPoint;
+  const head: SpmmHead = [oc, 1, cols, cols, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off];
+  return {
+    kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
+    run: (n) => {
+      parallel('u8_im2col_batch', [x.ptr, x.size, c, h, w, kh, kw, sh, sw, pt, pl, dh, dw, oh, ow, zx, col, k * cols], n);
+      spmmCall(fused, head, e, [col, k * cols], [y.ptr, cols, y.size], ctx.inputs[1], addParams, n * oc, scratchBytes);
+    },
+  };
+}
+
+const im2colApplies = (ctx: StepContext) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).groups === 1 && !(convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1);
+
+registerKernel({
+  op: 'Conv2d', name: 'qu8 sparse im2col (qu8_spmm)', dtype: 'qu8', weights: 'sparse',
+  applies: im2colApplies,
+  build(ctx): Step {
+    return im2colStep(ctx, this.name, 'none');
   },
 });
 
 registerKernel({
-  op: 'Conv2d', name: 'qu8 sparse im2col (qu8_spmm)', dtype: 'qu8', weights: 'sparse',
-  // Strided convs, which the direct kernel cannot walk: a uint8 column matrix per image
-  // ([c*kh*kw][oh*ow], padding at the zero point), then the same kernel on that layout, where
-  // its loads are aligned runs of columns. A quarter of the bytes of the float32 im2col.
-  applies: (ctx) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).groups === 1 && !(convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1),
+  op: 'Conv2d', name: 'qu8 sparse im2col+add (qu8_spmm_add)', dtype: 'qu8', weights: 'sparse', residual: true,
+  applies: (ctx) => im2colApplies(ctx) && residualApplies(ctx),
   build(ctx): Step {
-    const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
-    const [c, h, w] = x.shape, [oc, oh, ow] = y.shape;
-    const [kh, kw] = node.kernel, [sh, sw] = node.stride, [dh, dw] = node.dilation, [pt, pl] = node.pads;
-    const k = c * kh * kw, cols = oh * ow;
-    const csr = buildCsr(node.weight, (_row, inner) => inner * cols);
-    const e = epilogue(ctx, node.weight.quant!.scales, node.bias, oc);
-    const scratch = new Scratch();
-    const s = csrSlots(csr, scratch);
-    const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
-    const col = scratch.alloc(ctx.capacity * k * cols);
-    const scratchBytes = Math.max(16, qu8ScratchBytes(csr));
-    const zx = x.grid!.zeroPoint;
-    return {
-      kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
-      run: (n) => {
-        parallel('u8_im2col_batch', [x.ptr, x.size, c, h, w, kh, kw, sh, sw, pt, pl, dh, dw, oh, ow, zx, col, k * cols], n);
-        parallel('qu8_spmm', [oc, 1, cols, cols, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off, e.outKind, e.lo, e.hi, col, k * cols, y.ptr, cols, y.size], n * oc, { minPerThread: 2, scratchBytes });
-      },
-    };
+    return im2colStep(ctx, this.name, 'add');
   },
 });
 

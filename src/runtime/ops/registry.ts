@@ -36,6 +36,11 @@ export interface KernelEntry {
    * candidate only for such nodes, and the other conv entries only for the rest.
    */
   pool2x2?: boolean;
+  /**
+   * The entry computes a conv with its fused residual add (PlanNode.residual, the add's other
+   * input as inputs[1]); likewise a candidate only for such nodes.
+   */
+  residual?: boolean;
   applies(ctx: StepContext): boolean;
   build(ctx: StepContext): Step;
 }
@@ -49,6 +54,6 @@ export function registerKernel(entry: KernelEntry): void {
 }
 
 export function candidatesFor(ctx: StepContext): KernelEntry[] {
-  const pooled = ctx.plan.pool !== null;
-  return registry.filter((e) => e.op === ctx.plan.node.op && (e.pool2x2 ?? false) === pooled && e.applies(ctx));
+  const pooled = ctx.plan.pool !== null, added = ctx.plan.residual !== null;
+  return registry.filter((e) => e.op === ctx.plan.node.op && (e.pool2x2 ?? false) === pooled && (e.residual ?? false) === added && e.applies(ctx));
 }

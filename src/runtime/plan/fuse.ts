@@ -8,8 +8,15 @@
  *   that conv (`pool`): kernels that take the window max on their accumulators never store the
  *   conv output, and the planner still times the conv then the pool as a candidate;
  * - Flatten is a view: NCHW is already the flattened order of each sample.
+ * - (option `residual`) a two-input Add, one of whose inputs is a conv read by nothing else and
+ *   planned last, joins that conv (`residual`): the add's other input is then computed before
+ *   the conv runs (in ResNet, the block input or the shortcut conv), and kernels that read it in
+ *   their epilogue never store the conv output; the planner still times the conv then the add.
+ *   A ReLU after the add becomes the node's clamp, after the add.
  * Fusion never crosses a quantized output: the quantization point must stay where training put it.
- * Max pooling keeps its input's grid, so it joins a quantized conv where it does not requantize.
+ * Max pooling keeps its input's grid, so it joins a quantized conv where it does not requantize;
+ * a fused add keeps the conv's own quantization point (`residual.convQuant`), so its kernels
+ * round the conv's output onto that grid before adding, as the unfused pair does.
  */
 import {
   weightValues, type ActivationQuant, type ConvNode, type DeployModel, type GraphNode, type LinearNode, type PoolNode, type WeightTensor,
@@ -39,6 +46,17 @@ export interface PlanNode {
    * `convOutput` the value id the conv alone would write (its shape is the conv's output).
    */
   pool: { node: PoolNode; convOutput: number } | null;
+  /**
+   * A residual Add folded into this conv: `inputs[1]` is the add's other input, `output` the
+   * sum (after `clamp`), `convOutput` the value id the conv alone would write, on `convQuant`,
+   * and `convIndex` which of the add's inputs the conv was.
+   */
+  residual: { node: GraphNode; convOutput: number; convQuant: ActivationQuant | null; convIndex: number } | null;
+}
+
+export interface FuseOptions {
+  /** Fold residual adds into the conv that computes one of their inputs (see above). */
+  residual: boolean;
 }
 
 export interface FusedGraph {
@@ -71,7 +89,7 @@ function sameQuant(a: ActivationQuant | null, b: ActivationQuant | null): boolea
   return a === b || (a !== null && b !== null && a.dtype === b.dtype && a.scale === b.scale && a.zeroPoint === b.zeroPoint);
 }
 
-export function fuseGraph(model: DeployModel): FusedGraph {
+export function fuseGraph(model: DeployModel, opts: FuseOptions = { residual: false }): FusedGraph {
   const readers = new Map<number, number>();
   for (const n of model.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
   const nodes: PlanNode[] = [];
@@ -85,8 +103,23 @@ export function fuseGraph(model: DeployModel): FusedGraph {
     const src = inputs[0]!;
     const prev = producer.get(src);
     const soleReader = node.inputs.length === 1 && readers.get(node.inputs[0]!) === 1;
+    if (opts.residual && node.op === 'Add' && inputs.length === 2 && inputs[0] !== inputs[1]) {
+      // The conv planned last: the add's other input was computed before it.
+      const last = nodes.at(-1);
+      const convIndex = inputs.findIndex((v, j) => producer.get(v) === last && readers.get(node.inputs[j]!) === 1);
+      if (last && convIndex >= 0 && last.node.op === 'Conv2d' && last.pool === null && last.residual === null && last.clamp.name === null) {
+        last.residual = { node, convOutput: last.output, convQuant: last.outputQuant, convIndex };
+        last.inputs.push(inputs[1 - convIndex]!);
+        last.output = id;
+        last.outputQuant = node.outputQuant;
+        last.fused.push(node.name);
+        producer.set(id, last);
+        valueOf.set(id, id);
+        return;
+      }
+    }
     // A pool that would requantize (its own, different grid) stays a node.
-    if (prev && soleReader && isMaxPool2x2(node) && prev.node.op === 'Conv2d' && prev.pool === null && (node.outputQuant === null || sameQuant(node.outputQuant, prev.outputQuant))) {
+    if (prev && soleReader && isMaxPool2x2(node) && prev.node.op === 'Conv2d' && prev.pool === null && prev.residual === null && (node.outputQuant === null || sameQuant(node.outputQuant, prev.outputQuant))) {
       prev.pool = { node, convOutput: prev.output };
       prev.output = id;
       prev.fused.push(node.name);
@@ -96,7 +129,7 @@ export function fuseGraph(model: DeployModel): FusedGraph {
     }
     if (prev && soleReader && prev.outputQuant === null) {
       // Batch norm does not commute with a max (its scale may be negative): no fold past a pool.
-      if (node.op === 'BatchNorm2d' && prev.node.op === 'Conv2d' && prev.clamp.name === null && prev.pool === null) {
+      if (node.op === 'BatchNorm2d' && prev.node.op === 'Conv2d' && prev.clamp.name === null && prev.pool === null && prev.residual === null) {
         prev.node = foldBn(prev.node, node.scale, node.shift);
         prev.outputQuant = node.outputQuant;
         prev.fused.push(node.name);
@@ -119,7 +152,7 @@ export function fuseGraph(model: DeployModel): FusedGraph {
     }
     const plan: PlanNode = {
       node: node.op === 'Conv2d' || node.op === 'Linear' ? { ...node } as ConvNode | LinearNode : node,
-      inputs, output: id, clamp: NO_CLAMP, outputQuant: node.outputQuant, fused: [], pool: null,
+      inputs, output: id, clamp: NO_CLAMP, outputQuant: node.outputQuant, fused: [], pool: null, residual: null,
     };
     nodes.push(plan);
     producer.set(id, plan);

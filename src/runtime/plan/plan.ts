@@ -49,6 +49,11 @@ export interface PlanOptions {
    * simulated; which is faster depends on the model.
    */
   activations: 'u8' | 'f32';
+  /**
+   * Fold residual adds into a conv that computes one of their inputs (fuse.ts), where
+   * activations are 'u8'; default true. The planner still times the conv then the add.
+   */
+  fuseResidual?: boolean;
 }
 
 export interface Plan {
@@ -139,39 +144,57 @@ function optionsFor(ctx: StepContext): Option[] {
 }
 
 /**
- * For a conv with a fused max pool (PlanNode.pool): every way to run the conv alone into a
- * buffer of its own, each followed by the pool's first kernel, so the planner weighs the fused
- * kernels against conv then pool. The conv's buffer is on the pooled output's grid (a max pool
- * keeps its input's grid) and lives as long as the step.
+ * For a conv with a node fused after it (a 2x2 max pool, PlanNode.pool, or a residual add,
+ * PlanNode.residual): every way to run the conv alone into a buffer of its own, each followed by
+ * the second node's first kernel, so the planner weighs the fused kernels against the two apart.
+ * The conv's buffer is on the conv's own grid (for a pool, the pooled output's: a max pool keeps
+ * its input's grid) and lives as long as the step.
  */
-function unfusedPoolOptions(ctx: StepContext, convShape: Chw): Option[] {
-  const { pool } = ctx.plan;
-  if (pool === null) return [];
-  const convPlan: PlanNode = { ...ctx.plan, output: pool.convOutput, pool: null };
-  const poolPlan: PlanNode = { node: pool.node, inputs: [pool.convOutput], output: ctx.plan.output, clamp: NO_CLAMP, outputQuant: null, fused: [], pool: null };
+function unfusedOptions(ctx: StepContext, convShape: Chw, convGrid: U8Grid | null): Option[] {
+  const { pool, residual } = ctx.plan;
+  const split = pool !== null
+    ? {
+      mid: pool.convOutput,
+      conv: { ...ctx.plan, output: pool.convOutput, pool: null },
+      second: { node: pool.node, inputs: [pool.convOutput], output: ctx.plan.output, clamp: NO_CLAMP, outputQuant: null, fused: [], pool: null, residual: null },
+    }
+    : residual !== null
+      ? {
+        mid: residual.convOutput,
+        conv: { ...ctx.plan, inputs: ctx.plan.inputs.slice(0, 1), output: residual.convOutput, outputQuant: residual.convQuant, clamp: NO_CLAMP, residual: null },
+        second: {
+          node: residual.node, inputs: residual.convIndex === 0 ? [residual.convOutput, ctx.plan.inputs[1]!] : [ctx.plan.inputs[1]!, residual.convOutput],
+          output: ctx.plan.output, clamp: ctx.plan.clamp, outputQuant: ctx.plan.outputQuant, fused: [], pool: null, residual: null,
+        },
+      }
+      : null;
+  if (split === null) return [];
+  const convPlan: PlanNode = split.conv, secondPlan: PlanNode = split.second;
+  // The second node's inputs, the conv's buffer in its place (the add keeps its input order).
+  const secondInputs = (c: StepContext, mid: Value) => secondPlan.inputs.map((v) => (v === split.mid ? mid : c.inputs[1]!));
   // Listing looks at shapes and dtypes only; each build gets a real buffer.
-  const listed = { ...ctx.output, id: pool.convOutput, shape: convShape, size: convShape[0] * convShape[1] * convShape[2], ptr: 0 };
-  const poolFirst = optionsFor({ ...ctx, plan: poolPlan, inputs: [listed] })[0];
-  if (poolFirst === undefined) return [];
-  return optionsFor({ ...ctx, plan: convPlan, output: listed }).map((conv) => ({
-    name: `${conv.name} + ${poolFirst.name}`,
+  const listed = allocValueInfo(split.mid, convShape, convGrid);
+  const secondFirst = optionsFor({ ...ctx, plan: secondPlan, inputs: secondInputs(ctx, listed) })[0];
+  if (secondFirst === undefined) return [];
+  return optionsFor({ ...ctx, plan: convPlan, inputs: ctx.inputs.slice(0, 1), output: listed }).map((conv) => ({
+    name: `${conv.name} + ${secondFirst.name}`,
     build(c: StepContext): Step {
-      const mid = allocValue(pool.convOutput, convShape, c.output.grid, c.capacity);
+      const mid = allocValue(split.mid, convShape, convGrid, c.capacity);
       let convStep: Step | null = null;
       try {
-        convStep = conv.build({ ...c, plan: convPlan, output: mid });
-        const poolStep = poolFirst.build({ ...c, plan: poolPlan, inputs: [mid] });
+        convStep = conv.build({ ...c, plan: convPlan, inputs: c.inputs.slice(0, 1), output: mid });
+        const secondStep = secondFirst.build({ ...c, plan: secondPlan, inputs: secondInputs(c, mid) });
         const first = convStep;
         return {
-          kernel: `${first.kernel} + ${poolStep.kernel}`,
-          bytes: first.bytes + poolStep.bytes + mid.stride * c.capacity,
+          kernel: `${first.kernel} + ${secondStep.kernel}`,
+          bytes: first.bytes + secondStep.bytes + mid.stride * c.capacity,
           run(n) {
             first.run(n);
-            poolStep.run(n);
+            secondStep.run(n);
           },
           dispose() {
             first.dispose();
-            poolStep.dispose();
+            secondStep.dispose();
             wasm().heap.free(mid.ptr);
           },
         };
@@ -184,6 +207,12 @@ function unfusedPoolOptions(ctx: StepContext, convShape: Chw): Option[] {
   }));
 }
 
+/** A value's description without a buffer (ptr 0), for listing the kernels that would take it. */
+function allocValueInfo(id: number, shape: Chw, grid: U8Grid | null): Value {
+  const size = shape[0] * shape[1] * shape[2];
+  return { id, shape, size, dtype: grid === null ? 'f32' : 'u8', grid, ptr: 0, stride: grid === null ? 4 * size : size };
+}
+
 function weightInfo(node: GraphNode): LayerChoice['weights'] {
   if (node.op !== 'Conv2d' && node.op !== 'Linear') return null;
   const { nonzero, size } = weightDensity(node.weight);
@@ -193,10 +222,12 @@ function weightInfo(node: GraphNode): LayerChoice['weights'] {
 /** `fillInput` writes a sample batch into the input buffer before planning measures anything. */
 export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (input: Value) => void): Plan {
   const shapes = inferShapes(model, (i) => `node ${i} (${model.nodes[i]!.name})`);
-  const graph = fuseGraph(model);
+  const codes = opts.activations === 'u8';
+  // Fused adds only where activations are codes: the float path puts values on their grids
+  // after each step, which a step computing two nodes would skip for the first.
+  const graph = fuseGraph(model, { residual: codes && (opts.fuseResidual ?? true) });
   const values = new Map<number, Value>();
   const owned: Value[] = [];
-  const codes = opts.activations === 'u8';
   const input = allocValue(0, model.inputShape, model.inputQuant && codes ? toU8Grid(model.inputQuant) : null, opts.capacity);
   values.set(0, input);
   owned.push(input);
@@ -222,7 +253,12 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
       values.set(plan.output, output);
       owned.push(output);
       const ctx: StepContext = { plan, inputs, output, capacity: opts.capacity };
-      let options = [...optionsFor(ctx), ...(plan.pool ? unfusedPoolOptions(ctx, shapes[plan.pool.convOutput]!) : [])];
+      const residualGrid = plan.residual?.convQuant ? toU8Grid(plan.residual.convQuant) : null;
+      let options = [
+        ...optionsFor(ctx),
+        ...(plan.pool ? unfusedOptions(ctx, shapes[plan.pool.convOutput]!, output.grid) : []),
+        ...(plan.residual ? unfusedOptions(ctx, shapes[plan.residual.convOutput]!, residualGrid) : []),
+      ];
       const where = `node '${plan.node.name}' (${plan.node.op})`;
       const forced = opts.kernels[plan.node.name];
       if (forced !== undefined) {
