@@ -66,13 +66,12 @@ export function qu8_add_params_bytes(): i32 {
 }
 
 /**
- * Writes the constants of a residual add fused into a qu8 kernel (qu8_spmm_add) at ptr: a's grid
- * (the fused kernel's own output), b's, y's, and the clamp [qmin, qmax] (a fused ReLU is qmin = zy).
+ * Writes the constants of a residual add fused into a qu8 kernel (qu8_spmm_add) at ptr: the
+ * conv's grid range in output steps ([convLo, convHi]), and b's codes to output steps,
+ * f32(b) * bMult + bOffset (see qu8FinishAdd4).
  */
-export function qu8_add_params(
-  ptr: usize, aScale: f32, aZeroPoint: i32, bScale: f32, bZeroPoint: i32, yScale: f32, yZeroPoint: i32, qmin: i32, qmax: i32,
-): void {
-  qu8AddParams(ptr, aScale, aZeroPoint, bScale, bZeroPoint, yScale, yZeroPoint, qmin, qmax);
+export function qu8_add_params(ptr: usize, convLo: f32, convHi: f32, bMult: f32, bOffset: f32): void {
+  qu8AddParams(ptr, convLo, convHi, bMult, bOffset);
 }
 
 /** Planes [start, end): y[p] = epilogue(sum(x_p) - hw * xZeroPoint), see qu8-global-avgpool.ts. */

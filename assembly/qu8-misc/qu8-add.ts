@@ -2,28 +2,30 @@
 //   y = clamp(nearest(((a - za)*sa + (b - zb)*sb) / sy) + zy, qmin, qmax)
 // in float32, operation for operation what DequantizeLinear -> Add -> QuantizeLinear
 // computes in an ONNX QDQ graph (so the result matches onnxruntime running that graph
-// unfused). A fused ReLU is qmin = zy. Parallel over elements [start, end). The arithmetic is
-// the epilogue's (qu8AddReal4/1), which a conv with the add fused (qu8_spmm_add) shares.
-import { qu8AddReal1, qu8AddReal4, qu8Code4, qu8Narrow16, qu8Store1, QU8_OUT_U8 } from './qu8-epilogue';
+// unfused). A fused ReLU is qmin = zy. Parallel over elements [start, end).
+import { qu8Code4, qu8Narrow16, qu8Store1, QU8_OUT_U8 } from './qu8-epilogue';
 
 // @ts-ignore: decorator
 @inline function widen4(v: v128, lane: i32, zp: v128): v128 {
-  // Lane group `lane` (0..3) of 16 codes minus the zero point, as floats (exact).
+  // Lane group `lane` (0..3) of 16 codes as int32 minus the zero point.
   const h = lane < 2 ? i16x8.extend_low_i8x16_u(v) : i16x8.extend_high_i8x16_u(v);
   const w = (lane & 1) == 0 ? i32x4.extend_low_i16x8_u(h) : i32x4.extend_high_i16x8_u(h);
-  return f32x4.convert_i32x4_s(i32x4.sub(w, zp));
+  return i32x4.sub(w, zp);
 }
 
 // @ts-ignore: decorator
 @inline function add4(a: v128, b: v128, sa: v128, sb: v128, sy: v128, zy: v128, lo: v128, hi: v128): v128 {
-  // Whole floats in [qmin, qmax] to codes: the rounding add does it in two instructions
+  const s = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(a), sa), f32x4.mul(f32x4.convert_i32x4_s(b), sb));
+  // Whole floats in [qmin, qmax] to int32 codes: the rounding add does it in two instructions
   // where a saturating conversion takes about eight.
-  return qu8Code4(qu8AddReal4(a, b, sa, sb, sy, zy, lo, hi));
+  return qu8Code4(f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.nearest(f32x4.div(s, sy)), zy), lo), hi));
 }
 
 // @ts-ignore: decorator
 @inline function add1(a: i32, b: i32, sa: f32, sb: f32, sy: f32, zy: f32, lo: f32, hi: f32): f32 {
-  return qu8AddReal1(<f32>a, <f32>b, sa, sb, sy, zy, lo, hi);
+  let v = nearest<f32>((<f32>a * sa + <f32>b * sb) / sy) + zy;
+  v = v < lo ? lo : v;
+  return hi < v ? hi : v;
 }
 
 /** y[i] for i in [start, end) as above; a, b, y uint8; qmin/qmax in [0, 255]. */

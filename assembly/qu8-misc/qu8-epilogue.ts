@@ -22,10 +22,8 @@
 //   with one add and one and; the scalar form calls nearest<f32>.
 
 //
-// A residual add fused after the epilogue (qu8AddFinish4/1, outKind 0 only) first puts the
-// conv's output on its own grid, as above, then adds the other input exactly as qu8_add does
-// (qu8AddReal4/1), so a fused conv + add gives the unfused pair's codes bit for bit: the conv's
-// quantization point stays where training put it.
+// A residual add fused into the epilogue (qu8FinishAdd4/1, outKind 0 only) adds the other
+// input in the real domain before the one rounding, onto the add's grid: see qu8FinishAdd4.
 
 export const QU8_OUT_U8 = 0;
 export const QU8_OUT_F32 = 1;
@@ -157,61 +155,49 @@ const ROUND_MAGIC: f32 = 8388608.0; // 2^23
 }
 
 /**
- * The residual add of qu8_add in float32: nearest((a*sa + b*sb) / sy) + zy clamped to [lo, hi],
- * from a and b already minus their zero points (float lanes, whole numbers). Whole floats.
+ * Bytes of a fused residual add's constants (qu8_add_params), float32 each: the conv's grid
+ * range in output steps (lo, hi), b's multiplier, b's offset.
+ */
+export const QU8_ADD_PARAM_BYTES = 16;
+
+/**
+ * qu8Finish4 for outKind 0 with a residual input added in the real domain: the conv's value,
+ * in steps of the output grid, is f32(acc) * mult + off clamped to the conv's own grid range
+ * [p[0], p[1]] (where its codes would saturate), then the four codes b at bPtr come in as
+ * f32(b) * p[2] + p[3] (p[3] holds the output zero point less b's), and the sum is clamped to
+ * [lo, hi] and rounded: code(clamp(clamp(f32(acc)*mult + off, p0, p1) + (f32(b)*p2 + p3), lo, hi)).
+ * The conv's output is not rounded onto its grid first: within half a conv step of what the
+ * unfused pair computes, so within one output step where the conv's scale is at most the
+ * output's. Reads 4 bytes at bPtr. The kernels splat the block's four values once per tile,
+ * after the inner loop (reloading them per four outputs cost more: stores in between may alias).
  */
 // @ts-ignore: decorator
-@inline export function qu8AddReal4(a: v128, b: v128, sa: v128, sb: v128, sy: v128, zy: v128, lo: v128, hi: v128): v128 {
-  const s = f32x4.add(f32x4.mul(a, sa), f32x4.mul(b, sb));
-  return f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.nearest(f32x4.div(s, sy)), zy), lo), hi);
+@inline export function qu8FinishAdd4(
+  acc: v128, mult: v128, off: v128, lo: v128, hi: v128, bPtr: usize, convLo: v128, convHi: v128, bMult: v128, bOffset: v128,
+): v128 {
+  const c = qu8Scale4(acc, mult, off, convLo, convHi);
+  const b = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(bPtr))));
+  return qu8Code4(f32x4.pmin(f32x4.pmax(f32x4.add(c, f32x4.add(f32x4.mul(b, bMult), bOffset)), lo), hi));
 }
 
-/** Scalar twin of qu8AddReal4. */
+/** Scalar twin of qu8FinishAdd4. */
 // @ts-ignore: decorator
-@inline export function qu8AddReal1(a: f32, b: f32, sa: f32, sb: f32, sy: f32, zy: f32, lo: f32, hi: f32): f32 {
-  let v = nearest<f32>((a * sa + b * sb) / sy) + zy;
+@inline export function qu8FinishAdd1(acc: i32, mult: f32, off: f32, lo: f32, hi: f32, bPtr: usize, p: usize): f32 {
+  let c = <f32>acc * mult + off;
+  const cLo = load<f32>(p), cHi = load<f32>(p, 4);
+  c = c < cLo ? cLo : c;
+  c = cHi < c ? cHi : c;
+  let v = c + (<f32>load<u8>(bPtr) * load<f32>(p, 8) + load<f32>(p, 12));
   v = v < lo ? lo : v;
-  return hi < v ? hi : v;
+  v = hi < v ? hi : v;
+  return nearest<f32>(v);
 }
 
-/**
- * Bytes of a fused residual add's constants (qu8_add_params), float32 each: 2^23 + the conv's
- * zero point, the conv's scale, b's zero point, b's scale, y's scale, y's zero point, qmin, qmax.
- */
-export const QU8_ADD_PARAM_BYTES = 32;
-
-/**
- * Four of qu8Scale4's values (outKind 0, on the conv's grid, not yet rounded) plus the four codes
- * of b at bPtr, through qu8AddReal4 onto the add's grid: int32 code lanes, as qu8Finish4 gives,
- * for the qu8Store* stores. The conv's code minus its zero point comes out of the rounding add
- * itself: v + 2^23 rounds v half to even (qu8Code4), and subtracting 2^23 + zc from that is
- * exact. Reads 4 bytes at bPtr; the constants are loaded here, after the kernels' inner loops,
- * so they hold no registers there.
- */
+/** Writes the constants block qu8FinishAdd4 reads (see QU8_ADD_PARAM_BYTES). */
 // @ts-ignore: decorator
-@inline export function qu8AddFinish4(v: v128, bPtr: usize, p: usize): v128 {
-  const a = f32x4.sub(f32x4.add(v, f32x4.splat(ROUND_MAGIC)), v128.load32_splat(p));
-  const b = f32x4.sub(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(bPtr)))), v128.load32_splat(p, 8));
-  return qu8Code4(qu8AddReal4(a, b, v128.load32_splat(p, 4), v128.load32_splat(p, 12), v128.load32_splat(p, 16),
-    v128.load32_splat(p, 20), v128.load32_splat(p, 24), v128.load32_splat(p, 28)));
-}
-
-/** Scalar twin of qu8AddFinish4, from one code of qu8Finish1 (outKind 0, a whole float) and the code of b at bPtr. */
-// @ts-ignore: decorator
-@inline export function qu8AddFinish1(code: f32, bPtr: usize, p: usize): f32 {
-  return qu8AddReal1(code - (load<f32>(p) - ROUND_MAGIC), <f32>load<u8>(bPtr) - load<f32>(p, 8), load<f32>(p, 4), load<f32>(p, 12),
-    load<f32>(p, 16), load<f32>(p, 20), load<f32>(p, 24), load<f32>(p, 28));
-}
-
-/** Writes the constants block qu8AddFinish4 reads (see QU8_ADD_PARAM_BYTES). */
-// @ts-ignore: decorator
-@inline export function qu8AddParams(ptr: usize, aScale: f32, aZeroPoint: i32, bScale: f32, bZeroPoint: i32, yScale: f32, yZeroPoint: i32, qmin: i32, qmax: i32): void {
-  store<f32>(ptr, ROUND_MAGIC + <f32>aZeroPoint);
-  store<f32>(ptr, aScale, 4);
-  store<f32>(ptr, <f32>bZeroPoint, 8);
-  store<f32>(ptr, bScale, 12);
-  store<f32>(ptr, yScale, 16);
-  store<f32>(ptr, <f32>yZeroPoint, 20);
-  store<f32>(ptr, <f32>qmin, 24);
-  store<f32>(ptr, <f32>qmax, 28);
+@inline export function qu8AddParams(ptr: usize, convLo: f32, convHi: f32, bMult: f32, bOffset: f32): void {
+  store<f32>(ptr, convLo);
+  store<f32>(ptr, convHi, 4);
+  store<f32>(ptr, bMult, 8);
+  store<f32>(ptr, bOffset, 12);
 }

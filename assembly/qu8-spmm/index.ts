@@ -65,11 +65,11 @@ export function qu8_spmm_maxpool2x2(
 }
 
 /**
- * qu8_spmm with uint8 outputs followed by a residual add: element i of y is qu8_add's sum of
- * qu8_spmm's code at i (on its grid: multipliers and offsets as for outKind 0, clamped to
- * [clampLo, clampHi]) and the code at element i of resPtr (laid out as y, not overlapping it),
- * with the add's constants at addParamsPtr (QU8_ADD_PARAM_BYTES bytes, see qu8_add_params).
- * Same scratch as qu8_spmm.
+ * qu8_spmm with uint8 outputs and a residual add in its epilogue: element i of y is
+ *   code(clamp(clamp(f32(acc)*multiplier[r] + offset[r], convLo, convHi) + (f32(b[i])*bMult + bOffset), clampLo, clampHi))
+ * with b the codes at resPtr (laid out as y, not overlapping it) and the add's constants at
+ * addParamsPtr (16 bytes, see qu8_add_params): the conv's value and b in steps of the output
+ * grid, summed before the one rounding. Same scratch as qu8_spmm.
  */
 export function qu8_spmm_add(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,

@@ -1,6 +1,6 @@
 // Scalar twin of qu8_spmm_24x1__simd128 (STYLE.md §10): the same contract and the same
 // epilogue, one pixel and one nonzero at a time. It needs no scratch.
-import { qu8Finish1, qu8AddFinish1, qu8Store1, qu8ClampLo, qu8ClampHi, QU8_OUT_F32, QU8_OUT_U8 } from '../qu8-misc/qu8-epilogue';
+import { qu8Finish1, qu8FinishAdd1, qu8Store1, qu8ClampLo, qu8ClampHi, QU8_OUT_F32, QU8_OUT_U8 } from '../qu8-misc/qu8-epilogue';
 
 /** Sum of row r's nonzeros [e0, e1) times the codes of one pixel at xp. */
 // @ts-ignore: decorator
@@ -14,8 +14,8 @@ import { qu8Finish1, qu8AddFinish1, qu8Store1, qu8ClampLo, qu8ClampHi, QU8_OUT_F
 
 /**
  * The three twins; with pool2x2 each output is the max of a 2x2 window of accumulators, before the
- * epilogue; with res (uint8 outputs) the epilogue's code is added to the code at the same element
- * of resPtr as qu8_add does.
+ * epilogue; with res (uint8 outputs) the code at the same element of resPtr is added in the
+ * epilogue (qu8FinishAdd1).
  */
 // @ts-ignore: decorator
 @inline function qu8Spmm24x1Scalar(
@@ -46,8 +46,8 @@ import { qu8Finish1, qu8AddFinish1, qu8Store1, qu8ClampLo, qu8ClampHi, QU8_OUT_F
           acc = max(acc, pixelSum(e0, e1, offsetsPtr, valuesPtr, xp));
         }
         const i = <usize>py * <usize>pw + <usize>px;
-        const v = qu8Finish1(acc - corr, mult, off, lo, hi, outKind);
-        qu8Store1(yRow, i, res ? qu8AddFinish1(v, resPtr + (yRow - yPtr) + i, addPtr) : v, outKind);
+        const v = res ? qu8FinishAdd1(acc - corr, mult, off, lo, hi, resPtr + (yRow - yPtr) + i, addPtr) : qu8Finish1(acc - corr, mult, off, lo, hi, outKind);
+        qu8Store1(yRow, i, v, outKind);
       }
     }
   }

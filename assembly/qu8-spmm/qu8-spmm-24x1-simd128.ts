@@ -50,13 +50,13 @@
 // scratch, its bottom row takes the maxima with them and pairs columns, and only then runs the
 // epilogue, on a quarter of the outputs. Pooled rows of at most 3 outputs use the stacked tile.
 //
-// Fused residual add (qu8_spmm_24x1_add, uint8 outputs): the same tiles; after the epilogue puts
-// four outputs on the conv's grid, qu8AddFinish4 adds the other input's four codes at the same
-// element of a tensor laid out as y, as qu8_add does, and the stores write the sum. A fully
-// pruned row is then no fill: it walks its tiles with an empty pair table.
+// Fused residual add (qu8_spmm_24x1_add, uint8 outputs): the same tiles; the epilogue
+// (qu8FinishAdd4) adds the other input's four codes at the same element of a tensor laid out as
+// y in the real domain, onto the add's grid, and the stores write the sum. A fully pruned row is
+// then no fill: it walks its tiles with an empty pair table.
 import {
   qu8Finish4, qu8Finish1, qu8Store16, qu8Store8, qu8Store4, qu8Store1, qu8StoreLanes, qu8ClampLo, qu8ClampHi, QU8_OUT_F32, QU8_OUT_U8,
-  qu8AddFinish4, qu8AddFinish1, qu8Scale4,
+  qu8FinishAdd4, qu8FinishAdd1,
 } from '../qu8-misc/qu8-epilogue';
 
 /** Bytes of one prepared pair: i32 (w_a | w_b << 16), i32 offset a, i32 offset b. */
@@ -103,10 +103,18 @@ export const QU8_SPMM_PAIR_BYTES = 12;
   return i32x4.max_s(v128.shuffle<i32>(m0, m1, 0, 2, 4, 6), v128.shuffle<i32>(m0, m1, 1, 3, 5, 7));
 }
 
-/** qu8Finish4, or with res (outKind 0) the residual add of the four codes at rPtr onto it (see qu8AddFinish4). */
+/** qu8Finish4, or with res (outKind 0) with the residual's four codes at rPtr added (see qu8FinishAdd4). */
 // @ts-ignore: decorator
-@inline function finish4(res: bool, acc: v128, mult: v128, off: v128, lo: v128, hi: v128, outKind: i32, rPtr: usize, addPtr: usize): v128 {
-  return res ? qu8AddFinish4(qu8Scale4(acc, mult, off, lo, hi), rPtr, addPtr) : qu8Finish4(acc, mult, off, lo, hi, outKind);
+@inline function finish4(
+  res: bool, acc: v128, mult: v128, off: v128, lo: v128, hi: v128, outKind: i32, rPtr: usize, kLo: v128, kHi: v128, kMult: v128, kOff: v128,
+): v128 {
+  return res ? qu8FinishAdd4(acc, mult, off, lo, hi, rPtr, kLo, kHi, kMult, kOff) : qu8Finish4(acc, mult, off, lo, hi, outKind);
+}
+
+// The constants of qu8FinishAdd4 from the block at k, splatted once per tile (zeros without res).
+// @ts-ignore: decorator
+@inline function addConst(res: bool, k: usize, at: i32): v128 {
+  return res ? v128.load32_splat(k + <usize>at) : i32x4.splat(0);
 }
 
 // Modes of tileRow: the epilogue and stores (ROW), or, for a fused 2x2 max pool, the first conv
@@ -176,19 +184,20 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
     return;
   }
   const r = rPtr + idx;
-  const v0 = finish4(res, a0, mult, off, lo, hi, outKind, r, addPtr);
-  const v1 = finish4(res, a1, mult, off, lo, hi, outKind, r + 4, addPtr);
+  const kLo = addConst(res, addPtr, 0), kHi = addConst(res, addPtr, 4), kMult = addConst(res, addPtr, 8), kOff = addConst(res, addPtr, 12);
+  const v0 = finish4(res, a0, mult, off, lo, hi, outKind, r, kLo, kHi, kMult, kOff);
+  const v1 = finish4(res, a1, mult, off, lo, hi, outKind, r + 4, kLo, kHi, kMult, kOff);
   if (G == 1) {
     qu8Store8(yPtr, idx, v0, v1, outKind);
   } else {
     qu8Store16(yPtr, idx, v0, v1,
-      finish4(res, a2, mult, off, lo, hi, outKind, r + 8, addPtr),
-      finish4(res, a3, mult, off, lo, hi, outKind, r + 12, addPtr), outKind);
+      finish4(res, a2, mult, off, lo, hi, outKind, r + 8, kLo, kHi, kMult, kOff),
+      finish4(res, a3, mult, off, lo, hi, outKind, r + 12, kLo, kHi, kMult, kOff), outKind);
   }
   if (G == 3) {
     qu8Store8(yPtr, idx + 16,
-      finish4(res, a4, mult, off, lo, hi, outKind, r + 16, addPtr),
-      finish4(res, a5, mult, off, lo, hi, outKind, r + 20, addPtr), outKind);
+      finish4(res, a4, mult, off, lo, hi, outKind, r + 16, kLo, kHi, kMult, kOff),
+      finish4(res, a5, mult, off, lo, hi, outKind, r + 20, kLo, kHi, kMult, kOff), outKind);
   }
 }
 
@@ -232,15 +241,16 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
   }
   const n0 = min(n, 4), n1 = n - 4;
   const r = rPtr + idx;
-  qu8StoreLanes(yPtr, idx, 1, finish4(res, a0, mult, off, lo, hi, outKind, r, addPtr), n0, outKind);
-  qu8StoreLanes(yPtr, idx + 4, 1, finish4(res, a1, mult, off, lo, hi, outKind, r + 4, addPtr), n1, outKind);
+  const kLo = addConst(res, addPtr, 0), kHi = addConst(res, addPtr, 4), kMult = addConst(res, addPtr, 8), kOff = addConst(res, addPtr, 12);
+  qu8StoreLanes(yPtr, idx, 1, finish4(res, a0, mult, off, lo, hi, outKind, r, kLo, kHi, kMult, kOff), n0, outKind);
+  qu8StoreLanes(yPtr, idx + 4, 1, finish4(res, a1, mult, off, lo, hi, outKind, r + 4, kLo, kHi, kMult, kOff), n1, outKind);
   if (R > 1) {
-    qu8StoreLanes(yPtr, idx + yStep, 1, finish4(res, a2, mult, off, lo, hi, outKind, r + yStep, addPtr), n0, outKind);
-    qu8StoreLanes(yPtr, idx + yStep + 4, 1, finish4(res, a3, mult, off, lo, hi, outKind, r + yStep + 4, addPtr), n1, outKind);
+    qu8StoreLanes(yPtr, idx + yStep, 1, finish4(res, a2, mult, off, lo, hi, outKind, r + yStep, kLo, kHi, kMult, kOff), n0, outKind);
+    qu8StoreLanes(yPtr, idx + yStep + 4, 1, finish4(res, a3, mult, off, lo, hi, outKind, r + yStep + 4, kLo, kHi, kMult, kOff), n1, outKind);
   }
   if (R > 2) {
-    qu8StoreLanes(yPtr, idx + 2 * yStep, 1, finish4(res, a4, mult, off, lo, hi, outKind, r + 2 * yStep, addPtr), n0, outKind);
-    qu8StoreLanes(yPtr, idx + 2 * yStep + 4, 1, finish4(res, a5, mult, off, lo, hi, outKind, r + 2 * yStep + 4, addPtr), n1, outKind);
+    qu8StoreLanes(yPtr, idx + 2 * yStep, 1, finish4(res, a4, mult, off, lo, hi, outKind, r + 2 * yStep, kLo, kHi, kMult, kOff), n0, outKind);
+    qu8StoreLanes(yPtr, idx + 2 * yStep + 4, 1, finish4(res, a5, mult, off, lo, hi, outKind, r + 2 * yStep + 4, kLo, kHi, kMult, kOff), n1, outKind);
   }
 }
 
@@ -341,12 +351,11 @@ export function qu8_spmm_24x1_maxpool2x2__simd128(
 }
 
 /**
- * qu8_spmm_24x1__simd128 with uint8 outputs (outKind 0) and a residual add fused after its
- * epilogue: the conv's codes c (on its grid, clamped to [clampLo, clampHi]) and the codes b of
- * the tensor at resPtr, laid out as y (same ldy and yBatchStride), become
- *   clamp(nearest(((c - zc)*sc + (b - zb)*sb) / sy) + zy, qmin, qmax)
- * as qu8_add computes them, with the constants at addParamsPtr (QU8_ADD_PARAM_BYTES, see
- * qu8AddFinish4). Reads up to 7 bytes past a row of resPtr on rows narrower than 8. Same scratch.
+ * qu8_spmm_24x1__simd128 with uint8 outputs (outKind 0) and a residual add in its epilogue: the
+ * codes b of the tensor at resPtr, laid out as y (same ldy and yBatchStride), are added in the
+ * real domain before the one rounding (qu8FinishAdd4, constants at addParamsPtr); multiplier and
+ * offset take acc to steps of the output grid, and [clampLo, clampHi] clamps the sum. Reads up
+ * to 7 bytes past a row of resPtr on rows narrower than 8. Same scratch.
  */
 export function qu8_spmm_24x1_add__simd128(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
@@ -415,8 +424,8 @@ export function qu8_spmm_24x1_add__simd128(
     if (W == 1) {
       for (let oy = 0; oy < outRows; oy++) {
         const acc = pixelDot(e0, e1, offsetsPtr, valuesPtr, xi + <usize>oy * irs) - corrS;
-        const v = qu8Finish1(acc, multS, offS, loS, hiS, outKind);
-        qu8Store1(yRow, <usize>oy, res ? qu8AddFinish1(v, rRow + <usize>oy, addPtr) : v, outKind);
+        const v = res ? qu8FinishAdd1(acc, multS, offS, loS, hiS, rRow + <usize>oy, addPtr) : qu8Finish1(acc, multS, offS, loS, hiS, outKind);
+        qu8Store1(yRow, <usize>oy, v, outKind);
       }
       continue;
     }

@@ -126,7 +126,7 @@ export interface KernelParams {
   qu8_add: [aPtr: number, aScale: number, aZeroPoint: number, bPtr: number, bScale: number, bZeroPoint: number, yPtr: number, yScale: number, yZeroPoint: number, qmin: number, qmax: number, start: number, end: number, scratchPtr: number];
   qu8_add__scalar: [aPtr: number, aScale: number, aZeroPoint: number, bPtr: number, bScale: number, bZeroPoint: number, yPtr: number, yScale: number, yZeroPoint: number, qmin: number, qmax: number, start: number, end: number, scratchPtr: number];
   qu8_add__simd128: [aPtr: number, aScale: number, aZeroPoint: number, bPtr: number, bScale: number, bZeroPoint: number, yPtr: number, yScale: number, yZeroPoint: number, qmin: number, qmax: number, start: number, end: number, scratchPtr: number];
-  qu8_add_params: [ptr: number, aScale: number, aZeroPoint: number, bScale: number, bZeroPoint: number, yScale: number, yZeroPoint: number, qmin: number, qmax: number];
+  qu8_add_params: [ptr: number, convLo: number, convHi: number, bMult: number, bOffset: number];
   qu8_add_params_bytes: [];
   qu8_conv2d: [xPtr: number, packedWPtr: number, yPtr: number, c: number, h: number, w: number, oc: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, xZeroPoint: number, multiplierPtr: number, offsetPtr: number, outKind: number, clampLo: number, clampHi: number, start: number, end: number, scratchPtr: number];
   qu8_conv2d_scratch_bytes: [c: number, oh: number, ow: number, kh: number, kw: number];

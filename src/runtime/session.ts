@@ -48,7 +48,8 @@ export interface SessionOptions {
   split?: 'auto' | 'layers' | 'images';
   /**
    * With uint8 activations, run a residual add inside the conv that computes one of its inputs
-   * (default true; the planner still times the conv then the add). The same codes either way.
+   * (default true; the planner still times the conv then the add). The fused kernel adds before
+   * rounding the conv's output onto its grid: a block's codes within one step of the unfused ones.
    */
   fuseResidual?: boolean;
 }

@@ -1,12 +1,14 @@
-// The sparse int8 conv with a residual add fused into its epilogue (qu8_spmm_add): the simd128
-// kernel, its scalar twin, the entry point and a two-thread pool run equal the unfused pair,
-// qu8_spmm (uint8 outputs) then the add of the other input, code for code. The add is computed
-// here in float32 (Math.fround after each operation: DequantizeLinear -> Add -> QuantizeLinear,
-// round half to even) and must also equal the qu8_add kernel run on qu8_spmm's output.
+// The sparse int8 conv with a residual add fused into its epilogue (qu8_spmm_add), which adds the
+// other input in the real domain before its one rounding: the simd128 kernel, its scalar twin,
+// the entry point and a two-thread pool run equal that formula computed here in float32
+// (Math.fround after each operation, round half to even) code for code, and stay within one
+// code of the unfused pair, qu8_spmm onto the conv's own grid then the add (DequantizeLinear ->
+// Add -> QuantizeLinear in float32, which the qu8_add kernel must match exactly), where the
+// conv's scale is at most the output's. Conv outputs that saturate their grid saturate fused too.
 // Layouts: the direct conv (rows of 1 to 61 pixels: stacked narrow rows, one and several tiles,
 // ragged and overlapping last tiles, a single pixel per row) and an im2col'd [K][N] matrix.
-// Rows: random, fully pruned and fully dense; all pruned and none pruned; clamps on the conv's
-// grid and a fused ReLU after the add; unit ranges that cut images. y outside the outputs (gaps
+// Rows: random, fully pruned and fully dense; all pruned and none pruned; a fused ReLU after the
+// add at zero points 0 and above; unit ranges that cut images. y outside the outputs (gaps
 // between rows and images) must stay untouched.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,12 +17,21 @@ import { OUT_U8, rng, randInt, randomBytes, randomCsr, roundHalfEven, withQu8Hea
 
 const fr = Math.fround;
 
+/** The grids: a (the conv's output), b (the other input), y; [qmin, qmax] the clamp after the add. */
 interface AddGrid { sa: number; za: number; sb: number; zb: number; sy: number; zy: number; qmin: number; qmax: number }
 
 /** DequantizeLinear -> Add -> QuantizeLinear (and the fused clamp) in float32. */
 function addRef(a: number, b: number, g: AddGrid): number {
   const s = fr(fr(fr(a - g.za) * fr(g.sa)) + fr(fr(b - g.zb) * fr(g.sb)));
   return Math.min(g.qmax, Math.max(g.qmin, roundHalfEven(fr(s / fr(g.sy))) + g.zy));
+}
+
+const clampF = (v: number, lo: number, hi: number) => (v < lo ? lo : hi < v ? hi : v);
+
+/** The fused epilogue in float32: code(clamp(clamp(acc*mult + off, cLo, cHi) + (b*bMult + bOff), qmin, qmax)). */
+function fusedRef(acc: number, mult: number, off: number, b: number, k: Float32Array, g: AddGrid): number {
+  const c = clampF(fr(fr(fr(acc) * mult) + off), k[0]!, k[1]!);
+  return roundHalfEven(clampF(fr(c + fr(fr(b * k[2]!) + k[3]!)), g.qmin, g.qmax));
 }
 
 interface Layout {
@@ -31,14 +42,12 @@ interface Layout {
 
 interface Case {
   layout: Layout; oc: number; images: number; sparsity: number;
-  /** The conv's clamp on its own grid. */
-  clamp: [number, number];
   grid: AddGrid; seed: number;
 }
 
 function label(t: Case): string {
   const l = t.layout;
-  return `${l.kind} c${l.c} ${l.h}x${l.w} k${l.k} pad${l.pad} oc${t.oc} imgs${t.images} s${t.sparsity} clamp=[${t.clamp}] add=${JSON.stringify(t.grid)}`;
+  return `${l.kind} c${l.c} ${l.h}x${l.w} k${l.k} pad${l.pad} oc${t.oc} imgs${t.images} s${t.sparsity} add=${JSON.stringify(t.grid)}`;
 }
 
 function checkCase(t: Case): void {
@@ -76,40 +85,53 @@ function checkCase(t: Case): void {
     }
     const xStride = imageBytes + (t.seed % 3) * 3;
     const zx = randInt(r, 0, 255);
-    const x = h.bytes(randomBytes(xStride * t.images, r), 64);
-    const rowPtr = h.i32(csr.rowPtr), offsets = h.i32(csr.cols.length ? Array.from(csr.cols, offsetOf) : [0]);
+    const xBytes = randomBytes(xStride * t.images, r);
+    const x = h.bytes(xBytes, 64);
+    const offsets = csr.cols.length ? Array.from(csr.cols, offsetOf) : [0];
+    const rowPtr = h.i32(csr.rowPtr), offsetsPtr = h.i32(offsets);
     const values = h.bytes(csr.values.length ? csr.values : new Int8Array(1), 0), rowSum = h.i32(csr.rowSum);
-    const mult = new Float32Array(t.oc), off = new Float32Array(t.oc);
-    for (let i = 0; i < t.oc; i++) {
+    const g = t.grid;
+    // Per row: the real multiplier (x scale * weight scale) and bias; the conv's codes spread over
+    // its whole grid and saturate at both ends now and then.
+    const real = Array.from({ length: t.oc }, (_, i) => {
       const nnz = csr.rowPtr[i + 1]! - csr.rowPtr[i]!;
-      mult[i] = (150 / (Math.sqrt(nnz + 1) * 127 * 100)) * (0.5 + r());
-      off[i] = 128 + (r() - 0.5) * 40;
-    }
-    const multPtr = h.f32(mult), offPtr = h.f32(off);
+      return { mult: (g.sa * 400 / (Math.sqrt(nnz + 1) * 127 * 100)) * (0.5 + r()), bias: (r() - 0.5) * 40 * g.sa };
+    });
     let maxNnz = 0;
     for (let i = 0; i < t.oc; i++) maxNnz = Math.max(maxNnz, csr.rowPtr[i + 1]! - csr.rowPtr[i]!);
     const scratchBytes = Math.max(16, kernels.qu8_spmm_scratch_bytes!(maxNnz));
     const scratch = h.alloc(scratchBytes);
     const per = outRows * outCols, total = t.images * t.oc;
+    const acc = (img: number, row: number, i: number) => {
+      const oy = Math.floor(i / outCols), ox = i % outCols;
+      let a = -zx * csr.rowSum[row]!;
+      for (let e = csr.rowPtr[row]!; e < csr.rowPtr[row + 1]!; e++) a += csr.values[e]! * xBytes[img * xStride + offsets[e]! + oy * inRowStride + ox]!;
+      return a;
+    };
 
-    // The unfused conv, packed, then the add here and by qu8_add.
+    // The unfused conv onto its own grid, packed, then the add here and by qu8_add.
     const convPtr = h.alloc(total * per);
-    kernels.qu8_spmm!(t.oc, outRows, outCols, inRowStride, rowPtr, offsets, values, rowSum, zx, multPtr, offPtr, OUT_U8, t.clamp[0], t.clamp[1],
+    const multC = h.f32(real.map((q) => q.mult / g.sa)), offC = h.f32(real.map((q) => q.bias / g.sa + g.za));
+    kernels.qu8_spmm!(t.oc, outRows, outCols, inRowStride, rowPtr, offsetsPtr, values, rowSum, zx, multC, offC, OUT_U8, 0, 255,
       x, xStride, convPtr, per, t.oc * per, 0, total, scratch);
     const conv = h.readU8(convPtr, total * per);
     // Fused outputs land ldy apart per row with gaps, and the residual input is laid out alike.
     const ldy = per + 3, yStride = t.oc * ldy + 5, ySize = t.images * yStride;
     const resBytes = randomBytes(ySize, r);
     const res = h.bytes(resBytes, 64);
-    const g = t.grid;
+    const mult = Float32Array.from(real, (q) => q.mult / g.sy), off = Float32Array.from(real, (q) => q.bias / g.sy + g.zy);
+    const steps = g.sa / g.sy, bMult = g.sb / g.sy;
+    const k = Float32Array.of(-g.za * steps + g.zy, (255 - g.za) * steps + g.zy, bMult, -g.zb * bMult);
     const want = new Map<number, number>();
-    const packedRes = new Uint8Array(total * per);
+    const packedRes = new Uint8Array(total * per), unfused = new Uint8Array(total * per);
     for (let img = 0; img < t.images; img++) {
       for (let row = 0; row < t.oc; row++) {
         for (let i = 0; i < per; i++) {
-          const at = img * yStride + row * ldy + i, c = conv[(img * t.oc + row) * per + i]!;
-          want.set(at, addRef(c, resBytes[at]!, g));
-          packedRes[(img * t.oc + row) * per + i] = resBytes[at]!;
+          const at = img * yStride + row * ldy + i, u = (img * t.oc + row) * per + i;
+          want.set(at, fusedRef(acc(img, row, i), mult[row]!, off[row]!, resBytes[at]!, k, g));
+          packedRes[u] = resBytes[at]!;
+          unfused[u] = addRef(conv[u]!, resBytes[at]!, g);
+          if (Math.abs(want.get(at)! - unfused[u]!) > 1) assert.fail(`${label(t)}: unit ${img * t.oc + row} pixel ${i}: fused formula ${want.get(at)}, unfused ${unfused[u]} (conv code ${conv[u]})`);
         }
       }
     }
@@ -118,17 +140,14 @@ function checkCase(t: Case): void {
       kernels.qu8_add!(convPtr, g.sa, g.za, b, g.sb, g.zb, y, g.sy, g.zy, g.qmin, g.qmax, 0, total * per, 0);
       return h.readU8(y, total * per);
     })();
-    for (let u = 0; u < total; u++) {
-      for (let i = 0; i < per; i++) {
-        const img = Math.floor(u / t.oc), row = u % t.oc;
-        const w = want.get(img * yStride + row * ldy + i)!;
-        if (viaKernel[u * per + i] !== w) assert.fail(`qu8_add ${label(t)}: unit ${u} pixel ${i} = ${viaKernel[u * per + i]}, float32 reference ${w}`);
-      }
+    for (let i = 0; i < total * per; i++) {
+      if (viaKernel[i] !== unfused[i]) assert.fail(`qu8_add ${label(t)}: element ${i} = ${viaKernel[i]}, float32 reference ${unfused[i]}`);
     }
 
     const params = h.alloc(kernels.qu8_add_params_bytes!());
-    kernels.qu8_add_params!(params, g.sa, g.za, g.sb, g.zb, g.sy, g.zy, g.qmin, g.qmax);
-    const args = (y: number) => [t.oc, outRows, outCols, inRowStride, rowPtr, offsets, values, rowSum, zx, multPtr, offPtr, t.clamp[0], t.clamp[1],
+    kernels.qu8_add_params!(params, k[0]!, k[1]!, k[2]!, k[3]!);
+    const multPtr = h.f32(mult), offPtr = h.f32(off);
+    const args = (y: number) => [t.oc, outRows, outCols, inRowStride, rowPtr, offsetsPtr, values, rowSum, zx, multPtr, offPtr, g.qmin, g.qmax,
       x, xStride, y, ldy, yStride, res, params];
     const SENTINEL = 0x5a;
     const yBuffer = () => {
@@ -174,22 +193,20 @@ const LAYOUTS: Layout[] = [
 ];
 
 const GRIDS: AddGrid[] = [
-  { sa: 0.05, za: 128, sb: 0.03, zb: 120, sy: 0.07, zy: 0, qmin: 0, qmax: 255 },    // ReLU with zy = 0
-  { sa: 0.02, za: 10, sb: 0.08, zb: 250, sy: 0.04, zy: 30, qmin: 30, qmax: 255 },  // ReLU at zy = 30
-  { sa: 0.05, za: 0, sb: 0.05, zb: 0, sy: 0.1, zy: 3, qmin: 0, qmax: 255 },        // ties: (a + b) / 2, no ReLU
-  { sa: 1, za: 0, sb: 1, zb: 0, sy: 1, zy: 0, qmin: 0, qmax: 200 },                // saturation
+  { sa: 0.03, za: 128, sb: 0.03, zb: 120, sy: 0.07, zy: 0, qmin: 0, qmax: 255 },   // ReLU with zy = 0
+  { sa: 0.02, za: 10, sb: 0.08, zb: 250, sy: 0.04, zy: 30, qmin: 30, qmax: 255 }, // ReLU at zy = 30
+  { sa: 0.05, za: 0, sb: 0.05, zb: 0, sy: 0.1, zy: 3, qmin: 0, qmax: 255 },       // halves: ties, no ReLU
+  { sa: 0.01, za: 140, sb: 0.05, zb: 7, sy: 0.01, zy: 100, qmin: 0, qmax: 255 },  // conv step = output step; saturation
 ];
 
 before(() => setThreads(2));
 
 describe('qu8_spmm_add', () => {
-  it('equals qu8_spmm then the residual add, code for code, on direct and im2col layouts', () => {
+  it('equals the fused formula code for code and qu8_spmm then the add within one code, on direct and im2col layouts', () => {
     let seed = 500;
     for (const layout of LAYOUTS) {
       for (const grid of GRIDS) {
-        seed++;
-        const clamp: [number, number] = seed % 3 === 0 ? [40, 200] : [0, 255];
-        checkCase({ layout, oc: 4, images: 2, sparsity: 0.7, clamp, grid, seed });
+        checkCase({ layout, oc: 4, images: 2, sparsity: 0.7, grid, seed: seed++ });
       }
     }
   });
@@ -197,8 +214,8 @@ describe('qu8_spmm_add', () => {
   it('all weights pruned and no weights pruned, one image and three', () => {
     for (const sparsity of [0, 1]) {
       for (const images of [1, 3]) {
-        checkCase({ layout: LAYOUTS[2]!, oc: 3, images, sparsity, clamp: [0, 255], grid: GRIDS[1]!, seed: 600 + sparsity + images });
-        checkCase({ layout: LAYOUTS[1]!, oc: 3, images, sparsity, clamp: [0, 255], grid: GRIDS[0]!, seed: 610 + sparsity + images });
+        checkCase({ layout: LAYOUTS[2]!, oc: 3, images, sparsity, grid: GRIDS[1]!, seed: 600 + sparsity + images });
+        checkCase({ layout: LAYOUTS[1]!, oc: 3, images, sparsity, grid: GRIDS[0]!, seed: 610 + sparsity + images });
       }
     }
   });

@@ -7,7 +7,6 @@
  * the simulation used (up to where float32 rounding breaks a tie: one step at most).
  */
 import { call, parallel } from '../../kernels/index.js';
-import { NO_CLAMP } from '../plan/fuse.js';
 import { hasInt8Codes, type ConvNode, type LinearNode, type PoolNode, type WeightTensor } from '../graph.js';
 import { Scratch, toU8Grid, type Value } from '../plan/values.js';
 import { buildCsr, directConvCsr, poolCommutes, type Csr } from './csr.js';
@@ -39,29 +38,33 @@ function epilogue(ctx: StepContext, weightScales: Float32Array, bias: Float32Arr
 const u8In = (ctx: StepContext) => ctx.inputs[0]!.dtype === 'u8';
 
 /**
- * A conv with a residual add fused (PlanNode.residual) runs on uint8 codes throughout: its own
- * grid, the add's other input (same shape) and the output. ReLU6 stays unfused, as for qu8_add.
+ * A conv with a residual add fused (PlanNode.residual) runs on uint8 codes: its input, the add's
+ * other input (same shape) and the output. The fused kernel adds in the real domain without
+ * first rounding the conv's output onto its own grid (qu8_spmm_add): within half a conv step of
+ * the unfused pair, so it applies only where the conv's step is at most the output's, where the
+ * codes stay within one step of it (ResNets' block outputs span more than the conv's branch).
+ * ReLU6 stays unfused, as for qu8_add.
  */
 function residualApplies(ctx: StepContext): boolean {
   const r = ctx.plan.residual, b = ctx.inputs[1], y = ctx.output;
   return r !== null && r.convQuant !== null && b !== undefined && b.dtype === 'u8' && y.dtype === 'u8' &&
-    b.shape.join() === y.shape.join() && ctx.plan.clamp.name !== 'ReLU6';
+    b.shape.join() === y.shape.join() && ctx.plan.clamp.name !== 'ReLU6' && r.convQuant.scale <= y.grid!.scale;
 }
 
 /**
  * How a conv kernel ends: its epilogue, and for a fused residual add the constants block of
- * qu8_spmm_add. With an add, the epilogue targets the conv's own grid without a clamp (the
- * node's clamp is the add's), and the add's arithmetic is qu8_add's, on the node's output grid.
+ * qu8_spmm_add. With an add, the epilogue maps the conv's accumulators onto the node's output
+ * grid with the node's (the add's) clamp, and the block holds the conv's own grid range there
+ * (where its codes would saturate) and the other input's codes to output steps.
  */
 function convEpilogue(ctx: StepContext, node: ConvNode, scratch: Scratch) {
+  const e = epilogue(ctx, node.weight.quant!.scales, node.bias, node.outChannels);
   const r = ctx.plan.residual;
-  if (r === null) return { e: epilogue(ctx, node.weight.quant!.scales, node.bias, node.outChannels), addParams: 0 };
-  const g = toU8Grid(r.convQuant!), b = ctx.inputs[1]!.grid!, y = ctx.output.grid!;
-  const convCtx: StepContext = { ...ctx, plan: { ...ctx.plan, clamp: NO_CLAMP }, output: { ...ctx.output, grid: g } };
-  const e = epilogue(convCtx, node.weight.quant!.scales, node.bias, node.outChannels);
+  if (r === null) return { e, addParams: 0 };
+  const c = toU8Grid(r.convQuant!), b = ctx.inputs[1]!.grid!, y = ctx.output.grid!;
   const addParams = scratch.alloc(call('qu8_add_params_bytes'));
-  const qmin = ctx.plan.clamp.name === 'ReLU' ? Math.max(0, y.zeroPoint) : 0;
-  call('qu8_add_params', addParams, g.scale, g.zeroPoint, b.scale, b.zeroPoint, y.scale, y.zeroPoint, qmin, 255);
+  const steps = c.scale / y.scale, bMult = b.scale / y.scale;
+  call('qu8_add_params', addParams, -c.zeroPoint * steps + y.zeroPoint, (255 - c.zeroPoint) * steps + y.zeroPoint, bMult, -b.zeroPoint * bMult);
   return { e, addParams };
 }
 

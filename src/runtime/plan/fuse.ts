@@ -14,9 +14,11 @@
  *   their epilogue never store the conv output; the planner still times the conv then the add.
  *   A ReLU after the add becomes the node's clamp, after the add.
  * Fusion never crosses a quantized output: the quantization point must stay where training put it.
- * Max pooling keeps its input's grid, so it joins a quantized conv where it does not requantize;
- * a fused add keeps the conv's own quantization point (`residual.convQuant`), so its kernels
- * round the conv's output onto that grid before adding, as the unfused pair does.
+ * Max pooling keeps its input's grid, so it joins a quantized conv where it does not requantize.
+ * The residual add is the one exception, and a bounded one: the conv's grid stays known
+ * (`residual.convQuant`); the fused kernel clamps to its range but does not round onto it, which
+ * it may do only where a conv step is at most an output step (qu8.ts), so the codes stay within
+ * one step of the unfused pair's; conv then add, also timed, keeps the point exactly.
  */
 import {
   weightValues, type ActivationQuant, type ConvNode, type DeployModel, type GraphNode, type LinearNode, type PoolNode, type WeightTensor,
