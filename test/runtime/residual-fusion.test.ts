@@ -150,6 +150,11 @@ describe('residual add fused into the conv before it', () => {
     const convB = timed.layers.find((l) => l.node === 'convB')!;
     // Both ways are timed: the fused kernel and the conv's kernels each followed by qu8_add.
     assert.ok(convB.candidates.some((c) => c.kernel.includes('+add')) && convB.candidates.some((c) => c.kernel.endsWith('+ qu8 (qu8_add)')), JSON.stringify(convB.candidates));
+    // Every layer keeps the candidate with the best time of both timing rounds (plan.ts).
+    for (const l of timed.layers.filter((x) => x.candidates.length > 1)) {
+      const best = l.candidates.reduce((b, c) => (c.ms! < b.ms! ? c : b));
+      assert.ok(l.candidates.every((c) => c.ms !== null && Number.isFinite(c.ms)) && l.chosen.startsWith(best.kernel), `${l.node}: ${l.chosen} ${JSON.stringify(l.candidates)}`);
+    }
     const unfused = run(model, x, 2, { batch: 2, threads: 2, choose: 'first', fuseResidual: false });
     assert.equal(timed.y.length, unfused.y.length);
   });
