@@ -5,7 +5,8 @@
 // The simd128 form splits each (row, oy) into the ox whose tap lies inside the image (one
 // run [lo, hi), from the same tap-range helpers as the f32 kernels) and the padding on
 // either side, and copies the run 16 bytes at a time (sw = 1, a ragged end overlapping) or gathers
-// its even bytes (sw = 2); sw >= 3 copies byte by byte. Vector loads stay inside the input row.
+// its even bytes 16 or 8 at a time (sw = 2, a ragged end overlapping); sw >= 3 copies byte by
+// byte. Vector loads stay inside the input row.
 import { tapLo, tapHi } from '../im2col/tap-range';
 
 /** Plain-loop twin: the oracle for u8_im2col__simd128 (STYLE.md §10). */
@@ -72,6 +73,17 @@ export function u8_im2col__scalar(
       const s = src + (<usize>k << 1);
       v128.store(dst + <usize>k, v128.shuffle<u8>(v128.load(s), v128.load(s, 16),
         0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30));
+    }
+    // Runs of 8 from 16 bytes: a strided conv's rows are 7 to 14 wide, byte by byte otherwise.
+    for (; k + 8 <= n && 2 * k + 16 <= room; k += 8) {
+      const v = v128.load(src + (<usize>k << 1));
+      v128.store64_lane(dst + <usize>k, v128.shuffle<u8>(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14), 0);
+    }
+    if (k < n && n >= 9) {
+      // The last 8: the 16 bytes that end at the last byte used, odd lanes (overlaps bytes done).
+      const v = v128.load(src + <usize>(2 * n - 17));
+      v128.store64_lane(dst + <usize>(n - 8), v128.shuffle<u8>(v, v, 1, 3, 5, 7, 9, 11, 13, 15, 1, 3, 5, 7, 9, 11, 13, 15), 0);
+      return;
     }
   }
   for (; k < n; k++) store<u8>(dst + <usize>k, load<u8>(src + <usize>(k * sw)));

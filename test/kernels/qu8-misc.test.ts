@@ -267,6 +267,13 @@ describe('u8_im2col', () => {
       { h: 26, w: 26, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, oh: 24, ow: 24 },
       { h: 9, w: 70, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1, oh: 5, ow: 35 },
       { h: 5, w: 81, kh: 3, kw: 3, sh: 1, sw: 2, ph: 2, pw: 2, dh: 1, dw: 1, oh: 7, ow: 42 },
+      // ResNet-20's strided convs (runs of 7 to 14 even bytes) and odd sizes near them.
+      { h: 28, w: 28, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1, oh: 14, ow: 14 },
+      { h: 14, w: 14, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1, oh: 7, ow: 7 },
+      { h: 28, w: 28, kh: 1, kw: 1, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, oh: 14, ow: 14 },
+      { h: 17, w: 17, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1, oh: 9, ow: 9 },
+      { h: 3, w: 19, kh: 1, kw: 1, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, oh: 2, ow: 10 },
+      { h: 3, w: 18, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 1, dh: 1, dw: 1, oh: 1, ow: 9 },
     ];
     [...geometrySweep(100, 21, { dilation: true }), ...wide].forEach((g, i) => {
       const c = 2, zp = randInt(rng(i), 0, 255);
