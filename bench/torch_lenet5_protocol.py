@@ -2,11 +2,13 @@
 
 Usage: python3 bench/torch_lenet5_protocol.py --seed N --out FILE.json [--threads 1] [--force]
                                               [--levels 50,70,...] [--bits 8,6,...] [--combine P:B]
+                                              [--post-rest]
                                               [--epochs 5] [--train-limit N]
 
 --levels and --bits run a subset of the rows (a partial run, for when time is short);
 --combine P:B runs the combination P% + B bits instead of choosing it by the rule below (a
-partial run cannot choose: the rule needs every row).
+partial run cannot choose: the rule needs every row). --post-rest adds the post-training cell
+(no training, so almost free) of every level and bit width left out of --levels and --bits.
 
 What it measures: test accuracy (%) of every cell of the anchor's table (37 cells: the
 baseline; pruning at 50/70/80/90/95/98%, post / aware / refined; 8/6/4/3/2 bits, post / aware
@@ -200,6 +202,7 @@ def main() -> None:
     ap.add_argument('--levels', default=','.join(map(str, PRUNE_LEVELS)), help='pruning levels to run (%%)')
     ap.add_argument('--bits', default=','.join(map(str, BITS)), help='bit widths to run')
     ap.add_argument('--combine', default=None, help="P:B, the combination to run instead of the chosen one; 'none' for none")
+    ap.add_argument('--post-rest', action='store_true', help='post-training cells of the rows a partial run leaves out')
     ap.add_argument('--epochs', type=int, default=5, help='epochs per stage (5 is the protocol; fewer for a smoke run)')
     ap.add_argument('--train-limit', type=int, default=None, help='use the first N training images (smoke runs only)')
     args = ap.parse_args()
@@ -260,6 +263,13 @@ def main() -> None:
     base_acc = record('baseline', 'post', model, train(model, LR, train_data, args.seed, args.epochs, 'baseline'))
     baseline = {k: v.clone() for k, v in model.state_dict().items()}
 
+    if args.post_rest:
+        for p in PRUNE_LEVELS:
+            if p not in levels:
+                record(f'prune {p}%', 'post', compressed_model(baseline, p, None), 0.0)
+        for b in BITS:
+            if b not in bit_widths:
+                record(f'{b} bits', 'post', compressed_model(baseline, None, b), 0.0)
     refined_prune = {level: stages(f'prune {level}%', level, None) for level in levels}
     refined_bits = {bits: stages(f'{bits} bits', None, bits) for bits in bit_widths}
 
