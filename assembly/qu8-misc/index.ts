@@ -14,6 +14,7 @@ export { qu8_dequantize__simd128, qu8_dequantize__scalar } from './qu8-dequantiz
 export { qu8_add__simd128, qu8_add__scalar } from './qu8-add';
 export { qu8_global_avgpool__simd128, qu8_global_avgpool__scalar } from './qu8-global-avgpool';
 export { u8_im2col, u8_im2col__simd128, u8_im2col__scalar } from './u8-im2col';
+export { u8_pad2d_phases, u8_pad2d_phases__simd128, u8_pad2d_phases__scalar, u8_pad2d_phases_scratch_bytes } from './u8-pad2d-phases';
 import { u8_im2col__simd128 } from './u8-im2col';
 import { QU8_ADD_PARAM_BYTES, qu8AddParams } from './qu8-epilogue';
 

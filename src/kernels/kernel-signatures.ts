@@ -171,6 +171,10 @@ export interface KernelParams {
   u8_maxpool2d: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, start: number, end: number, scratchPtr: number];
   u8_maxpool2d__scalar: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, start: number, end: number, scratchPtr: number];
   u8_maxpool2d__simd128: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, start: number, end: number, scratchPtr: number];
+  u8_pad2d_phases: [xPtr: number, yPtr: number, h: number, w: number, pt: number, pl: number, pb: number, pr: number, fill: number, start: number, end: number, scratchPtr: number];
+  u8_pad2d_phases__scalar: [xPtr: number, yPtr: number, h: number, w: number, pt: number, pl: number, pb: number, pr: number, fill: number, start: number, end: number, scratchPtr: number];
+  u8_pad2d_phases__simd128: [xPtr: number, yPtr: number, h: number, w: number, pt: number, pl: number, pb: number, pr: number, fill: number, start: number, end: number, scratchPtr: number];
+  u8_pad2d_phases_scratch_bytes: [wp: number];
   x32_transpose: [inPtr: number, ldIn: number, outPtr: number, ldOut: number, cols: number, start: number, end: number, scratchPtr: number];
   x8_transpose: [inPtr: number, ldIn: number, outPtr: number, ldOut: number, cols: number, start: number, end: number, scratchPtr: number];
   xx_pad2d: [xPtr: number, yPtr: number, h: number, w: number, elemBytes: number, pt: number, pl: number, pb: number, pr: number, fill: number, start: number, end: number, scratchPtr: number];
@@ -345,6 +349,10 @@ export interface KernelResults {
   u8_maxpool2d: void;
   u8_maxpool2d__scalar: void;
   u8_maxpool2d__simd128: void;
+  u8_pad2d_phases: void;
+  u8_pad2d_phases__scalar: void;
+  u8_pad2d_phases__simd128: void;
+  u8_pad2d_phases_scratch_bytes: number;
   x32_transpose: void;
   x8_transpose: void;
   xx_pad2d: void;
@@ -479,6 +487,9 @@ export interface ParallelKernelParams {
   u8_maxpool2d: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
   u8_maxpool2d__scalar: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
   u8_maxpool2d__simd128: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
+  u8_pad2d_phases: [xPtr: number, yPtr: number, h: number, w: number, pt: number, pl: number, pb: number, pr: number, fill: number];
+  u8_pad2d_phases__scalar: [xPtr: number, yPtr: number, h: number, w: number, pt: number, pl: number, pb: number, pr: number, fill: number];
+  u8_pad2d_phases__simd128: [xPtr: number, yPtr: number, h: number, w: number, pt: number, pl: number, pb: number, pr: number, fill: number];
   x32_transpose: [inPtr: number, ldIn: number, outPtr: number, ldOut: number, cols: number];
   x8_transpose: [inPtr: number, ldIn: number, outPtr: number, ldOut: number, cols: number];
   xx_pad2d: [xPtr: number, yPtr: number, h: number, w: number, elemBytes: number, pt: number, pl: number, pb: number, pr: number, fill: number];

@@ -77,3 +77,76 @@ describe('xx_pad2d', () => {
     checkPad({ h: 3, w: 6, elem: 4, pads: [2, 0, 0, 3], fill: 0, planes: 1 }, seed++);
   });
 });
+
+// u8_pad2d_phases: plane p's padded image P split into its 2x2 phases, Q_ab[i][j] = P[2i+a][2j+b]
+// (the fill past P's edge), four PH x PW planes per input plane; simd128, scalar twin and entry
+// point against this reference, odd and even padded sizes, phase rows of 1 to 20 bytes, plane
+// ranges and two threads, nothing written outside the planes asked for.
+function phasesRef(x: Uint8Array, t: PadCase, start: number, end: number, sentinel: number): Uint8Array {
+  const [pt, pl, pb, pr] = t.pads;
+  const PH = (t.h + pt + pb + 1) >> 1, PW = (t.w + pl + pr + 1) >> 1;
+  const y = new Uint8Array(t.planes * 4 * PH * PW).fill(sentinel);
+  for (let p = start; p < end; p++) {
+    for (let ph = 0; ph < 4; ph++) {
+      for (let i = 0; i < PH; i++) {
+        for (let j = 0; j < PW; j++) {
+          const r = 2 * i + (ph >> 1) - pt, c = 2 * j + (ph & 1) - pl;
+          y[((p * 4 + ph) * PH + i) * PW + j] = r >= 0 && r < t.h && c >= 0 && c < t.w ? x[(p * t.h + r) * t.w + c]! : t.fill;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+function checkPhases(t: PadCase, seed: number): void {
+  withQu8Heap((h) => {
+    const { kernels, pool } = wasm();
+    const [pt, pl, pb, pr] = t.pads;
+    const PH = (t.h + pt + pb + 1) >> 1, PW = (t.w + pl + pr + 1) >> 1;
+    const x = randomBytes(t.planes * t.h * t.w, rng(seed));
+    const xPtr = h.bytes(x, 0);
+    const size = t.planes * 4 * PH * PW;
+    const scratchBytes = kernels.u8_pad2d_phases_scratch_bytes!(t.w + pl + pr);
+    const SENTINEL = 0x5a;
+    const label = JSON.stringify(t);
+    const args = (y: number) => [xPtr, y, t.h, t.w, pt, pl, pb, pr, t.fill];
+    const buffer = () => {
+      const y = h.alloc(size + 64);
+      wasm().heap.u8(y, size + 64).fill(SENTINEL);
+      return y;
+    };
+    const expect = (what: string, y: number, s: number, e: number) => {
+      const got = h.readU8(y, size + 64), want = phasesRef(x, t, s, e, SENTINEL);
+      for (let i = 0; i < got.length; i++) {
+        const w = i < want.length ? want[i]! : SENTINEL;
+        if (got[i] !== w) assert.fail(`${what} ${label} planes [${s}, ${e}): byte ${i} = ${got[i]}, want ${w}`);
+      }
+    };
+    const ranges: [number, number][] = [[0, t.planes]];
+    if (t.planes > 2) ranges.push([1, t.planes - 1]);
+    for (const name of ['u8_pad2d_phases__simd128', 'u8_pad2d_phases__scalar', 'u8_pad2d_phases']) {
+      for (const [s, e] of ranges) {
+        const y = buffer();
+        kernels[name]!(...args(y), s, e, h.alloc(scratchBytes));
+        expect(name, y, s, e);
+      }
+    }
+    const y = buffer();
+    pool.run('u8_pad2d_phases', args(y), t.planes, { grain: 1, scratchPtrs: [h.alloc(scratchBytes), h.alloc(scratchBytes)] });
+    expect('u8_pad2d_phases (2 threads)', y, 0, t.planes);
+  });
+}
+
+describe('u8_pad2d_phases', () => {
+  it('splits padded planes into their 2x2 phases, for odd and even sizes', () => {
+    const r = rng(11);
+    let seed = 100;
+    for (const w of [1, 2, 5, 7, 13, 14, 15, 16, 17, 28, 31, 33, 40]) {
+      const pads: [number, number, number, number] = [randInt(r, 0, 2), randInt(r, 0, 2), randInt(r, 0, 2), randInt(r, 0, 2)];
+      checkPhases({ h: randInt(r, 1, 7), w, elem: 1, pads, fill: randInt(r, 0, 255), planes: 3 }, seed++);
+    }
+    // ResNet-20's strided convs: 3x3 pad 1 on 28x28 and 14x14, 1x1 without padding.
+    for (const [hw, pad] of [[28, 1], [14, 1], [28, 0], [14, 0]]) checkPhases({ h: hw!, w: hw!, elem: 1, pads: [pad!, pad!, pad!, pad!], fill: 77, planes: 4 }, seed++);
+  });
+});

@@ -2,7 +2,7 @@
 // where qu8_spmm_add adds the other input in its epilogue, in the real domain before its one
 // rounding, and the planner also times the conv then qu8_add. On a small hand-built residual
 // network (odd sizes, a fully pruned output channel, the conv as the add's first and second
-// input, a strided shortcut conv run through im2col, a 1x1 conv on rows narrower than 8, ReLU,
+// input, a strided shortcut conv run through im2col and through its 2x2 phases, a 1x1 conv on rows narrower than 8, ReLU,
 // no activation and ReLU6 after the add), on one and two threads and on fewer images than the
 // batch: each fused block's output is within one step of its grid of the unfused plan's
 // (fuseResidual: false), and running the conv then the add inside the fused plan gives the
@@ -102,7 +102,8 @@ describe('residual add fused into the conv before it', () => {
     const batch = 4;
     // Each block on its own: the model up to its output, earlier blocks run as conv then add.
     const blocks = [{ conv: 'convB', last: 5, kernel: 'qu8 sparse direct+add (qu8_spmm_add)', fused: ['addB', 'reluB'] },
-      { conv: 'convS', last: 10, kernel: 'qu8 sparse im2col+add (qu8_spmm_add)', fused: ['addS'] }];
+      { conv: 'convS', last: 10, kernel: 'qu8 sparse im2col+add (qu8_spmm_add)', fused: ['addS'] },
+      { conv: 'convS', last: 10, kernel: 'qu8 sparse phases+add (qu8_spmm_add)', fused: ['addS'] }];
     let differ = 0;
     for (const threads of [1, 2]) {
       for (const n of [batch, 3]) {
@@ -113,7 +114,7 @@ describe('residual add fused into the conv before it', () => {
           const unfused = run(m, x, n, { batch, threads, choose: 'first', fuseResidual: false });
           assert.ok(unfused.layers.some((l) => l.node === b.fused[0]), what);
           const apart = Object.fromEntries(blocks.map((o) => [o.conv, ' + ']));
-          const fused = run(m, x, n, { batch, threads, choose: 'first', kernels: { ...apart, [b.conv]: '+add' } });
+          const fused = run(m, x, n, { batch, threads, choose: 'first', kernels: { ...apart, [b.conv]: b.kernel } });
           const layer = fused.layers.find((l) => l.node === b.conv)!;
           assert.ok(!fused.layers.some((l) => l.op === 'Add'), `${what}: an add stayed a node`);
           assert.deepEqual(layer.fused, b.fused, what);

@@ -131,21 +131,28 @@ function directStep(ctx: StepContext, name: string, fused: Fused): Step {
 
 const directApplies = (ctx: StepContext) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1;
 
-registerKernel({
-  op: 'Conv2d', name: 'qu8 sparse direct (qu8_spmm)', dtype: 'qu8', weights: 'sparse',
-  applies: directApplies,
-  build(ctx) {
-    return directStep(ctx, this.name, 'none');
-  },
-});
+/**
+ * A sparse int8 conv layout as two entries: the conv alone, and the conv with a fused residual add
+ * (PlanNode.residual) computed by the same step in qu8_spmm_add.
+ */
+function registerSparseConv(layout: string, applies: (ctx: StepContext) => boolean, step: (ctx: StepContext, name: string, fused: Fused) => Step): void {
+  registerKernel({
+    op: 'Conv2d', name: `qu8 sparse ${layout} (qu8_spmm)`, dtype: 'qu8', weights: 'sparse', applies,
+    build(ctx) {
+      return step(ctx, this.name, 'none');
+    },
+  });
+  registerKernel({
+    op: 'Conv2d', name: `qu8 sparse ${layout}+add (qu8_spmm_add)`, dtype: 'qu8', weights: 'sparse', residual: true,
+    applies: (ctx) => applies(ctx) && residualApplies(ctx),
+    build(ctx) {
+      return step(ctx, this.name, 'add');
+    },
+  });
+}
 
-registerKernel({
-  op: 'Conv2d', name: 'qu8 sparse direct+add (qu8_spmm_add)', dtype: 'qu8', weights: 'sparse', residual: true,
-  applies: (ctx) => directApplies(ctx) && residualApplies(ctx),
-  build(ctx) {
-    return directStep(ctx, this.name, 'add');
-  },
-});
+registerSparseConv('direct', directApplies, directStep);
+
 
 registerKernel({
   op: 'Conv2d', name: 'qu8 sparse direct+maxpool2x2 (qu8_spmm_maxpool2x2)', dtype: 'qu8', weights: 'sparse', pool2x2: true,
@@ -186,21 +193,46 @@ function im2colStep(ctx: StepContext, name: string, fused: Fused): Step {
 
 const im2colApplies = (ctx: StepContext) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).groups === 1 && !(convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1);
 
-registerKernel({
-  op: 'Conv2d', name: 'qu8 sparse im2col (qu8_spmm)', dtype: 'qu8', weights: 'sparse',
-  applies: im2colApplies,
-  build(ctx): Step {
-    return im2colStep(ctx, this.name, 'none');
-  },
-});
+registerSparseConv('im2col', im2colApplies, im2colStep);
 
-registerKernel({
-  op: 'Conv2d', name: 'qu8 sparse im2col+add (qu8_spmm_add)', dtype: 'qu8', weights: 'sparse', residual: true,
-  applies: (ctx) => im2colApplies(ctx) && residualApplies(ctx),
-  build(ctx): Step {
-    return im2colStep(ctx, this.name, 'add');
-  },
-});
+
+/**
+ * Stride-2 convs as stride-1 ones: the input padded with the zero point and split into its 2x2
+ * phases (u8_pad2d_phases), where each tap reads a contiguous run of an output row, so the
+ * direct kernel walks them with no im2col (whose matrix is 9/4 of the input for a 3x3 conv).
+ */
+function phasesStep(ctx: StepContext, name: string, fused: Fused): Step {
+  const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
+  const [c, h, w] = x.shape, [oc, oh, ow] = y.shape;
+  const [kh, kw] = node.kernel, [pt, pl, pb, pr] = node.pads;
+  const hp = h + pt + pb, wp = w + pl + pr, PH = (hp + 1) >> 1, PW = (wp + 1) >> 1, taps = kh * kw;
+  const csr = buildCsr(node.weight, (_row, inner) => {
+    const ic = Math.floor(inner / taps), ky = Math.floor((inner % taps) / kw), kx = inner % kw;
+    return ((ic * 4 + (ky & 1) * 2 + (kx & 1)) * PH + (ky >> 1)) * PW + (kx >> 1);
+  });
+  const scratch = new Scratch();
+  const { e, addParams } = convEpilogue(ctx, node, scratch);
+  const s = csrSlots(csr, scratch);
+  const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
+  const image = c * 4 * PH * PW;
+  const phases = scratch.alloc(ctx.capacity * image);
+  const scratchBytes = Math.max(16, qu8ScratchBytes(csr)), splitBytes = call('u8_pad2d_phases_scratch_bytes', wp);
+  const zx = x.grid!.zeroPoint;
+  const head: SpmmHead = [oc, oh, ow, PW, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off];
+  return {
+    kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
+    run: (n) => {
+      parallel('u8_pad2d_phases', [x.ptr, phases, h, w, pt, pl, pb, pr, zx], n * c, { minPerThread: 8, scratchBytes: splitBytes });
+      spmmCall(fused, head, e, [phases, image], [y.ptr, oh * ow, y.size], ctx.inputs[1], addParams, n * oc, scratchBytes);
+    },
+  };
+}
+
+const phasesApplies = (ctx: StepContext) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).groups === 1 &&
+  convOf(ctx).stride.every((v) => v === 2) && convOf(ctx).dilation.every((v) => v === 1);
+
+registerSparseConv('phases', phasesApplies, phasesStep);
+
 
 function qu8ScratchBytes(csr: Csr): number {
   return call('qu8_spmm_scratch_bytes', maxRowNnz(csr));
