@@ -5,6 +5,10 @@
  * row per cell, then for every run how many of the anchor's cells it matches within the
  * tolerance or beats, and which it misses. Measures nothing itself.
  *
+ * Several files of one seed (say a whole run and a later run of one combination) make one
+ * column; an anchor cell takes a run's cell of the same config, else (the combination) the
+ * run's own combination.
+ *
  * Usage: node --import tsx scripts/pytorch-seed-spread.ts TORCH_SEED.json... [--anchor FILE]
  *          [--study-doc FILE] [--tolerance 0.2]
  * Defaults: --anchor ../shared/anchors/pytorch-lenet5.md, --study-doc docs/pytorch-protocol.md
@@ -14,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  countMatches, matches, parseAnchorTable, parseStudySeedTable, parseTorchRun, SeedSpreadParseError, type Cell,
+  countMatches, lookupCell, matches, parseAnchorTable, parseStudySeedTable, parseTorchRun, SeedSpreadParseError, type Cell,
 } from './seed-spread-parse.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,13 +59,17 @@ let anchor: Cell[];
 const columns: Column[] = [];
 try {
   anchor = parseAnchorTable(read(anchorPath), anchorPath);
+  const bySeed = new Map<number, { cells: Cell[]; notes: string[] }>();
   for (const f of files) {
     const run = parseTorchRun(read(f), f);
-    const combo = run.cells.find((c) => c.key === 'combination');
-    columns.push({
-      label: `PyTorch seed ${run.seed}`, cells: run.cells,
-      note: `${f}${run.complete ? '' : ' (incomplete)'}${combo === undefined ? '' : `, combination ${combo.config}`}`,
-    });
+    const combos = [...new Set(run.cells.filter((c) => c.key === 'combination').map((c) => c.config))];
+    const col = bySeed.get(run.seed) ?? { cells: [], notes: [] };
+    col.cells.push(...run.cells);
+    col.notes.push(`${f}${run.complete ? '' : ' (incomplete)'}${combos.length === 0 ? '' : `, combination ${combos.join(', ')}`}`);
+    bySeed.set(run.seed, col);
+  }
+  for (const [seed, col] of [...bySeed].sort((a, b) => a[0] - b[0])) {
+    columns.push({ label: `PyTorch seed ${seed}`, cells: col.cells, note: col.notes.join('; ') });
   }
   for (const [seed, cells] of [...parseStudySeedTable(read(docPath), docPath)].sort((a, b) => a[0] - b[0])) {
     columns.push({ label: `ours seed ${seed}`, cells, note: docPath });
@@ -78,15 +86,14 @@ const lines: string[] = [
   `| config | mode | anchor | ${columns.map((c) => c.label).join(' | ')} | PyTorch reruns missing | ours missing |`,
   `|---|---|---:|${columns.map(() => '---:').join('|')}|---:|---:|`,
 ];
-const lookup = columns.map((c) => new Map(c.cells.map((x) => [`${x.key}|${x.mode}`, x.accuracy])));
 /** 'k of n': of the runs in `group` that have this cell, how many miss it. */
 const missing = (a: Cell, group: 'PyTorch' | 'ours') => {
-  const got = columns.flatMap((c, i) => (c.label.startsWith(group) ? [lookup[i]!.get(`${a.key}|${a.mode}`)] : []))
+  const got = columns.flatMap((c) => (c.label.startsWith(group) ? [lookupCell(c.cells, a)] : []))
     .filter((v): v is number => v !== undefined);
   return `${got.filter((v) => !matches(v, a.accuracy, tolerance)).length} of ${got.length}`;
 };
 for (const a of anchor) {
-  lines.push(`| ${a.config} | ${a.mode} | ${a.accuracy.toFixed(2)} | ${lookup.map((m) => fmt(m.get(`${a.key}|${a.mode}`), a.accuracy)).join(' | ')}` +
+  lines.push(`| ${a.config} | ${a.mode} | ${a.accuracy.toFixed(2)} | ${columns.map((c) => fmt(lookupCell(c.cells, a), a.accuracy)).join(' | ')}` +
     ` | ${missing(a, 'PyTorch')} | ${missing(a, 'ours')} |`);
 }
 lines.push('', `Cells of the anchor's ${anchor.length} matched within ${tolerance} pp or beaten:`, '');

@@ -147,12 +147,19 @@ export interface MatchCount {
   misses: string[];
 }
 
+/**
+ * A run's value for an anchor cell: the same config and mode if the run has it; otherwise, for
+ * the combination, the run's own combination (chosen by the rule, it may differ from the anchor's).
+ */
+export function lookupCell(run: readonly Cell[], a: Cell): number | undefined {
+  return (run.find((c) => c.config === a.config && c.mode === a.mode) ?? run.find((c) => c.key === a.key && c.mode === a.mode))?.accuracy;
+}
+
 /** How many of the anchor's cells a run matches within `tolerancePp` or beats. */
 export function countMatches(anchor: readonly Cell[], run: readonly Cell[], tolerancePp: number): MatchCount {
-  const byCell = new Map(run.map((c) => [`${c.key}|${c.mode}`, c.accuracy]));
   const out: MatchCount = { matched: 0, missing: 0, misses: [] };
   for (const a of anchor) {
-    const got = byCell.get(`${a.key}|${a.mode}`);
+    const got = lookupCell(run, a);
     if (got === undefined) out.missing++;
     else if (matches(got, a.accuracy, tolerancePp)) out.matched++;
     else out.misses.push(`${a.config} ${a.mode}`);

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  cellKey, countMatches, matches, parseAnchorTable, parseStudySeedTable, parseTorchRun, SeedSpreadParseError,
+  cellKey, countMatches, lookupCell, matches, parseAnchorTable, parseStudySeedTable, parseTorchRun, SeedSpreadParseError,
 } from '../../scripts/seed-spread-parse.js';
 
 // Hand-made, in the shapes of shared/anchors/pytorch-lenet5.md and docs/pytorch-protocol.md;
@@ -83,6 +83,16 @@ describe('scripts/seed-spread-parse', () => {
     assert.equal(countMatches(anchor, run, 0.3).matched, 3);
   });
 
+  it('takes the same config first, the run\'s own combination otherwise', () => {
+    const combo = parseAnchorTable(ANCHOR).find((c) => c.key === 'combination' && c.mode === 'aware');
+    assert.equal(combo!.config, '70% + 4 bits');
+    const own = { key: 'combination', config: '70% + 2 bits', mode: 'aware' as const, accuracy: 50 };
+    const same = { key: 'combination', config: '70% + 4 bits', mode: 'aware' as const, accuracy: 69 };
+    assert.equal(lookupCell([own], combo!), 50);
+    assert.equal(lookupCell([own, same], combo!), 69);
+    assert.equal(lookupCell([same], { ...combo!, mode: 'refine' }), undefined);
+  });
+
   it('the script prints the table and one count per run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'seed-spread-'));
     writeFileSync(join(dir, 'anchor.md'), ANCHOR);
@@ -98,6 +108,14 @@ describe('scripts/seed-spread-parse', () => {
     assert.match(r.stdout, /\| prune 50% \| post \| 80\.50 \| – \| – \| – \| 0 of 0 \| 0 of 0 \|/);
     assert.match(r.stdout, /PyTorch seed 7 \(.*t\.json, combination 70% \+ 3 bits\): 1 of 7 \(5 not run\); missed: baseline post/);
     assert.match(r.stdout, /ours seed 3 .*: 1 of 7 \(5 not run\); missed: baseline post/);
+    writeFileSync(join(dir, 't2.json'), JSON.stringify({ seed: 7, complete: true, cells: [
+      { config: '70% + 4 bits', mode: 'refine', accuracy: 74 },
+    ] }));
+    const merged = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/pytorch-seed-spread.ts', join(dir, 't.json'), join(dir, 't2.json'),
+      '--anchor', join(dir, 'anchor.md'), '--study-doc', join(dir, 'doc.md')], { encoding: 'utf8' });
+    assert.equal(merged.status, 0, merged.stderr);
+    assert.match(merged.stdout, /\| 70% \+ 4 bits \| refine \| 75\.10 \| \*\*74\.00\*\* \|/);
+    assert.match(merged.stdout, /PyTorch seed 7 \(.*t\.json, combination 70% \+ 3 bits; .*t2\.json, combination 70% \+ 4 bits\): 0 of 7 \(5 not run\)/);
     const bad = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/pytorch-seed-spread.ts', join(dir, 'nope.json'),
       '--anchor', join(dir, 'anchor.md')], { encoding: 'utf8' });
     assert.equal(bad.status, 1);
