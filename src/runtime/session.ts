@@ -110,8 +110,42 @@ export class Session {
     const quantized = model.inputQuant !== null || model.nodes.some((n) => n.outputQuant !== null);
     const wanted = opts.activations ?? 'auto';
     const modes: ('u8' | 'f32')[] = !quantized ? ['f32'] : wanted === 'auto' ? ['u8', 'f32'] : [wanted];
+    const sessions: Session[] = [];
+    try {
+      for (const activations of modes) sessions.push(Session.planned(model, activations, capacity, split, opts));
+    } catch (e) {
+      for (const s of sessions) s.dispose();
+      throw e;
+    }
+    return Session.fastest(sessions);
+  }
+
+  /**
+   * The faster of sessions planned on uint8 and on float32 activations, timed as they will run
+   * (all threads, their split) by turns; the others are released. Whole sessions, not single
+   * plans on one thread: LeNet-5 at 95% int8 took 0.124 ms a batch on one thread either way, but
+   * split over two threads the float32 plan ran 1.3x faster. Rounds until 300 ms have passed (at
+   * least 5, at most 40): a small model's batch takes a fraction of a millisecond, and in a fresh
+   * process the engine swaps in optimized code for each kernel only after some calls.
+   */
+  private static fastest(sessions: Session[]): Session {
+    if (sessions.length === 1) return sessions[0]!;
+    let best: number[];
+    try {
+      best = timeByTurns(sessions.map((s) => s.sampleBatch()), { runs: 5, maxRuns: 40, budgetMs: 300 });
+    } catch (e) {
+      for (const s of sessions) s.dispose();
+      throw e;
+    }
+    const k = best.indexOf(Math.min(...best));
+    sessions.forEach((s, i) => i !== k && s.dispose());
+    return sessions[k]!;
+  }
+
+  /** A session on one kind of activations: its plan, a runner per thread and its split. */
+  private static planned(model: DeployModel, activations: 'u8' | 'f32', capacity: number, split: 'auto' | 'layers' | 'images', opts: SessionOptions): Session {
     const planOptions = { choose: opts.choose ?? 'time', kernels: opts.kernels ?? {}, timingRuns: opts.timingRuns ?? 3, fuseResidual: opts.fuseResidual ?? true } as const;
-    const plan = fastest(modes.map((activations) => () => buildPlan(model, { ...planOptions, capacity, activations }, (input) => writeSampleInput(input, capacity))), capacity);
+    const plan = buildPlan(model, { ...planOptions, capacity, activations }, (input) => writeSampleInput(input, capacity));
     const session = new Session(model, [new PlanRunner(plan, model, capacity)], capacity, opts.replay ?? true);
     const threads = threadCount();
     if (split !== 'layers' && session.replay && threads > 1 && capacity >= 2 * threads) {
@@ -120,7 +154,7 @@ export class Session {
       const kernels = Object.fromEntries(plan.steps.map((s) => [s.plan.node.name, s.option]));
       try {
         for (let t = 1; t < threads; t++) {
-          const p = buildPlan(model, { ...planOptions, choose: 'first', kernels, timingRuns: 1, capacity: share, activations: plan.activations }, (input) => writeSampleInput(input, share));
+          const p = buildPlan(model, { ...planOptions, choose: 'first', kernels, timingRuns: 1, capacity: share, activations }, (input) => writeSampleInput(input, share));
           session.runners!.push(new PlanRunner(p, model, share));
         }
       } catch (e) {
@@ -137,13 +171,19 @@ export class Session {
     return session;
   }
 
-  /** Times full batches of sample pixels split by layers and by images, by turns; the faster. */
-  private fasterSplit(): 'layers' | 'images' {
+  /** One full batch of sample pixels through the session as it will run (threads, split). */
+  private sampleBatch(): () => void {
     const pixels = samplePixels(this.capacity * this.model.inputShape.reduce((a, b) => a * b, 1));
     const out = new Float32Array(this.capacity * this.outputSize);
+    return () => this.runChunk(pixels, this.capacity, out, 0);
+  }
+
+  /** Times full batches of sample pixels split by layers and by images, by turns; the faster. */
+  private fasterSplit(): 'layers' | 'images' {
+    const batch = this.sampleBatch();
     const run = (mode: 'layers' | 'images') => () => {
       this.splitMode = mode;
-      this.runChunk(pixels, this.capacity, out, 0);
+      batch();
     };
     const [layers, images] = timeByTurns([run('layers'), run('images')], { runs: 5, maxRuns: 40, budgetMs: 300 });
     return images! < layers! ? 'images' : 'layers';
@@ -289,21 +329,6 @@ export class Session {
   }
 }
 
-/** Builds each plan, times whole batches through them by turns, keeps the fastest and frees the others. */
-function fastest(builders: (() => Plan)[], capacity: number): Plan {
-  const plans: Plan[] = [];
-  try {
-    for (const build of builders) plans.push(build());
-  } catch (e) {
-    for (const p of plans) p.dispose();
-    throw e;
-  }
-  if (plans.length === 1) return plans[0]!;
-  const best = timeByTurns(plans.map((plan) => () => plan.steps.forEach(({ step }) => step.run(capacity))), { runs: 3 });
-  const k = best.indexOf(Math.min(...best));
-  plans.forEach((p, i) => i !== k && p.dispose());
-  return plans[k]!;
-}
 
 /** Samples given as [n, h, w, c] in the graph's [n, c, h, w] order. */
 function nhwcToNchw(x: Float32Array, n: number, c: number, plane: number): Float32Array {
