@@ -101,6 +101,21 @@ function spmmCall(
 type SpmmHead = [number, number, number, number, number, number, number, number, number, number, number];
 
 /**
+ * The conv's CSR, epilogue and (with a fused add) add constants in scratch, as a qu8_spmm-family
+ * call's head over outRows x outCols outputs read inRowStride bytes apart; scratchBytes per thread.
+ */
+function spmmSetup(ctx: StepContext, csr: Csr, scratch: Scratch, outRows: number, outCols: number, inRowStride: number) {
+  const node = convOf(ctx);
+  const { e, addParams } = convEpilogue(ctx, node, scratch);
+  const s = csrSlots(csr, scratch);
+  const head: SpmmHead = [
+    node.outChannels, outRows, outCols, inRowStride, s.rowPtr, s.offsets, s.values, s.rowSum,
+    ctx.inputs[0]!.grid!.zeroPoint, scratch.put(e.multiplier), scratch.put(e.offset),
+  ];
+  return { e, addParams, head, scratchBytes: Math.max(16, qu8ScratchBytes(csr)) };
+}
+
+/**
  * The direct sparse int8 conv: stride 1, over the image padded with the activation zero point.
  * With pool2x2 the kernel also takes the node's fused 2x2 max pool on its accumulators, with
  * add the node's fused residual add in its epilogue.
@@ -112,14 +127,10 @@ function directStep(ctx: StepContext, name: string, fused: Fused): Step {
   const { csr, hp, wp, padded } = directConvCsr(node, x.shape);
   const oh = hp - node.dilation[0] * (node.kernel[0] - 1), ow = wp - node.dilation[1] * (node.kernel[1] - 1);
   const scratch = new Scratch();
-  const { e, addParams } = convEpilogue(ctx, node, scratch);
-  const s = csrSlots(csr, scratch);
-  const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
+  const { e, addParams, head, scratchBytes } = spmmSetup(ctx, csr, scratch, oh, ow, wp);
   const src = padded ? scratch.alloc(ctx.capacity * c * hp * wp) : x.ptr;
-  const scratchBytes = Math.max(16, qu8ScratchBytes(csr));
   const zx = x.grid!.zeroPoint;
   const ldy = y.size / oc;
-  const head: SpmmHead = [oc, oh, ow, wp, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off];
   return {
     kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
     run: (n) => {
@@ -153,7 +164,6 @@ function registerSparseConv(layout: string, applies: (ctx: StepContext) => boole
 
 registerSparseConv('direct', directApplies, directStep);
 
-
 registerKernel({
   op: 'Conv2d', name: 'qu8 sparse direct+maxpool2x2 (qu8_spmm_maxpool2x2)', dtype: 'qu8', weights: 'sparse', pool2x2: true,
   // The multipliers are x scale * weight scale / y scale: positive where the weight scales are.
@@ -175,13 +185,9 @@ function im2colStep(ctx: StepContext, name: string, fused: Fused): Step {
   const k = c * kh * kw, cols = oh * ow;
   const csr = buildCsr(node.weight, (_row, inner) => inner * cols);
   const scratch = new Scratch();
-  const { e, addParams } = convEpilogue(ctx, node, scratch);
-  const s = csrSlots(csr, scratch);
-  const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
+  const { e, addParams, head, scratchBytes } = spmmSetup(ctx, csr, scratch, 1, cols, cols);
   const col = scratch.alloc(ctx.capacity * k * cols);
-  const scratchBytes = Math.max(16, qu8ScratchBytes(csr));
   const zx = x.grid!.zeroPoint;
-  const head: SpmmHead = [oc, 1, cols, cols, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off];
   return {
     kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
     run: (n) => {
@@ -194,7 +200,6 @@ function im2colStep(ctx: StepContext, name: string, fused: Fused): Step {
 const im2colApplies = (ctx: StepContext) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).groups === 1 && !(convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1);
 
 registerSparseConv('im2col', im2colApplies, im2colStep);
-
 
 /**
  * Stride-2 convs as stride-1 ones: the input padded with the zero point and split into its 2x2
@@ -211,14 +216,11 @@ function phasesStep(ctx: StepContext, name: string, fused: Fused): Step {
     return ((ic * 4 + (ky & 1) * 2 + (kx & 1)) * PH + (ky >> 1)) * PW + (kx >> 1);
   });
   const scratch = new Scratch();
-  const { e, addParams } = convEpilogue(ctx, node, scratch);
-  const s = csrSlots(csr, scratch);
-  const mult = scratch.put(e.multiplier), off = scratch.put(e.offset);
+  const { e, addParams, head, scratchBytes } = spmmSetup(ctx, csr, scratch, oh, ow, PW);
   const image = c * 4 * PH * PW;
   const phases = scratch.alloc(ctx.capacity * image);
-  const scratchBytes = Math.max(16, qu8ScratchBytes(csr)), splitBytes = call('u8_pad2d_phases_scratch_bytes', wp);
+  const splitBytes = call('u8_pad2d_phases_scratch_bytes', wp);
   const zx = x.grid!.zeroPoint;
-  const head: SpmmHead = [oc, oh, ow, PW, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off];
   return {
     kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
     run: (n) => {
@@ -232,7 +234,6 @@ const phasesApplies = (ctx: StepContext) => u8In(ctx) && hasInt8Codes(convOf(ctx
   convOf(ctx).stride.every((v) => v === 2) && convOf(ctx).dilation.every((v) => v === 1);
 
 registerSparseConv('phases', phasesApplies, phasesStep);
-
 
 function qu8ScratchBytes(csr: Csr): number {
   return call('qu8_spmm_scratch_bytes', maxRowNnz(csr));
