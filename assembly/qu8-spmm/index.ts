@@ -13,11 +13,12 @@
 // (the runtime computes it when it packs the CSR); acc = sum w*x - zx*rowSum is the exact
 // int32 sum of w*(x - zx). The caller keeps 64 readable bytes after the last byte any
 // valid pixel reads (rows narrower than 8 pixels load 8 bytes); writes stay inside the
-// valid pixels. ldy, yBatchStride are in output elements (bytes for outKind 0, floats for 1).
+// valid pixels. ldy, ldyRow (>= outCols; a row of a haloed frame), yBatchStride are in output
+// elements (bytes for outKind 0, floats for 1).
 // qu8_spmm_maxpool2x2 fuses a following 2x2 stride-2 max pool (floor mode) into the direct conv
 // layout, taking each window's max on the accumulators (see qu8_spmm_24x1_maxpool2x2__simd128).
 // qu8_spmm_add fuses a following residual add (and its ReLU) into the uint8 epilogue, on any
-// of the layouts (see qu8_spmm_24x1_add__simd128).
+// of the layouts, the add's other input with strides of its own (see qu8_spmm_24x1_add__simd128).
 import { qu8_spmm_24x1__simd128, qu8_spmm_24x1_maxpool2x2__simd128, qu8_spmm_24x1_add__simd128, QU8_SPMM_PAIR_BYTES } from './qu8-spmm-24x1-simd128';
 export { qu8_spmm_24x1__simd128, qu8_spmm_24x1_maxpool2x2__simd128, qu8_spmm_24x1_add__simd128 } from './qu8-spmm-24x1-simd128';
 export { qu8_spmm_24x1__scalar, qu8_spmm_24x1_maxpool2x2__scalar, qu8_spmm_24x1_add__scalar } from './qu8-spmm-24x1-scalar';
@@ -32,35 +33,35 @@ export function qu8_spmm_scratch_bytes(maxRowNnz: i32): i32 {
 
 /**
  * Units u in [start, end), u = img * rows + r (see qu8_spmm_24x1__simd128):
- * y[img*yBatchStride + r*ldy + oy*outCols + ox] = epilogue(sum_e values[e] *
+ * y[img*yBatchStride + r*ldy + oy*ldyRow + ox] = epilogue(sum_e values[e] *
  * (x[img*xBatchStride + offsets[e] + oy*inRowStride + ox] - xZeroPoint)).
  */
 export function qu8_spmm(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8_spmm_24x1__simd128(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr,
-    xZeroPoint, multiplierPtr, offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride,
+    xZeroPoint, multiplierPtr, offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride,
     start, end, scratchPtr);
 }
 
 /**
  * qu8_spmm on the direct conv layout followed by a 2x2 stride-2 max pool: element
- * img*yBatchStride + r*ldy + py*(outCols>>1) + px of y is the max over dy, dx in {0, 1} of
+ * img*yBatchStride + r*ldy + py*ldyRow + px of y is the max over dy, dx in {0, 1} of
  * qu8_spmm's output at conv pixel (2py+dy, 2px+dx), for multipliers > 0. Same scratch as qu8_spmm.
  */
 export function qu8_spmm_maxpool2x2(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8_spmm_24x1_maxpool2x2__simd128(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr,
-    xZeroPoint, multiplierPtr, offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride,
+    xZeroPoint, multiplierPtr, offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride,
     start, end, scratchPtr);
 }
 
@@ -75,10 +76,11 @@ export function qu8_spmm_add(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32, resPtr: usize, addParamsPtr: usize,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
+  resPtr: usize, ldr: i32, ldrRow: i32, resBatchStride: i32, addParamsPtr: usize,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8_spmm_24x1_add__simd128(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr,
-    xZeroPoint, multiplierPtr, offsetPtr, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, resPtr, addParamsPtr,
-    start, end, scratchPtr);
+    xZeroPoint, multiplierPtr, offsetPtr, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride,
+    resPtr, ldr, ldrRow, resBatchStride, addParamsPtr, start, end, scratchPtr);
 }

@@ -22,8 +22,8 @@ import { qu8Finish1, qu8FinishAdd1, qu8Store1, qu8ClampLo, qu8ClampHi, QU8_OUT_F
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
-  start: i32, end: i32, pool2x2: bool, res: bool, resPtr: usize, addPtr: usize,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
+  start: i32, end: i32, pool2x2: bool, res: bool, resPtr: usize, ldr: i32, ldrRow: i32, resBatchStride: i32, addPtr: usize,
 ): void {
   if (rows <= 0) return;
   const shift: usize = outKind == QU8_OUT_F32 ? 2 : 0;
@@ -38,6 +38,7 @@ import { qu8Finish1, qu8FinishAdd1, qu8Store1, qu8ClampLo, qu8ClampHi, QU8_OUT_F
     const mult = load<f32>(multiplierPtr + rq), off = load<f32>(offsetPtr + rq);
     const xi = xPtr + <usize>img * <usize>xBatchStride;
     const yRow = yPtr + ((<usize>img * <usize>yBatchStride + <usize>r * <usize>ldy) << shift);
+    const rRow = resPtr + <usize>img * <usize>resBatchStride + <usize>r * <usize>ldr;
     for (let py = 0; py < ph; py++) {
       for (let px = 0; px < pw; px++) {
         let acc = i32.MIN_VALUE;
@@ -45,9 +46,10 @@ import { qu8Finish1, qu8FinishAdd1, qu8Store1, qu8ClampLo, qu8ClampHi, QU8_OUT_F
           const xp = xi + <usize>(k * py + t / k) * <usize>inRowStride + <usize>(k * px + t % k);
           acc = max(acc, pixelSum(e0, e1, offsetsPtr, valuesPtr, xp));
         }
-        const i = <usize>py * <usize>pw + <usize>px;
-        const v = res ? qu8FinishAdd1(acc - corr, mult, off, lo, hi, resPtr + (yRow - yPtr) + i, addPtr) : qu8Finish1(acc - corr, mult, off, lo, hi, outKind);
-        qu8Store1(yRow, i, v, outKind);
+        const v = res
+          ? qu8FinishAdd1(acc - corr, mult, off, lo, hi, rRow + <usize>py * <usize>ldrRow + <usize>px, addPtr)
+          : qu8Finish1(acc - corr, mult, off, lo, hi, outKind);
+        qu8Store1(yRow, <usize>py * <usize>ldyRow + <usize>px, v, outKind);
       }
     }
   }
@@ -58,11 +60,11 @@ export function qu8_spmm_24x1__scalar(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1Scalar(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
-    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, false, false, 0, 0);
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, false, false, 0, 0, 0, 0, 0);
 }
 
 /** See qu8_spmm_24x1_maxpool2x2__simd128; scratchPtr is not used. */
@@ -70,11 +72,11 @@ export function qu8_spmm_24x1_maxpool2x2__scalar(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1Scalar(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
-    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, true, false, 0, 0);
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, true, false, 0, 0, 0, 0, 0);
 }
 
 /** See qu8_spmm_24x1_add__simd128; scratchPtr is not used. */
@@ -82,9 +84,11 @@ export function qu8_spmm_24x1_add__scalar(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32, resPtr: usize, addParamsPtr: usize,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
+  resPtr: usize, ldr: i32, ldrRow: i32, resBatchStride: i32, addParamsPtr: usize,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1Scalar(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
-    offsetPtr, QU8_OUT_U8, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, false, true, resPtr, addParamsPtr);
+    offsetPtr, QU8_OUT_U8, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, false, true,
+    resPtr, ldr, ldrRow, resBatchStride, addParamsPtr);
 }

@@ -126,12 +126,12 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
 
 /**
  * Runs of 8 (G = 1), 16 (G = 2) or 24 (G = 3) pixels of one output row; `mode` and `res` constants.
- * With res (mode ROW), the residual input's row is at rPtr, laid out as y's (uint8).
+ * With res (mode ROW), the residual input's codes for these pixels start at rAt (uint8).
  */
 // @ts-ignore: decorator
 @inline function tileRow(
   G: i32, mode: i32, tabPtr: usize, tabEnd: usize, xb: usize, init: v128, mult: v128, off: v128, lo: v128, hi: v128,
-  outKind: i32, yPtr: usize, idx: usize, accPtr: usize, res: bool, rPtr: usize, addPtr: usize,
+  outKind: i32, yPtr: usize, idx: usize, accPtr: usize, res: bool, rAt: usize, addPtr: usize,
 ): void {
   let a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init;
   for (let t = tabPtr; t < tabEnd; t += QU8_SPMM_PAIR_BYTES) {
@@ -183,7 +183,7 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
     }
     return;
   }
-  const r = rPtr + idx;
+  const r = rAt;
   const kLo = addConst(res, addPtr, 0), kHi = addConst(res, addPtr, 4), kMult = addConst(res, addPtr, 8), kOff = addConst(res, addPtr, 12);
   const v0 = finish4(res, a0, mult, off, lo, hi, outKind, r, kLo, kHi, kMult, kOff);
   const v1 = finish4(res, a1, mult, off, lo, hi, outKind, r + 4, kLo, kHi, kMult, kOff);
@@ -205,12 +205,12 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
  * R (1..3) output rows of n (1..8) pixels each, for rows narrower than 8: x rows xStep
  * bytes apart, outputs yStep elements apart. Loads read 8 bytes per row. With pool2x2 (R = 2),
  * the two rows' 8 pixels become 4 window maxima, of which the first n (1..4) are stored.
- * With res, the residual add reads 8 bytes per row of the input at rPtr (laid out as y).
+ * With res, the residual add reads 8 bytes per row of the input from rAt, rows rStep bytes apart.
  */
 // @ts-ignore: decorator
 @inline function tileStacked(
   R: i32, n: i32, tabPtr: usize, tabEnd: usize, xb: usize, xStep: usize, init: v128, mult: v128, off: v128,
-  lo: v128, hi: v128, outKind: i32, yPtr: usize, idx: usize, yStep: usize, pool2x2: bool, res: bool, rPtr: usize, addPtr: usize,
+  lo: v128, hi: v128, outKind: i32, yPtr: usize, idx: usize, yStep: usize, pool2x2: bool, res: bool, rAt: usize, rStep: usize, addPtr: usize,
 ): void {
   let a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init;
   for (let t = tabPtr; t < tabEnd; t += QU8_SPMM_PAIR_BYTES) {
@@ -240,17 +240,17 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
     return;
   }
   const n0 = min(n, 4), n1 = n - 4;
-  const r = rPtr + idx;
+  const r = rAt;
   const kLo = addConst(res, addPtr, 0), kHi = addConst(res, addPtr, 4), kMult = addConst(res, addPtr, 8), kOff = addConst(res, addPtr, 12);
   qu8StoreLanes(yPtr, idx, 1, finish4(res, a0, mult, off, lo, hi, outKind, r, kLo, kHi, kMult, kOff), n0, outKind);
   qu8StoreLanes(yPtr, idx + 4, 1, finish4(res, a1, mult, off, lo, hi, outKind, r + 4, kLo, kHi, kMult, kOff), n1, outKind);
   if (R > 1) {
-    qu8StoreLanes(yPtr, idx + yStep, 1, finish4(res, a2, mult, off, lo, hi, outKind, r + yStep, kLo, kHi, kMult, kOff), n0, outKind);
-    qu8StoreLanes(yPtr, idx + yStep + 4, 1, finish4(res, a3, mult, off, lo, hi, outKind, r + yStep + 4, kLo, kHi, kMult, kOff), n1, outKind);
+    qu8StoreLanes(yPtr, idx + yStep, 1, finish4(res, a2, mult, off, lo, hi, outKind, r + rStep, kLo, kHi, kMult, kOff), n0, outKind);
+    qu8StoreLanes(yPtr, idx + yStep + 4, 1, finish4(res, a3, mult, off, lo, hi, outKind, r + rStep + 4, kLo, kHi, kMult, kOff), n1, outKind);
   }
   if (R > 2) {
-    qu8StoreLanes(yPtr, idx + 2 * yStep, 1, finish4(res, a4, mult, off, lo, hi, outKind, r + 2 * yStep, kLo, kHi, kMult, kOff), n0, outKind);
-    qu8StoreLanes(yPtr, idx + 2 * yStep + 4, 1, finish4(res, a5, mult, off, lo, hi, outKind, r + 2 * yStep + 4, kLo, kHi, kMult, kOff), n1, outKind);
+    qu8StoreLanes(yPtr, idx + 2 * yStep, 1, finish4(res, a4, mult, off, lo, hi, outKind, r + 2 * rStep, kLo, kHi, kMult, kOff), n0, outKind);
+    qu8StoreLanes(yPtr, idx + 2 * yStep + 4, 1, finish4(res, a5, mult, off, lo, hi, outKind, r + 2 * rStep + 4, kLo, kHi, kMult, kOff), n1, outKind);
   }
 }
 
@@ -284,6 +284,7 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
 /**
  * One tile of G groups of 8 pixels at conv column ox of the row at xr: stored at element
  * base + ox, or with pool2x2, maxed 2x2 with the row irs bytes below and stored at base + ox/2.
+ * With res, the residual row's codes start at rRow.
  * Inlined: as a call it cost a third of the time of an empty row's tile (12 vs 18 us per conv2
  * image with no nonzeros).
  */
@@ -293,6 +294,7 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
   lo: v128, hi: v128, outKind: i32, yRow: usize, base: usize, accPtr: usize, res: bool, rRow: usize, addPtr: usize,
 ): void {
   const xb = xr + <usize>ox;
+  const rAt = rRow + <usize>ox;
   if (pool2x2) {
     const idx = base + <usize>(ox >> 1);
     if (G == 3) {
@@ -308,9 +310,9 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
     return;
   }
   const idx = base + <usize>ox;
-  if (G == 3) tileRow(3, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rRow, addPtr);
-  else if (G == 2) tileRow(2, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rRow, addPtr);
-  else tileRow(1, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rRow, addPtr);
+  if (G == 3) tileRow(3, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rAt, addPtr);
+  else if (G == 2) tileRow(2, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rAt, addPtr);
+  else tileRow(1, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rAt, addPtr);
 }
 
 /**
@@ -318,24 +320,25 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
  *   acc = sum_{e in row r} values[e] * x[img*xBatchStride + offsets[e] + oy*inRowStride + ox]
  *         - xZeroPoint * rowSum[r]
  * goes through the epilogue with multiplier[r], offset[r] and lands at element
- * img*yBatchStride + r*ldy + oy*outCols + ox of y (uint8 for outKind 0, float32 for 1).
+ * img*yBatchStride + r*ldy + oy*ldyRow + ox of y (uint8 for outKind 0, float32 for 1); ldyRow
+ * >= outCols, so y may be the inside of a larger frame (a halo the kernel never writes).
  * scratchPtr: qu8_spmm_scratch_bytes(max nonzeros in a row) bytes, 4-byte aligned (unused when outCols == 1).
  */
 export function qu8_spmm_24x1__simd128(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
-    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, scratchPtr, false, false, 0, 0);
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, scratchPtr, false, false, 0, 0, 0, 0, 0);
 }
 
 /**
  * qu8_spmm_24x1__simd128 on the direct conv layout followed by a 2x2 stride-2 max pool (floor
- * mode): outRows x outCols are the conv's, and element img*yBatchStride + r*ldy + py*(outCols>>1)
- * + px of y is the max over dy, dx in {0, 1} of the conv output at (2py+dy, 2px+dx). The max is
+ * mode): outRows x outCols are the conv's, and element img*yBatchStride + r*ldy + py*ldyRow + px
+ * of y is the max over dy, dx in {0, 1} of the conv output at (2py+dy, 2px+dx). The max is
  * taken on the int32 accumulators, before the epilogue: the pooled conv where every multiplier
  * is positive (the runtime checks). Same scratch as qu8_spmm_24x1__simd128.
  */
@@ -343,29 +346,32 @@ export function qu8_spmm_24x1_maxpool2x2__simd128(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
-    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, scratchPtr, true, false, 0, 0);
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, scratchPtr, true, false, 0, 0, 0, 0, 0);
 }
 
 /**
  * qu8_spmm_24x1__simd128 with uint8 outputs (outKind 0) and a residual add in its epilogue: the
- * codes b of the tensor at resPtr, laid out as y (same ldy and yBatchStride), are added in the
- * real domain before the one rounding (qu8FinishAdd4, constants at addParamsPtr); multiplier and
- * offset take acc to steps of the output grid, and [clampLo, clampHi] clamps the sum. Reads up
- * to 7 bytes past a row of resPtr on rows narrower than 8. Same scratch.
+ * code b at element img*resBatchStride + r*ldr + oy*ldrRow + ox of resPtr (not overlapping y) is
+ * added to output (oy, ox) of row r in the real domain before the one rounding (qu8FinishAdd4,
+ * constants at addParamsPtr); multiplier and offset take acc to steps of the output grid, and
+ * [clampLo, clampHi] clamps the sum. Reads up to 7 bytes past a row of resPtr on rows narrower
+ * than 8. Same scratch.
  */
 export function qu8_spmm_24x1_add__simd128(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32, resPtr: usize, addParamsPtr: usize,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
+  resPtr: usize, ldr: i32, ldrRow: i32, resBatchStride: i32, addParamsPtr: usize,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
-    offsetPtr, QU8_OUT_U8, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, yBatchStride, start, end, scratchPtr, false, true, resPtr, addParamsPtr);
+    offsetPtr, QU8_OUT_U8, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, scratchPtr, false, true,
+    resPtr, ldr, ldrRow, resBatchStride, addParamsPtr);
 }
 
 /** count outputs from yPtr set to v (a whole code for uint8 outputs). */
@@ -387,18 +393,22 @@ export function qu8_spmm_24x1_add__simd128(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, yBatchStride: i32,
-  start: i32, end: i32, scratchPtr: usize, pool2x2: bool, res: bool, resPtr: usize, addPtr: usize,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
+  start: i32, end: i32, scratchPtr: usize, pool2x2: bool, res: bool,
+  resPtr: usize, ldr: i32, ldrRow: i32, resBatchStride: i32, addPtr: usize,
 ): void {
   if (rows <= 0 || outRows <= 0 || outCols <= 0) return;
   const loS = qu8ClampLo(clampLo, outKind), hiS = qu8ClampHi(clampHi, outKind);
   const lo = f32x4.splat(loS), hi = f32x4.splat(hiS);
   const shift: usize = outKind == QU8_OUT_F32 ? 2 : 0;
   const irs = <usize>inRowStride;
+  const yrs = <usize>ldyRow, rrs = <usize>ldrRow;
   // With pool2x2, the conv columns a pooled row needs: the last one of an odd width is dropped.
   const ph = pool2x2 ? outRows >> 1 : outRows;
   const W = pool2x2 ? (outCols >> 1) << 1 : outCols;
   if (ph == 0 || W == 0) return;
+  // Outputs per stored row.
+  const rowOut = pool2x2 ? W >> 1 : W;
   // A row of g = ceil(W/8) groups of 8 pixels splits into ceil(g/3) tiles of near-equal
   // size (24 -> 3, 26 -> 2+2, 33 -> 3+2), since walking a row's pairs is paid per tile.
   // The last tile ends at W, overlapping its neighbour when W is not a multiple of 8.
@@ -411,21 +421,23 @@ export function qu8_spmm_24x1_add__simd128(
     const e0 = load<i32>(rowPtrPtr + rq), e1 = load<i32>(rowPtrPtr + rq, 4);
     const xi = xPtr + <usize>img * <usize>xBatchStride;
     const yRow = yPtr + ((<usize>img * <usize>yBatchStride + <usize>r * <usize>ldy) << shift);
-    // The residual's row (res: uint8 outputs, so the same byte offset as y's).
-    const rRow = resPtr + (yRow - yPtr);
+    // The residual's plane (res: uint8).
+    const rRow = resPtr + <usize>img * <usize>resBatchStride + <usize>r * <usize>ldr;
     const corrS = xZeroPoint * load<i32>(rowSumPtr + rq);
     const multS = load<f32>(multiplierPtr + rq), offS = load<f32>(offsetPtr + rq);
     if (e0 == e1 && !res) {
       // A fully pruned row is one value (its pool's max too): a fill, not a tile walk with
       // an epilogue per four pixels. Pruned first layers are mostly such rows.
-      fillRun(yRow, pool2x2 ? ph * (W >> 1) : outRows * outCols, qu8Finish1(-corrS, multS, offS, loS, hiS, outKind), outKind);
+      const v = qu8Finish1(-corrS, multS, offS, loS, hiS, outKind);
+      if (yrs == <usize>rowOut) fillRun(yRow, ph * rowOut, v, outKind);
+      else for (let oy = 0; oy < ph; oy++) fillRun(yRow + ((<usize>oy * yrs) << shift), rowOut, v, outKind);
       continue;
     }
     if (W == 1) {
       for (let oy = 0; oy < outRows; oy++) {
         const acc = pixelDot(e0, e1, offsetsPtr, valuesPtr, xi + <usize>oy * irs) - corrS;
-        const v = res ? qu8FinishAdd1(acc, multS, offS, loS, hiS, rRow + <usize>oy, addPtr) : qu8Finish1(acc, multS, offS, loS, hiS, outKind);
-        qu8Store1(yRow, <usize>oy, v, outKind);
+        const v = res ? qu8FinishAdd1(acc, multS, offS, loS, hiS, rRow + <usize>oy * rrs, addPtr) : qu8Finish1(acc, multS, offS, loS, hiS, outKind);
+        qu8Store1(yRow, <usize>oy * yrs, v, outKind);
       }
       continue;
     }
@@ -435,18 +447,18 @@ export function qu8_spmm_24x1_add__simd128(
       if (pool2x2) {
         // Up to three pooled outputs: both conv rows in one tile of eight columns.
         for (let py = 0; py < ph; py++) {
-          tileStacked(2, W >> 1, scratchPtr, tabEnd, xi + <usize>(2 * py) * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(py * (W >> 1)), 0, true, false, 0, 0);
+          tileStacked(2, W >> 1, scratchPtr, tabEnd, xi + <usize>(2 * py) * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>py * yrs, 0, true, false, 0, 0, 0);
         }
         continue;
       }
       let oy = 0;
       for (; oy + 3 <= outRows; oy += 3) {
-        tileStacked(3, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W, false, res, rRow, addPtr);
+        tileStacked(3, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>oy * yrs, yrs, false, res, rRow + <usize>oy * rrs, rrs, addPtr);
       }
       if (outRows - oy == 2) {
-        tileStacked(2, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W, false, res, rRow, addPtr);
+        tileStacked(2, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>oy * yrs, yrs, false, res, rRow + <usize>oy * rrs, rrs, addPtr);
       } else if (outRows - oy == 1) {
-        tileStacked(1, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>(oy * W), <usize>W, false, res, rRow, addPtr);
+        tileStacked(1, W, scratchPtr, tabEnd, xi + <usize>oy * irs, irs, init, mult, off, lo, hi, outKind, yRow, <usize>oy * yrs, yrs, false, res, rRow + <usize>oy * rrs, rrs, addPtr);
       }
       continue;
     }
@@ -454,19 +466,20 @@ export function qu8_spmm_24x1_add__simd128(
     const accPtr = tabEnd;
     for (let oy = 0; oy < ph; oy++) {
       const xr = xi + <usize>(pool2x2 ? 2 * oy : oy) * irs;
-      const base = <usize>oy * <usize>(pool2x2 ? W >> 1 : W);
+      const base = <usize>oy * yrs;
+      const rr = rRow + <usize>oy * rrs;
       let ox = 0;
       for (let i = 0; i < tiles; i++) {
         const G = perTile + (i < extra ? 1 : 0);
         if (i < tiles - 1) {
-          rowTile(pool2x2, G, scratchPtr, tabEnd, xr, irs, ox, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rRow, addPtr);
+          rowTile(pool2x2, G, scratchPtr, tabEnd, xr, irs, ox, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rr, addPtr);
           ox += G << 3;
         } else if (W >= G << 3) {
-          rowTile(pool2x2, G, scratchPtr, tabEnd, xr, irs, W - (G << 3), init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rRow, addPtr);
+          rowTile(pool2x2, G, scratchPtr, tabEnd, xr, irs, W - (G << 3), init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rr, addPtr);
         } else {
           // A single tile wider than the row: G-1 groups from 0, one more ending at W.
-          if (G > 1) rowTile(pool2x2, G - 1, scratchPtr, tabEnd, xr, irs, 0, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rRow, addPtr);
-          rowTile(pool2x2, 1, scratchPtr, tabEnd, xr, irs, W - 8, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rRow, addPtr);
+          if (G > 1) rowTile(pool2x2, G - 1, scratchPtr, tabEnd, xr, irs, 0, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rr, addPtr);
+          rowTile(pool2x2, 1, scratchPtr, tabEnd, xr, irs, W - 8, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rr, addPtr);
         }
       }
     }

@@ -52,6 +52,12 @@ export interface SessionOptions {
    * rounding the conv's output onto its grid: a block's codes within one step of the unfused ones.
    */
   fuseResidual?: boolean;
+  /**
+   * With uint8 activations, hold the values that padded direct convs read inside a halo of their
+   * zero point, written in place by the kernel that computes them, so no run pads a copy
+   * (default true; the same kernels and codes either way).
+   */
+  frames?: boolean;
 }
 
 /**
@@ -144,7 +150,7 @@ export class Session {
 
   /** A session on one kind of activations: its plan, a runner per thread and its split. */
   private static planned(model: DeployModel, activations: 'u8' | 'f32', capacity: number, split: 'auto' | 'layers' | 'images', opts: SessionOptions): Session {
-    const planOptions = { choose: opts.choose ?? 'time', kernels: opts.kernels ?? {}, timingRuns: opts.timingRuns ?? 3, fuseResidual: opts.fuseResidual ?? true } as const;
+    const planOptions = { choose: opts.choose ?? 'time', kernels: opts.kernels ?? {}, timingRuns: opts.timingRuns ?? 3, fuseResidual: opts.fuseResidual ?? true, frames: opts.frames ?? true } as const;
     const plan = buildPlan(model, { ...planOptions, capacity, activations }, (input) => writeSampleInput(input, capacity));
     const session = new Session(model, [new PlanRunner(plan, model, capacity)], capacity, opts.replay ?? true);
     const threads = threadCount();
@@ -310,7 +316,8 @@ export class Session {
       const w = l.weights;
       const weights = w ? `${(100 * w.sparsity).toFixed(1)}% zero, ${w.bits === null ? 'f32' : `${w.bits}-bit`}` : '';
       const cands = l.candidates.map((c) => `${c.kernel}${c.ms === null ? '' : ` ${c.ms.toFixed(3)} ms`}`).join('; ');
-      return `${l.node.padEnd(10)} ${l.op.padEnd(13)} [${l.inputShape.join('x')}] -> [${l.outputShape.join('x')}] ${l.fused.length ? `+${l.fused.join('+')} ` : ''}${weights}\n    candidates: ${cands}\n    chosen: ${l.chosen}`;
+      const framed = [l.frames.input ? 'input read in place' : '', l.frames.output ? 'output written in place' : ''].filter((t) => t).join(', ');
+      return `${l.node.padEnd(10)} ${l.op.padEnd(13)} [${l.inputShape.join('x')}] -> [${l.outputShape.join('x')}] ${l.fused.length ? `+${l.fused.join('+')} ` : ''}${weights}\n    candidates: ${cands}\n    chosen: ${l.chosen}${framed ? `\n    frames: ${framed}` : ''}`;
     });
     const acts = this.model.inputQuant !== null || this.model.nodes.some((n) => n.outputQuant !== null) ? `, quantized activations held as ${this.activations === 'u8' ? 'uint8 codes' : 'float32 on their grids'}` : '';
     const split = this.split === 'images' ? ', each thread its own share of a batch' : '';

@@ -113,11 +113,15 @@ function checkCase(t: Case): void {
     const convPtr = h.alloc(total * per);
     const multC = h.f32(real.map((q) => q.mult / g.sa)), offC = h.f32(real.map((q) => q.bias / g.sa + g.za));
     kernels.qu8_spmm!(t.oc, outRows, outCols, inRowStride, rowPtr, offsetsPtr, values, rowSum, zx, multC, offC, OUT_U8, 0, 255,
-      x, xStride, convPtr, per, t.oc * per, 0, total, scratch);
+      x, xStride, convPtr, per, outCols, t.oc * per, 0, total, scratch);
     const conv = h.readU8(convPtr, total * per);
-    // Fused outputs land ldy apart per row with gaps, and the residual input is laid out alike.
-    const ldy = per + 3, yStride = t.oc * ldy + 5, ySize = t.images * yStride;
-    const resBytes = randomBytes(ySize, r);
+    // Fused outputs land ldy apart per row and ldyRow per output row, with gaps (as inside a
+    // frame), and the residual input has strides of its own.
+    const ldyRow = outCols + (outRows > 1 ? 2 : 0), ldy = outRows * ldyRow + 3, yStride = t.oc * ldy + 5, ySize = t.images * yStride;
+    const ldrRow = outCols + (outRows > 1 ? 1 : 0), ldr = outRows * ldrRow + 1, rStride = t.oc * ldr + 2;
+    const yAt = (img: number, row: number, i: number) => img * yStride + row * ldy + Math.floor(i / outCols) * ldyRow + (i % outCols);
+    const rAt = (img: number, row: number, i: number) => img * rStride + row * ldr + Math.floor(i / outCols) * ldrRow + (i % outCols);
+    const resBytes = randomBytes(t.images * rStride + 8, r);
     const res = h.bytes(resBytes, 64);
     const mult = Float32Array.from(real, (q) => q.mult / g.sy), off = Float32Array.from(real, (q) => q.bias / g.sy + g.zy);
     const steps = g.sa / g.sy, bMult = g.sb / g.sy;
@@ -127,10 +131,10 @@ function checkCase(t: Case): void {
     for (let img = 0; img < t.images; img++) {
       for (let row = 0; row < t.oc; row++) {
         for (let i = 0; i < per; i++) {
-          const at = img * yStride + row * ldy + i, u = (img * t.oc + row) * per + i;
-          want.set(at, fusedRef(acc(img, row, i), mult[row]!, off[row]!, resBytes[at]!, k, g));
-          packedRes[u] = resBytes[at]!;
-          unfused[u] = addRef(conv[u]!, resBytes[at]!, g);
+          const at = yAt(img, row, i), b = resBytes[rAt(img, row, i)]!, u = (img * t.oc + row) * per + i;
+          want.set(at, fusedRef(acc(img, row, i), mult[row]!, off[row]!, b, k, g));
+          packedRes[u] = b;
+          unfused[u] = addRef(conv[u]!, b, g);
           if (Math.abs(want.get(at)! - unfused[u]!) > 1) assert.fail(`${label(t)}: unit ${img * t.oc + row} pixel ${i}: fused formula ${want.get(at)}, unfused ${unfused[u]} (conv code ${conv[u]})`);
         }
       }
@@ -148,7 +152,7 @@ function checkCase(t: Case): void {
     kernels.qu8_add_params!(params, k[0]!, k[1]!, k[2]!, k[3]!);
     const multPtr = h.f32(mult), offPtr = h.f32(off);
     const args = (y: number) => [t.oc, outRows, outCols, inRowStride, rowPtr, offsetsPtr, values, rowSum, zx, multPtr, offPtr, g.qmin, g.qmax,
-      x, xStride, y, ldy, yStride, res, params];
+      x, xStride, y, ldy, ldyRow, yStride, res, ldr, ldrRow, rStride, params];
     const SENTINEL = 0x5a;
     const yBuffer = () => {
       const ptr = h.alloc(ySize + 64);
@@ -158,7 +162,7 @@ function checkCase(t: Case): void {
     const check = (what: string, y: number, start: number, end: number) => {
       const got = h.readU8(y, ySize + 64);
       for (let i = 0; i < got.length; i++) {
-        const img = Math.floor(i / yStride), row = Math.floor((i - img * yStride) / ldy);
+        const img = Math.floor(i / yStride), row = Math.min(t.oc - 1, Math.floor((i - img * yStride) / ldy));
         const u = img * t.oc + row;
         const expected = want.has(i) && u >= start && u < end ? want.get(i)! : SENTINEL;
         if (got[i] !== expected) assert.fail(`${what} ${label(t)} units [${start}, ${end}): y[${i}] = ${got[i]}, want ${expected}${want.has(i) ? '' : ' (not an output)'}`);

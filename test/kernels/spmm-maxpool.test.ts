@@ -29,10 +29,13 @@ interface Case {
   clamp: [number, number]; outKind: OutKind; seed: number;
 }
 
-/** Everything a kernel call needs, in heap memory; `args(y, ldy, yStride)` lists the kernel arguments before start/end/scratch. */
+/**
+ * Everything a kernel call needs, in heap memory; `args(y, ldy, yStride, ldyRow)` lists the kernel
+ * arguments before start/end/scratch (ldyRow, the output row stride, only the qu8 kernels take).
+ */
 interface Prepared {
   rows: number; oh: number; ow: number; total: number; scratchBytes: number;
-  args(y: number, ldy: number, yStride: number): number[];
+  args(y: number, ldy: number, yStride: number, ldyRow: number): number[];
 }
 
 function prepare(t: Case, h: Qu8Heap): Prepared {
@@ -78,7 +81,7 @@ function prepare(t: Case, h: Qu8Heap): Prepared {
     for (let i = 0; i < g.oc; i++) maxNnz = Math.max(maxNnz, csr.rowPtr[i + 1]! - csr.rowPtr[i]!);
     return {
       ...base, scratchBytes: wasm().kernels.qu8_spmm_scratch_bytes!(maxNnz),
-      args: (y, ldy, yStride) => [g.oc, oh, ow, wp, rowPtr, offsets, values, rowSum, zx, multPtr, offPtr, t.outKind, t.clamp[0], t.clamp[1], x, xStride, y, ldy, yStride],
+      args: (y, ldy, yStride, ldyRow) => [g.oc, oh, ow, wp, rowPtr, offsets, values, rowSum, zx, multPtr, offPtr, t.outKind, t.clamp[0], t.clamp[1], x, xStride, y, ldy, ldyRow, yStride],
     };
   }
   // x of random floats in the padded layout, followed by the contract's 64 bytes of NaN.
@@ -137,15 +140,16 @@ function checkCase(t: Case): void {
     const scratch = h.alloc(Math.max(p.scratchBytes, 16));
     // The oracle: the unfused conv over every unit, then the pool above.
     const conv = yBuffer(t, h, t.images * p.rows * per);
-    kernels[KERNELS[t.family].conv]!(...p.args(conv.ptr, per, p.rows * per), 0, p.total, scratch);
+    kernels[KERNELS[t.family].conv]!(...p.args(conv.ptr, per, p.rows * per, p.ow), 0, p.total, scratch);
     const convOut = conv.read();
-    // Pooled outputs land ldy apart per row with gaps, so stray writes show.
-    const ldy = ph * pw + 3, yStride = p.rows * ldy + 5;
+    // Pooled outputs land ldy apart per row with gaps, so stray writes show; the qu8 kernel's rows
+    // also land prow apart, with a gap after each (as inside a frame).
+    const prow = t.family === 'qu8' ? pw + 1 : pw, ldy = ph * prow + 3, yStride = p.rows * ldy + 5;
     const want = new Map<number, number>();
     for (let img = 0; img < t.images; img++) {
       for (let r = 0; r < p.rows; r++) {
         const start = (img * p.rows + r) * per;
-        pool2x2(Array.from({ length: per }, (_, i) => convOut[start + i]!), p.oh, p.ow).forEach((v, i) => want.set(img * yStride + r * ldy + i, v));
+        pool2x2(Array.from({ length: per }, (_, i) => convOut[start + i]!), p.oh, p.ow).forEach((v, i) => want.set(img * yStride + r * ldy + Math.floor(i / pw) * prow + (i % pw), v));
       }
     }
     const check = (what: string, got: ArrayLike<number>, start: number, end: number, sentinel: number) => {
@@ -163,14 +167,14 @@ function checkCase(t: Case): void {
     for (const name of KERNELS[t.family].fused) {
       for (const [s, e] of splits) {
         const y = yBuffer(t, h, t.images * yStride);
-        kernels[name]!(...p.args(y.ptr, ldy, yStride), s, e, scratch);
+        kernels[name]!(...p.args(y.ptr, ldy, yStride, prow), s, e, scratch);
         check(name, y.read(), s, e, y.sentinel);
       }
     }
     // Two threads, each with its own scratch, over one-unit grains.
     const entry = KERNELS[t.family].fused[2];
     const y = yBuffer(t, h, t.images * yStride);
-    pool.run(entry, p.args(y.ptr, ldy, yStride), p.total, { grain: 1, scratchPtrs: [h.alloc(Math.max(p.scratchBytes, 16)), h.alloc(Math.max(p.scratchBytes, 16))] });
+    pool.run(entry, p.args(y.ptr, ldy, yStride, prow), p.total, { grain: 1, scratchPtrs: [h.alloc(Math.max(p.scratchBytes, 16)), h.alloc(Math.max(p.scratchBytes, 16))] });
     check(`${entry} (2 threads)`, y.read(), 0, p.total, y.sentinel);
   });
 }

@@ -52,17 +52,20 @@ export function buildCsr(w: WeightTensor, offsetOf: (row: number, inner: number)
 /**
  * A stride-1 convolution as CSR over its input zero-padded to hp x wp: each weight's offset is
  * where its tap reads in the padded image (channel plane, row, column), so the SpMM kernels run
- * the convolution directly, without im2col. Float and integer kernels share it.
+ * the convolution directly, without im2col. Float and integer kernels share it. With `plane`, the
+ * input's planes are h x w in its buffer (a framed value, plan/frames.ts) instead of hp x wp.
  */
-export function directConvCsr(node: ConvNode, inShape: Chw): { csr: Csr; hp: number; wp: number; padded: boolean } {
+export function directConvCsr(node: ConvNode, inShape: Chw, plane?: { h: number; w: number }): { csr: Csr; hp: number; wp: number; padded: boolean } {
   const [c, h, w] = inShape;
   const [kh, kw] = node.kernel, [dh, dw] = node.dilation, [pt, pl, pb, pr] = node.pads;
   const hp = h + pt + pb, wp = w + pl + pr;
+  // Offsets step through planes of the buffer the kernel reads: the padded copy, or a frame.
+  const bh = plane?.h ?? hp, bw = plane?.w ?? wp;
   const cg = c / node.groups, ocg = node.outChannels / node.groups, taps = kh * kw;
   const csr = buildCsr(node.weight, (row, inner) => {
     const ic = Math.floor(row / ocg) * cg + Math.floor(inner / taps);
     const t = inner % taps;
-    return (ic * hp + Math.floor(t / kw) * dh) * wp + (t % kw) * dw;
+    return (ic * bh + Math.floor(t / kw) * dh) * bw + (t % kw) * dw;
   });
   return { csr, hp, wp, padded: pt + pl + pb + pr > 0 };
 }

@@ -8,9 +8,10 @@
  */
 import { call, parallel } from '../../kernels/index.js';
 import { hasInt8Codes, type ConvNode, type LinearNode, type PoolNode, type WeightTensor } from '../graph.js';
-import { Scratch, toU8Grid, type Value } from '../plan/values.js';
+import { planesOf, Scratch, toU8Grid, type Value } from '../plan/values.js';
 import { buildCsr, directConvCsr, poolCommutes, type Csr } from './csr.js';
 import { registerKernel, type Step, type StepContext } from './registry.js';
+import type { FrameUse } from '../plan/frames.js';
 
 /** Per-row multiplier and offset, and the clamp, of the qu8 epilogue for a layer's output. */
 function epilogue(ctx: StepContext, weightScales: Float32Array, bias: Float32Array | null, rows: number) {
@@ -83,18 +84,25 @@ const convOf = (ctx: StepContext) => ctx.plan.node as ConvNode;
 /** What a sparse int8 conv kernel computes after the conv: nothing, a fused 2x2 max pool, a fused residual add. */
 type Fused = 'none' | 'pool2x2' | 'add';
 
+/** A value's planes as the qu8_spmm family takes them: pointer, plane, row and sample strides. */
+function planeArgs(v: Value): [ptr: number, ld: number, ldRow: number, batchStride: number] {
+  const p = planesOf(v);
+  return [p.ptr, p.ld, p.ldRow, p.batch];
+}
+
 /**
  * Runs the qu8_spmm family kernel for `fused` over units of n images: the entry points share
  * their arguments up to y's strides; the pooled one takes the window max on the accumulators,
- * the add one reads the residual input (laid out as y) in its epilogue and has uint8 outputs.
+ * the add one reads the residual input (with its own strides) in its epilogue and has uint8
+ * outputs. y (and the residual) may be framed: the kernels write and read only their insides.
  */
 function spmmCall(
   fused: Fused, head: SpmmHead, e: { outKind: number; lo: number; hi: number }, x: [ptr: number, batchStride: number],
-  y: [ptr: number, ldy: number, batchStride: number], res: Value | undefined, addParams: number, units: number, scratchBytes: number,
+  y: Value, res: Value | undefined, addParams: number, units: number, scratchBytes: number,
 ): void {
   const opts = { minPerThread: 2, scratchBytes };
-  if (fused === 'add') parallel('qu8_spmm_add', [...head, e.lo, e.hi, ...x, ...y, res!.ptr, addParams], units, opts);
-  else parallel(fused === 'pool2x2' ? 'qu8_spmm_maxpool2x2' : 'qu8_spmm', [...head, e.outKind, e.lo, e.hi, ...x, ...y], units, opts);
+  if (fused === 'add') parallel('qu8_spmm_add', [...head, e.lo, e.hi, ...x, ...planeArgs(y), ...planeArgs(res!), addParams], units, opts);
+  else parallel(fused === 'pool2x2' ? 'qu8_spmm_maxpool2x2' : 'qu8_spmm', [...head, e.outKind, e.lo, e.hi, ...x, ...planeArgs(y)], units, opts);
 }
 
 /** rows, outRows, outCols, inRowStride, the CSR (rowPtr, offsets, values, rowSum), x's zero point, multipliers, offsets. */
@@ -116,7 +124,8 @@ function spmmSetup(ctx: StepContext, csr: Csr, scratch: Scratch, outRows: number
 }
 
 /**
- * The direct sparse int8 conv: stride 1, over the image padded with the activation zero point.
+ * The direct sparse int8 conv: stride 1, over the image padded with the activation zero point:
+ * a copy padded per run, or, for a framed input (whose halo covers the pads), the value itself.
  * With pool2x2 the kernel also takes the node's fused 2x2 max pool on its accumulators, with
  * add the node's fused residual add in its epilogue.
  */
@@ -124,18 +133,25 @@ function directStep(ctx: StepContext, name: string, fused: Fused): Step {
   const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output;
   const [c, h, w] = x.shape, oc = node.outChannels;
   const [pt, pl, pb, pr] = node.pads;
-  const { csr, hp, wp, padded } = directConvCsr(node, x.shape);
+  const f = x.frame ?? null;
+  if (f !== null && (f.top < pt || f.left < pl || f.h - f.top - h < pb || f.w - f.left - w < pr)) {
+    throw new Error(`runtime: the frame of the input of '${node.name}' does not cover its pads`);
+  }
+  const { csr, hp, wp, padded } = directConvCsr(node, x.shape, f ?? undefined);
   const oh = hp - node.dilation[0] * (node.kernel[0] - 1), ow = wp - node.dilation[1] * (node.kernel[1] - 1);
   const scratch = new Scratch();
-  const { e, addParams, head, scratchBytes } = spmmSetup(ctx, csr, scratch, oh, ow, wp);
-  const src = padded ? scratch.alloc(ctx.capacity * c * hp * wp) : x.ptr;
+  const copy = padded && f === null;
+  const rowStride = f ? f.w : wp;
+  const { e, addParams, head, scratchBytes } = spmmSetup(ctx, csr, scratch, oh, ow, rowStride);
+  // Where the padded image starts: the copy, or inside the frame, pads above and left of x.
+  const src = copy ? scratch.alloc(ctx.capacity * c * hp * wp) : f ? x.ptr + (f.top - pt) * f.w + (f.left - pl) : x.ptr;
+  const srcStride = f ? c * f.h * f.w : c * hp * wp;
   const zx = x.grid!.zeroPoint;
-  const ldy = y.size / oc;
   return {
     kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
     run: (n) => {
-      if (padded) parallel('xx_pad2d', [x.ptr, src, h, w, 1, pt, pl, pb, pr, zx], n * c, { minPerThread: 8 });
-      spmmCall(fused, head, e, [src, c * hp * wp], [y.ptr, ldy, y.size], ctx.inputs[1], addParams, n * oc, scratchBytes);
+      if (copy) parallel('xx_pad2d', [x.ptr, src, h, w, 1, pt, pl, pb, pr, zx], n * c, { minPerThread: 8 });
+      spmmCall(fused, head, e, [src, srcStride], y, ctx.inputs[1], addParams, n * oc, scratchBytes);
     },
   };
 }
@@ -144,17 +160,22 @@ const directApplies = (ctx: StepContext) => u8In(ctx) && hasInt8Codes(convOf(ctx
 
 /**
  * A sparse int8 conv layout as two entries: the conv alone, and the conv with a fused residual add
- * (PlanNode.residual) computed by the same step in qu8_spmm_add.
+ * (PlanNode.residual) computed by the same step in qu8_spmm_add. Every layout writes into a frame
+ * and the add reads its other input from one; `input` says how the layout reads the conv's input.
  */
-function registerSparseConv(layout: string, applies: (ctx: StepContext) => boolean, step: (ctx: StepContext, name: string, fused: Fused) => Step): void {
+function registerSparseConv(
+  layout: string, input: FrameUse['inputs'][number], applies: (ctx: StepContext) => boolean, step: (ctx: StepContext, name: string, fused: Fused) => Step,
+): void {
   registerKernel({
     op: 'Conv2d', name: `qu8 sparse ${layout} (qu8_spmm)`, dtype: 'qu8', weights: 'sparse', applies,
+    frames: { inputs: [input], output: true },
     build(ctx) {
       return step(ctx, this.name, 'none');
     },
   });
   registerKernel({
     op: 'Conv2d', name: `qu8 sparse ${layout}+add (qu8_spmm_add)`, dtype: 'qu8', weights: 'sparse', residual: true,
+    frames: { inputs: [input, 'any'], output: true },
     applies: (ctx) => applies(ctx) && residualApplies(ctx),
     build(ctx) {
       return step(ctx, this.name, 'add');
@@ -162,10 +183,11 @@ function registerSparseConv(layout: string, applies: (ctx: StepContext) => boole
   });
 }
 
-registerSparseConv('direct', directApplies, directStep);
+registerSparseConv('direct', 'pads', directApplies, directStep);
 
 registerKernel({
   op: 'Conv2d', name: 'qu8 sparse direct+maxpool2x2 (qu8_spmm_maxpool2x2)', dtype: 'qu8', weights: 'sparse', pool2x2: true,
+  frames: { inputs: ['pads'], output: true },
   // The multipliers are x scale * weight scale / y scale: positive where the weight scales are.
   applies: (ctx) => directApplies(ctx) && poolCommutes(convOf(ctx).weight),
   build(ctx) {
@@ -185,21 +207,23 @@ function im2colStep(ctx: StepContext, name: string, fused: Fused): Step {
   const k = c * kh * kw, cols = oh * ow;
   const csr = buildCsr(node.weight, (_row, inner) => inner * cols);
   const scratch = new Scratch();
-  const { e, addParams, head, scratchBytes } = spmmSetup(ctx, csr, scratch, 1, cols, cols);
+  // One row of all the columns, or (into a framed output) the output's rows, of the same columns.
+  const rows = y.frame ? oh : 1;
+  const { e, addParams, head, scratchBytes } = spmmSetup(ctx, csr, scratch, rows, cols / rows, cols / rows);
   const col = scratch.alloc(ctx.capacity * k * cols);
   const zx = x.grid!.zeroPoint;
   return {
     kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
     run: (n) => {
       parallel('u8_im2col_batch', [x.ptr, x.size, c, h, w, kh, kw, sh, sw, pt, pl, dh, dw, oh, ow, zx, col, k * cols], n);
-      spmmCall(fused, head, e, [col, k * cols], [y.ptr, cols, y.size], ctx.inputs[1], addParams, n * oc, scratchBytes);
+      spmmCall(fused, head, e, [col, k * cols], y, ctx.inputs[1], addParams, n * oc, scratchBytes);
     },
   };
 }
 
 const im2colApplies = (ctx: StepContext) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).groups === 1 && !(convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1);
 
-registerSparseConv('im2col', im2colApplies, im2colStep);
+registerSparseConv('im2col', 'no', im2colApplies, im2colStep);
 
 /**
  * Stride-2 convs as stride-1 ones: the input padded with the zero point and split into its 2x2
@@ -225,7 +249,7 @@ function phasesStep(ctx: StepContext, name: string, fused: Fused): Step {
     kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
     run: (n) => {
       parallel('u8_pad2d_phases', [x.ptr, phases, h, w, pt, pl, pb, pr, zx], n * c, { minPerThread: 8, scratchBytes: splitBytes });
-      spmmCall(fused, head, e, [phases, image], [y.ptr, oh * ow, y.size], ctx.inputs[1], addParams, n * oc, scratchBytes);
+      spmmCall(fused, head, e, [phases, image], y, ctx.inputs[1], addParams, n * oc, scratchBytes);
     },
   };
 }
@@ -233,7 +257,7 @@ function phasesStep(ctx: StepContext, name: string, fused: Fused): Step {
 const phasesApplies = (ctx: StepContext) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).groups === 1 &&
   convOf(ctx).stride.every((v) => v === 2) && convOf(ctx).dilation.every((v) => v === 1);
 
-registerSparseConv('phases', phasesApplies, phasesStep);
+registerSparseConv('phases', 'no', phasesApplies, phasesStep);
 
 function qu8ScratchBytes(csr: Csr): number {
   return call('qu8_spmm_scratch_bytes', maxRowNnz(csr));
@@ -316,7 +340,7 @@ registerKernel({
       kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
       run: (n) => {
         parallel('x8_transpose', [x.ptr, inF, xT, cap, inF], n, { minPerThread: 8 });
-        parallel('qu8_spmm', [out, 1, n, 0, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off, e.outKind, e.lo, e.hi, xT, 0, yT, cap, 0], out, { minPerThread: 4, scratchBytes });
+        parallel('qu8_spmm', [out, 1, n, 0, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off, e.outKind, e.lo, e.hi, xT, 0, yT, cap, n, 0], out, { minPerThread: 4, scratchBytes });
         parallel(outBytes === 1 ? 'x8_transpose' : 'x32_transpose', [yT, cap, y.ptr, out, n], out, { minPerThread: 16 });
       },
     };

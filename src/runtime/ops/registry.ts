@@ -7,6 +7,7 @@
 import type { OpType } from '../graph.js';
 import type { PlanNode } from '../plan/fuse.js';
 import type { Value } from '../plan/values.js';
+import type { FrameUse } from '../plan/frames.js';
 
 export interface StepContext {
   plan: PlanNode;
@@ -41,6 +42,8 @@ export interface KernelEntry {
    * input as inputs[1]); likewise a candidate only for such nodes.
    */
   residual?: boolean;
+  /** What the entry's kernels can read and write inside halo frames (plan/frames.ts); none if absent. */
+  frames?: FrameUse;
   applies(ctx: StepContext): boolean;
   build(ctx: StepContext): Step;
 }

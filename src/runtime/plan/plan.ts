@@ -11,6 +11,7 @@ import { candidatesFor, type KernelEntry, type Step, type StepContext } from '..
 import { SessionError } from '../errors.js';
 import { fuseGraph, NO_CLAMP, type PlanNode } from './fuse.js';
 import { allocValue, toU8Grid, type U8Grid, type Value } from './values.js';
+import { chooseFrames, NO_FRAMES, type FrameUse } from './frames.js';
 import { timeByTurns } from './timing.js';
 import { parallel, wasm } from '../../kernels/index.js';
 
@@ -32,6 +33,8 @@ export interface LayerChoice {
   activations: 'f32' | 'u8';
   candidates: CandidateTiming[];
   chosen: string;
+  /** Whether the node reads its first input and writes its output inside halo frames (frames.ts). */
+  frames: { input: boolean; output: boolean };
 }
 
 export interface PlanOptions {
@@ -55,6 +58,11 @@ export interface PlanOptions {
    * activations are 'u8'; default true. The planner still times the conv then the add.
    */
   fuseResidual?: boolean;
+  /**
+   * Hold uint8 values that padded direct convs read inside halo frames, written in place by the
+   * kernel that computes them, instead of padding a copy on every run (frames.ts); default true.
+   */
+  frames?: boolean;
 }
 
 export interface Plan {
@@ -124,6 +132,7 @@ function withFakeQuant(step: Step, y: Value, g: U8Grid): Step {
 interface Option {
   name: string;
   build(ctx: StepContext): Step;
+  frames: FrameUse;
 }
 
 /**
@@ -139,8 +148,8 @@ function optionsFor(ctx: StepContext): Option[] {
   };
   const fallbacks = direct.length > 0 && ctx.inputs.every((v) => v.dtype === 'f32') && ctx.output.dtype === 'f32' ? [] : candidatesFor(f32ctx);
   return [
-    ...direct.map((e) => ({ name: e.name, build: (c: StepContext) => e.build(c) })),
-    ...fallbacks.map((e) => ({ name: `${e.name} via f32`, build: (c: StepContext) => viaFloat(c, e) })),
+    ...direct.map((e) => ({ name: e.name, build: (c: StepContext) => e.build(c), frames: e.frames ?? NO_FRAMES })),
+    ...fallbacks.map((e) => ({ name: `${e.name} via f32`, build: (c: StepContext) => viaFloat(c, e), frames: NO_FRAMES })),
   ];
 }
 
@@ -179,6 +188,8 @@ function unfusedOptions(ctx: StepContext, convShape: Chw, convGrid: U8Grid | nul
   if (secondFirst === undefined) return [];
   return optionsFor({ ...ctx, plan: convPlan, inputs: ctx.inputs.slice(0, 1), output: listed }).map((conv) => ({
     name: `${conv.name} + ${secondFirst.name}`,
+    // The conv reads the node's first input; the second node, the rest and the output.
+    frames: { inputs: [conv.frames.inputs[0] ?? 'no'], output: false },
     build(c: StepContext): Step {
       const mid = allocValue(split.mid, convShape, convGrid, c.capacity);
       let convStep: Step | null = null;
@@ -240,6 +251,7 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
     return { ...base, id, shape: shapes[id]! };
   };
   const steps: Plan['steps'] = [];
+  const chosenOptions: Option[] = [];
   const layers: LayerChoice[] = [];
   // Per node, while the plan is built: every candidate built, and the best time of each so far.
   const pending: { plan: PlanNode; output: Value; inputShape: number[]; tried: Option[]; built: Step[]; times: (number | null)[] }[] = [];
@@ -298,9 +310,34 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
       const fakeQuant = !codes && plan.outputQuant !== null ? toU8Grid(plan.outputQuant) : null;
       const chosen = fakeQuant === null ? built[fastest]! : withFakeQuant(built[fastest]!, output, fakeQuant);
       steps.push({ plan, step: chosen, option: tried[fastest]!.name });
+      chosenOptions.push(tried[fastest]!);
       layers.push({
         node: plan.node.name, op: plan.node.op, fused: plan.fused, inputShape, outputShape: [...output.shape],
         weights: weightInfo(plan.node), activations: output.dtype, candidates: tried.map((o, i) => ({ kernel: o.name, ms: times[i]! })), chosen: chosen.kernel,
+        frames: { input: false, output: false },
+      });
+    }
+    if (codes && (opts.frames ?? true)) {
+      // Frames change where values live, not what any kernel computes: the chosen kernels are
+      // rebuilt on the framed buffers (frames.ts).
+      const excluded = new Set<number>([0, graph.output, ...graph.aliasOf.values()]);
+      const frames = chooseFrames(steps.map((s, i) => ({ plan: s.plan, pads: s.plan.node.op === 'Conv2d' ? s.plan.node.pads : null, use: chosenOptions[i]!.frames })),
+        (id) => values.get(id)!, excluded);
+      for (const [id, frame] of frames) {
+        const old = values.get(id)!;
+        const framed = allocValue(id, old.shape, old.grid, opts.capacity, frame);
+        owned[owned.indexOf(old)] = framed;
+        values.set(id, framed);
+        wasm().heap.free(old.ptr);
+      }
+      steps.forEach((s, i) => {
+        layers[i]!.frames = { input: frames.has(s.plan.inputs[0]!), output: frames.has(s.plan.output) };
+        if (!frames.has(s.plan.output) && !s.plan.inputs.some((v) => frames.has(v))) return;
+        const old = s.step;
+        // Disposed once: a failed rebuild leaves nothing for dispose() to free twice.
+        s.step = { kernel: old.kernel, bytes: 0, run: () => {}, dispose: () => {} };
+        old.dispose();
+        s.step = chosenOptions[i]!.build({ plan: s.plan, inputs: s.plan.inputs.map(valueOf), output: values.get(s.plan.output)!, capacity: opts.capacity });
       });
     }
   } catch (e) {

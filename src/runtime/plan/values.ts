@@ -17,32 +17,63 @@ export interface U8Grid {
   zeroPoint: number;
 }
 
+/**
+ * A halo of pads around every plane of a uint8 value, filled once with its zero point: the value
+ * is then [C][h][w] per sample with its [C][H][W] inside, at row `top`, column `left`. A direct
+ * conv reads such a value as its padded input, so it needs no padding pass, and the kernel that
+ * computes it writes only the inside (plan/frames.ts decides where frames pay).
+ */
+export interface Frame {
+  top: number;
+  left: number;
+  /** Rows and columns of a framed plane. */
+  h: number;
+  w: number;
+}
+
 export interface Value {
   id: number;
   shape: Chw;
-  /** Elements per sample. */
+  /** Elements per sample of the value itself (C*H*W, with or without a frame). */
   size: number;
   dtype: 'f32' | 'u8';
   /** Set when dtype is 'u8'. */
   grid: U8Grid | null;
   ptr: number;
-  /** Bytes per sample. */
+  /** Bytes per sample in the buffer (a framed value's include its halo). */
   stride: number;
+  /** Set for a uint8 value held inside a halo (see Frame). */
+  frame?: Frame | null;
+}
+
+/**
+ * Where a value's element (sample 0, channel 0, row 0, column 0) is, in bytes, and its strides in
+ * elements: between planes (channels), rows, and samples. A dense value is planes of H*W.
+ */
+export function planesOf(v: Value): { ptr: number; ld: number; ldRow: number; batch: number } {
+  const [c, h, w] = v.shape, f = v.frame;
+  if (!f) return { ptr: v.ptr, ld: h * w, ldRow: w, batch: v.size };
+  return { ptr: v.ptr + f.top * f.w + f.left, ld: f.h * f.w, ldRow: f.w, batch: c * f.h * f.w };
 }
 
 export function toU8Grid(q: ActivationQuant): U8Grid {
   return q.dtype === 'uint8' ? { scale: q.scale, zeroPoint: q.zeroPoint } : { scale: q.scale, zeroPoint: q.zeroPoint + 128 };
 }
 
-/** Allocates a value's block for `capacity` samples, with slack for overrunning vector loads. */
-export function allocValue(id: number, shape: Chw, grid: U8Grid | null, capacity: number): Value {
+/**
+ * Allocates a value's block for `capacity` samples, with slack for overrunning vector loads; a
+ * frame (uint8 values only) is filled with the zero point, which no kernel overwrites.
+ */
+export function allocValue(id: number, shape: Chw, grid: U8Grid | null, capacity: number, frame: Frame | null = null): Value {
   const size = shape[0] * shape[1] * shape[2];
   const dtype = grid === null ? 'f32' : 'u8';
-  const stride = dtype === 'f32' ? 4 * size : size;
+  if (frame !== null && grid === null) throw new Error('runtime: only uint8 values take a frame');
+  const stride = dtype === 'f32' ? 4 * size : frame ? shape[0] * frame.h * frame.w : size;
   const ptr = wasm().heap.alloc(stride * capacity + SLACK_BYTES);
+  if (frame) wasm().heap.u8(ptr, stride * capacity).fill(grid!.zeroPoint);
   // The slack is read, never used: zero it so a NaN pattern there can never reach a result.
   wasm().heap.u8(ptr + stride * capacity, SLACK_BYTES).fill(0);
-  return { id, shape, size, dtype, grid, ptr, stride };
+  return { id, shape, size, dtype, grid, ptr, stride, frame };
 }
 
 /** A scratch block owned by one step, freed with the plan. */

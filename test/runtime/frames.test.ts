@@ -1,0 +1,173 @@
+// Halo frames (plan/frames.ts): a uint8 value that padded direct convs read is held inside a
+// halo of its zero point, written in place by the kernel that computes it, so no run pads a copy.
+// chooseFrames on hand-made nodes: which values get a frame and how wide. On a small network that
+// routes values through every kernel that reads or writes frames (direct, direct+add reading its
+// residual from a frame, direct+maxpool2x2 writing its pooled output into one, im2col and phases
+// writing into one, a 1x1 conv reading a wider frame than its pads) and through ones that cannot
+// (strided convs' inputs, the dense int8 conv, float32 kernels), outputs with frames equal those
+// without, bit for bit, on one and two threads, on fewer images than the batch and run after run
+// (a kernel that wrote a halo would show on the next run). ResNet-20 (90% pruned, int8) likewise.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setThreads } from '../../src/kernels/index.js';
+import { createModel } from '../../src/nn/index.js';
+import { pruneModel, postTrainingQuantize, quantizationMeta } from '../../src/compress/index.js';
+import { batchSource, loadDataset } from '../../src/data/index.js';
+import { toDeployModel } from '../../src/io/index.js';
+import { Session, encodePqm, type ActivationQuant, type DeployModel, type GraphNode, type LayerChoice, type SessionOptions } from '../../src/runtime/index.js';
+import { chooseFrames, type FrameCandidate, type FrameUse } from '../../src/runtime/plan/frames.js';
+import type { PlanNode } from '../../src/runtime/plan/fuse.js';
+import type { Value } from '../../src/runtime/plan/values.js';
+import { randomFloats } from '../helpers/assert.js';
+
+const U8 = (scale: number, zeroPoint: number): ActivationQuant => ({ dtype: 'uint8', scale, zeroPoint });
+
+let seed = 70;
+/** A conv with int8 codes (70% pruned at random; `emptyRow` fully pruned), a bias and pads (k-1)/2. */
+function conv(name: string, input: number, cin: number, cout: number, k: number, stride: number, outputQuant: ActivationQuant | null, emptyRow = -1): GraphNode {
+  const taps = cin * k * k;
+  const raw = randomFloats(cout * taps, seed++, -1, 1), keep = randomFloats(cout * taps, seed++, 0, 1);
+  const codes = Int32Array.from(raw, (v, i) => (keep[i]! < 0.7 || Math.floor(i / taps) === emptyRow ? 0 : Math.round(v * 127)));
+  // Outputs of about a third of their grids' ranges, so that codes spread over dozens of steps.
+  const scales = Float32Array.from({ length: cout }, (_, r) => (1 + r / cout) / (25 * Math.sqrt(taps)));
+  const pad = (k - 1) >> 1;
+  return {
+    op: 'Conv2d', name, inputs: [input], outputQuant, outChannels: cout, kernel: [k, k], stride: [stride, stride], dilation: [1, 1],
+    pads: [pad, pad, pad, pad], groups: 1, bias: randomFloats(cout, seed++, -0.3, 0.3),
+    weight: { shape: [cout, cin, k, k], indices: null, values: null, codes, quant: { bits: 8, qmin: -127, qmax: 127, scales, zeroPoints: new Int32Array(cout) } },
+  };
+}
+
+const relu = (name: string, input: number, q: ActivationQuant): GraphNode => ({ op: 'Activation', name, inputs: [input], outputQuant: q, kind: 'ReLU', alpha: 0 });
+const add = (name: string, inputs: number[], q: ActivationQuant | null): GraphNode => ({ op: 'Add', name, inputs, outputQuant: q });
+const maxPool = (name: string, input: number): GraphNode => ({
+  op: 'MaxPool2d', name, inputs: [input], outputQuant: null, kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0], countIncludePad: false,
+});
+
+/** Node ids are 1-based, 0 the input; the comments say which values should get frames. */
+function network(): DeployModel {
+  seed = 70;
+  const nodes: GraphNode[] = [
+    conv('convA', 0, 3, 4, 3, 1, null),                  // 1
+    relu('reluA', 1, U8(4 / 255, 0)),                     // 2: framed (convB reads it padded, and as its residual)
+    conv('convB', 2, 4, 4, 3, 1, U8(4 / 255, 128), 1),   // 3: output channel 1 fully pruned
+    add('addB', [3, 2], null),                            // 4
+    relu('reluB', 4, U8(6 / 255, 0)),                     // 5: framed with a halo of 2 (convC's 5x5), which convD reads with pads 0
+    conv('convC', 5, 4, 5, 5, 1, U8(6 / 255, 120)),      // 6: read only as convD's residual: no frame
+    conv('convD', 5, 4, 5, 1, 1, U8(6 / 255, 130)),      // 7
+    add('addD', [6, 7], U8(8 / 255, 128)),                // 8: read by a strided conv: no frame
+    conv('convE', 8, 5, 6, 3, 2, U8(5 / 255, 125)),      // 9: 9x11 -> 5x6, written into a frame by im2col or phases
+    conv('convF', 9, 6, 6, 3, 1, null),                   // 10
+    relu('reluF', 10, U8(4 / 255, 0)),                    // 11
+    maxPool('poolF', 11),                                 // 12: 2x3, written into a frame by the pooled conv
+    conv('convG', 12, 6, 4, 3, 1, U8(16 / 255, 128)),    // 13: the output
+  ];
+  return {
+    inputShape: [3, 9, 11], preprocessing: { layout: 'nchw', range: '0-1', mean: [0, 0, 0], std: [1, 1, 1] },
+    inputQuant: U8(1 / 255, 0), nodes, meta: {},
+  };
+}
+
+function run(model: DeployModel, inputs: Float32Array[], n: number, opts: SessionOptions): { ys: Float32Array[]; layers: LayerChoice[] } {
+  const s = Session.fromModel(model, { activations: 'u8', choose: 'first', ...opts });
+  try {
+    return { ys: inputs.map((x) => s.runSync(x, [n, ...model.inputShape])), layers: s.explain() };
+  } finally {
+    s.dispose();
+  }
+}
+
+function expectSame(what: string, got: Float32Array, want: Float32Array): void {
+  assert.equal(got.length, want.length, what);
+  for (let i = 0; i < got.length; i++) if (!Object.is(got[i], want[i])) assert.fail(`${what}: output ${i} = ${got[i]}, without frames ${want[i]}`);
+}
+
+const framedNodes = (layers: LayerChoice[], side: 'input' | 'output') => layers.filter((l) => l.frames[side]).map((l) => l.node);
+
+describe('halo frames', () => {
+  after(() => setThreads(2));
+
+  it('chooseFrames frames a value only where its producer writes frames, every reader reads them and one reads it padded', () => {
+    const value = (id: number, dtype: 'u8' | 'f32' = 'u8'): Value => ({
+      id, shape: [2, 5, 7], size: 70, dtype, grid: dtype === 'u8' ? { scale: 1, zeroPoint: 9 } : null, ptr: 0, stride: 70,
+    });
+    const node = (inputs: number[], output: number, use: FrameUse, pads: number[] | null = null): FrameCandidate => ({
+      plan: { inputs, output } as PlanNode, pads, use,
+    });
+    const writes: FrameUse = { inputs: ['no'], output: true };
+    const direct: FrameUse = { inputs: ['pads'], output: true };
+    const directAdd: FrameUse = { inputs: ['pads', 'any'], output: true };
+    const strided: FrameUse = { inputs: ['no'], output: true };
+    const nodes = [
+      node([0], 1, writes),
+      node([1], 2, direct, [1, 1, 1, 1]),          // value 1: read padded, and as a residual (next line)
+      node([2, 1], 3, directAdd, [2, 0, 1, 0]),    // value 2: the halo is the conv's pads, side by side
+      node([3], 4, direct, [0, 0, 0, 0]),          // value 3: read with no pads: no frame
+      node([4], 5, direct, [1, 1, 1, 1]),          // value 4: also read by a strided conv: no frame
+      node([4], 6, strided),
+      node([6], 7, { inputs: ['pads'], output: false }, [1, 1, 1, 1]),   // value 6 framed; value 7's producer cannot write one
+      node([7], 8, direct, [1, 1, 1, 1]),
+      node([8], 9, direct, [1, 1, 1, 1]),          // value 8 excluded (as the model output would be)
+      node([9], 10, direct, [1, 1, 1, 1]),         // value 9 is float32
+    ];
+    const frames = chooseFrames(nodes, (id) => value(id, id === 9 ? 'f32' : 'u8'), new Set([0, 8]));
+    assert.deepEqual([...frames.entries()].sort((a, b) => a[0] - b[0]), [
+      [1, { top: 1, left: 1, h: 5 + 1 + 1, w: 7 + 1 + 1 }],
+      [2, { top: 2, left: 0, h: 5 + 2 + 1, w: 7 }],
+      [6, { top: 1, left: 1, h: 7, w: 9 }],
+    ]);
+  });
+
+  it('a small network gives the same outputs with and without frames, on every kernel that reads or writes them', () => {
+    const model = network();
+    const n = 3;
+    const inputs = [randomFloats(n * 3 * 9 * 11, 5, 0, 1), randomFloats(n * 3 * 9 * 11, 6, 0, 1)];
+    const routes: { what: string; kernels: Record<string, string> }[] = [
+      { what: 'first kernels', kernels: {} },
+      { what: 'phases, conv then add', kernels: { convE: 'phases', convD: ' + qu8 (qu8_add)' } },
+      { what: 'dense int8 and float32 readers', kernels: { convF: ' + ', convB: 'dense gemm', convG: 'via f32' } },
+    ];
+    for (const threads of [1, 2]) {
+      for (const route of routes) {
+        const opts = { batch: 4, threads, kernels: route.kernels };
+        const framed = run(model, inputs, n, opts), plain = run(model, inputs, n, { ...opts, frames: false });
+        framed.ys.forEach((y, i) => expectSame(`${route.what}, ${threads} thread(s), run ${i}`, y, plain.ys[i]!));
+        assert.deepEqual(framedNodes(plain.layers, 'input').concat(framedNodes(plain.layers, 'output')), [], 'frames: false');
+        if (route.what === 'first kernels') {
+          assert.deepEqual(framedNodes(framed.layers, 'output'), ['convA', 'convB', 'convE', 'convF'], route.what);
+          assert.deepEqual(framedNodes(framed.layers, 'input'), ['convB', 'convC', 'convD', 'convF', 'convG'], route.what);
+        }
+        if (route.what === 'dense int8 and float32 readers') {
+          // convB's dense kernel neither reads nor writes frames, convF's pool after the conv writes
+          // none and convG's float32 kernel reads none: only convE's output is framed.
+          assert.deepEqual(framedNodes(framed.layers, 'output'), ['convE'], route.what);
+        }
+      }
+    }
+  });
+
+  it('ResNet-20 (90% pruned, int8) gives the same logits with and without frames', async () => {
+    const data = loadDataset('mnist', { limit: 128 });
+    const NORM = { mean: 0.1307, std: 0.3081 };
+    const model = createModel('resnet20', { seed: 5 });
+    pruneModel(model, { sparsity: 0.9, scope: 'layer' });
+    const q = postTrainingQuantize(model, { weights: { bits: 8 }, activations: { dtype: 'uint8', source: batchSource(data.train, { normalization: NORM }), batches: 2, batchSize: 64 } });
+    const bytes = encodePqm(toDeployModel(q.model, { meta: { quantization: quantizationMeta(q), normalization: NORM } }));
+    model.dispose();
+    const n = 12;
+    const raw = data.test.images.slice(0, n * 784);
+    for (const threads of [1, 2]) {
+      const go = async (frames: boolean) => {
+        const s = await Session.create(bytes, { batch: 16, threads, activations: 'u8', choose: 'first', frames });
+        const out = { y: s.runSync(raw, [n, 1, 28, 28]), layers: s.explain() };
+        s.dispose();
+        return out;
+      };
+      const framed = await go(true), plain = await go(false);
+      expectSame(`resnet20 ${threads} thread(s)`, framed.y, plain.y);
+      // Every 3x3 stride-1 conv but the first reads its input in place.
+      const readers = framed.layers.filter((l) => l.op === 'Conv2d' && l.frames.input);
+      assert.ok(readers.length >= 12, readers.map((l) => l.node).join(' '));
+    }
+  });
+});
