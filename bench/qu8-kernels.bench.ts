@@ -127,7 +127,7 @@ function conv2(): void {
     const rowPtr = allocI32(sp.rowPtr), offs = allocI32(sp.offsets), vals = allocBytes(Int8Array.from(sp.codes), 0);
     const sums = allocI32(sp.rowSum), scratch = heap.alloc(kernels.qu8_spmm_scratch_bytes!(sp.maxRow));
     const s = secondsPerCall(() => kernels.qu8_spmm!(oc, oh, ow, w, rowPtr, offs, vals, sums, 3, mult, off, 0, 0, 255,
-      xPtr, c * h * w, yq, oh * ow, ow, oc * oh * ow, 0, n * oc, scratch));
+      xPtr, c * h * w, yq, oh * ow, ow, oc * oh * ow, 0, 0, n * oc, scratch));
     report({ kernel: 'qu8_spmm', layer: 'conv2 b32', sparsity, seconds: s, macs, denseMacs, anchor: f32Seconds });
     if (kernels.f32_spmm_32x1) {
       const fOffs = allocI32(sp.offsets), fVals = allocF32(sp.codes.map((v) => v * 0.01));
@@ -173,7 +173,7 @@ function fc1(batch: number): void {
     const rowPtr = allocI32(sp.rowPtr), offs = allocI32(sp.offsets), vals = allocBytes(Int8Array.from(sp.codes), 0);
     const sums = allocI32(sp.rowSum), scratch = heap.alloc(kernels.qu8_spmm_scratch_bytes!(sp.maxRow));
     const t = secondsPerCall(() => kernels.qu8_spmm!(outF, 1, batch, 0, rowPtr, offs, vals, sums, 3, mult, off, 0, 0, 255,
-      xtPtr, inF * batch, yq, batch, batch, outF * batch, 0, outF, scratch));
+      xtPtr, inF * batch, yq, batch, batch, outF * batch, 0, 0, outF, scratch));
     report({ kernel: 'qu8_spmm', layer, sparsity, seconds: t, macs, denseMacs, anchor: f32Seconds });
     if (kernels.f32_spmm_32x1) {
       const fVals = allocF32(sp.codes.map((v) => v * 0.01));

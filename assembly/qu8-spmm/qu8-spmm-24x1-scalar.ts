@@ -23,7 +23,7 @@ import { qu8Finish1, qu8FinishAdd1, qu8Store1, qu8ClampLo, qu8ClampHi, QU8_OUT_F
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
   xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
-  start: i32, end: i32, pool2x2: bool, res: bool, resPtr: usize, ldr: i32, ldrRow: i32, resBatchStride: i32, addPtr: usize,
+  start: i32, end: i32, pool2x2: bool, res: bool, resPtr: usize, ldr: i32, ldrRow: i32, resBatchStride: i32, addPtr: usize, maskPtr: usize,
 ): void {
   if (rows <= 0) return;
   const shift: usize = outKind == QU8_OUT_F32 ? 2 : 0;
@@ -49,7 +49,9 @@ import { qu8Finish1, qu8FinishAdd1, qu8Store1, qu8ClampLo, qu8ClampHi, QU8_OUT_F
         const v = res
           ? qu8FinishAdd1(acc - corr, mult, off, lo, hi, rRow + <usize>py * <usize>ldrRow + <usize>px, addPtr)
           : qu8Finish1(acc - corr, mult, off, lo, hi, outKind);
-        qu8Store1(yRow, <usize>py * <usize>ldyRow + <usize>px, v, outKind);
+        const at = <usize>py * <usize>ldyRow + <usize>px;
+        if (maskPtr != 0 && outKind == QU8_OUT_U8 && load<u8>(maskPtr + at) == 0) store<u8>(yRow + at, load<u8>(maskPtr - 16));
+        else qu8Store1(yRow, at, v, outKind);
       }
     }
   }
@@ -60,11 +62,11 @@ export function qu8_spmm_24x1__scalar(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32, maskPtr: usize,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1Scalar(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
-    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, false, false, 0, 0, 0, 0, 0);
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, false, false, 0, 0, 0, 0, 0, maskPtr);
 }
 
 /** See qu8_spmm_24x1_maxpool2x2__simd128; scratchPtr is not used. */
@@ -76,7 +78,7 @@ export function qu8_spmm_24x1_maxpool2x2__scalar(
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1Scalar(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
-    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, true, false, 0, 0, 0, 0, 0);
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, true, false, 0, 0, 0, 0, 0, 0);
 }
 
 /** See qu8_spmm_24x1_add__simd128; scratchPtr is not used. */
@@ -84,11 +86,11 @@ export function qu8_spmm_24x1_add__scalar(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32, maskPtr: usize,
   resPtr: usize, ldr: i32, ldrRow: i32, resBatchStride: i32, addParamsPtr: usize,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1Scalar(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
     offsetPtr, QU8_OUT_U8, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, false, true,
-    resPtr, ldr, ldrRow, resBatchStride, addParamsPtr);
+    resPtr, ldr, ldrRow, resBatchStride, addParamsPtr, maskPtr);
 }

@@ -56,7 +56,7 @@
 // then no fill: it walks its tiles with an empty pair table.
 import {
   qu8Finish4, qu8Finish1, qu8Store16, qu8Store8, qu8Store4, qu8Store1, qu8StoreLanes, qu8ClampLo, qu8ClampHi, QU8_OUT_F32, QU8_OUT_U8,
-  qu8FinishAdd4, qu8FinishAdd1,
+  qu8FinishAdd4, qu8FinishAdd1, qu8Narrow8, qu8Narrow16,
 } from '../qu8-misc/qu8-epilogue';
 
 /** Bytes of one prepared pair: i32 (w_a | w_b << 16), i32 offset a, i32 offset b. */
@@ -103,6 +103,29 @@ export const QU8_SPMM_PAIR_BYTES = 12;
   return i32x4.max_s(v128.shuffle<i32>(m0, m1, 0, 2, 4, 6), v128.shuffle<i32>(m0, m1, 1, 3, 5, 7));
 }
 
+/**
+ * qu8Store16, or with a mask (uint8 outputs, maskPtr != 0) the fill byte wherever the mask's byte
+ * for that output is 0: 16 copies of it sit just before the mask (see qu8_spmm_24x1__simd128).
+ */
+// @ts-ignore: decorator
+@inline function rowStore16(yPtr: usize, idx: usize, v0: v128, v1: v128, v2: v128, v3: v128, outKind: i32, maskPtr: usize): void {
+  if (maskPtr == 0 || outKind != QU8_OUT_U8) {
+    qu8Store16(yPtr, idx, v0, v1, v2, v3, outKind);
+    return;
+  }
+  v128.store(yPtr + idx, v128.bitselect(qu8Narrow16(v0, v1, v2, v3), v128.load(maskPtr - 16), v128.load(maskPtr + idx)));
+}
+
+/** qu8Store8 with rowStore16's mask. */
+// @ts-ignore: decorator
+@inline function rowStore8(yPtr: usize, idx: usize, v0: v128, v1: v128, outKind: i32, maskPtr: usize): void {
+  if (maskPtr == 0 || outKind != QU8_OUT_U8) {
+    qu8Store8(yPtr, idx, v0, v1, outKind);
+    return;
+  }
+  v128.store64_lane(yPtr + idx, v128.bitselect(qu8Narrow8(v0, v1), v128.load(maskPtr - 16), v128.load64_zero(maskPtr + idx)), 0);
+}
+
 /** qu8Finish4, or with res (outKind 0) with the residual's four codes at rPtr added (see qu8FinishAdd4). */
 // @ts-ignore: decorator
 @inline function finish4(
@@ -126,12 +149,13 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
 
 /**
  * Runs of 8 (G = 1), 16 (G = 2) or 24 (G = 3) pixels of one output row; `mode` and `res` constants.
- * With res (mode ROW), the residual input's codes for these pixels start at rAt (uint8).
+ * With res (mode ROW), the residual input's codes for these pixels start at rAt (uint8); with a
+ * mask (mode ROW), outputs whose mask byte is 0 are stored as the fill byte (see rowStore16).
  */
 // @ts-ignore: decorator
 @inline function tileRow(
   G: i32, mode: i32, tabPtr: usize, tabEnd: usize, xb: usize, init: v128, mult: v128, off: v128, lo: v128, hi: v128,
-  outKind: i32, yPtr: usize, idx: usize, accPtr: usize, res: bool, rAt: usize, addPtr: usize,
+  outKind: i32, yPtr: usize, idx: usize, accPtr: usize, res: bool, rAt: usize, addPtr: usize, maskPtr: usize,
 ): void {
   let a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init;
   for (let t = tabPtr; t < tabEnd; t += QU8_SPMM_PAIR_BYTES) {
@@ -188,16 +212,16 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
   const v0 = finish4(res, a0, mult, off, lo, hi, outKind, r, kLo, kHi, kMult, kOff);
   const v1 = finish4(res, a1, mult, off, lo, hi, outKind, r + 4, kLo, kHi, kMult, kOff);
   if (G == 1) {
-    qu8Store8(yPtr, idx, v0, v1, outKind);
+    rowStore8(yPtr, idx, v0, v1, outKind, maskPtr);
   } else {
-    qu8Store16(yPtr, idx, v0, v1,
+    rowStore16(yPtr, idx, v0, v1,
       finish4(res, a2, mult, off, lo, hi, outKind, r + 8, kLo, kHi, kMult, kOff),
-      finish4(res, a3, mult, off, lo, hi, outKind, r + 12, kLo, kHi, kMult, kOff), outKind);
+      finish4(res, a3, mult, off, lo, hi, outKind, r + 12, kLo, kHi, kMult, kOff), outKind, maskPtr);
   }
   if (G == 3) {
-    qu8Store8(yPtr, idx + 16,
+    rowStore8(yPtr, idx + 16,
       finish4(res, a4, mult, off, lo, hi, outKind, r + 16, kLo, kHi, kMult, kOff),
-      finish4(res, a5, mult, off, lo, hi, outKind, r + 20, kLo, kHi, kMult, kOff), outKind);
+      finish4(res, a5, mult, off, lo, hi, outKind, r + 20, kLo, kHi, kMult, kOff), outKind, maskPtr);
   }
 }
 
@@ -291,28 +315,28 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
 // @ts-ignore: decorator
 @inline function rowTile(
   pool2x2: bool, G: i32, tabPtr: usize, tabEnd: usize, xr: usize, irs: usize, ox: i32, init: v128, mult: v128, off: v128,
-  lo: v128, hi: v128, outKind: i32, yRow: usize, base: usize, accPtr: usize, res: bool, rRow: usize, addPtr: usize,
+  lo: v128, hi: v128, outKind: i32, yRow: usize, base: usize, accPtr: usize, res: bool, rRow: usize, addPtr: usize, maskPtr: usize,
 ): void {
   const xb = xr + <usize>ox;
   const rAt = rRow + <usize>ox;
   if (pool2x2) {
     const idx = base + <usize>(ox >> 1);
     if (G == 3) {
-      tileRow(3, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0);
-      tileRow(3, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0);
+      tileRow(3, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0, 0);
+      tileRow(3, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0, 0);
     } else if (G == 2) {
-      tileRow(2, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0);
-      tileRow(2, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0);
+      tileRow(2, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0, 0);
+      tileRow(2, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0, 0);
     } else {
-      tileRow(1, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0);
-      tileRow(1, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0);
+      tileRow(1, POOL_TOP, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0, 0);
+      tileRow(1, POOL_BOTTOM, tabPtr, tabEnd, xb + irs, init, mult, off, lo, hi, outKind, yRow, idx, accPtr, false, 0, 0, 0);
     }
     return;
   }
   const idx = base + <usize>ox;
-  if (G == 3) tileRow(3, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rAt, addPtr);
-  else if (G == 2) tileRow(2, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rAt, addPtr);
-  else tileRow(1, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rAt, addPtr);
+  if (G == 3) tileRow(3, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rAt, addPtr, maskPtr);
+  else if (G == 2) tileRow(2, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rAt, addPtr, maskPtr);
+  else tileRow(1, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rAt, addPtr, maskPtr);
 }
 
 /**
@@ -322,17 +346,22 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
  * goes through the epilogue with multiplier[r], offset[r] and lands at element
  * img*yBatchStride + r*ldy + oy*ldyRow + ox of y (uint8 for outKind 0, float32 for 1); ldyRow
  * >= outCols, so y may be the inside of a larger frame (a halo the kernel never writes).
+ * maskPtr (uint8 outputs, one output row of 16 or more; 0: none): outputs (oy = 0, ox) whose byte
+ * maskPtr[ox] is 0 are stored as the fill byte instead (0xff: computed); the 16 bytes before the
+ * mask hold the fill byte, 16 times.
+ * A conv over a whole framed plane as one row computes the halo's columns between its rows too,
+ * and the mask puts back the zero point there (qu8.ts, flat).
  * scratchPtr: qu8_spmm_scratch_bytes(max nonzeros in a row) bytes, 4-byte aligned (unused when outCols == 1).
  */
 export function qu8_spmm_24x1__simd128(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32, maskPtr: usize,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
-    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, scratchPtr, false, false, 0, 0, 0, 0, 0);
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, scratchPtr, false, false, 0, 0, 0, 0, 0, maskPtr);
 }
 
 /**
@@ -350,7 +379,7 @@ export function qu8_spmm_24x1_maxpool2x2__simd128(
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
-    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, scratchPtr, true, false, 0, 0, 0, 0, 0);
+    offsetPtr, outKind, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, scratchPtr, true, false, 0, 0, 0, 0, 0, 0);
 }
 
 /**
@@ -359,19 +388,19 @@ export function qu8_spmm_24x1_maxpool2x2__simd128(
  * added to output (oy, ox) of row r in the real domain before the one rounding (qu8FinishAdd4,
  * constants at addParamsPtr); multiplier and offset take acc to steps of the output grid, and
  * [clampLo, clampHi] clamps the sum. Reads up to 7 bytes past a row of resPtr on rows narrower
- * than 8. Same scratch.
+ * than 8. maskPtr as for qu8_spmm_24x1__simd128. Same scratch.
  */
 export function qu8_spmm_24x1_add__simd128(
   rows: i32, outRows: i32, outCols: i32, inRowStride: i32,
   rowPtrPtr: usize, offsetsPtr: usize, valuesPtr: usize, rowSumPtr: usize,
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, clampLo: f32, clampHi: f32,
-  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
+  xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32, maskPtr: usize,
   resPtr: usize, ldr: i32, ldrRow: i32, resBatchStride: i32, addParamsPtr: usize,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   qu8Spmm24x1(rows, outRows, outCols, inRowStride, rowPtrPtr, offsetsPtr, valuesPtr, rowSumPtr, xZeroPoint, multiplierPtr,
     offsetPtr, QU8_OUT_U8, clampLo, clampHi, xPtr, xBatchStride, yPtr, ldy, ldyRow, yBatchStride, start, end, scratchPtr, false, true,
-    resPtr, ldr, ldrRow, resBatchStride, addParamsPtr);
+    resPtr, ldr, ldrRow, resBatchStride, addParamsPtr, maskPtr);
 }
 
 /** count outputs from yPtr set to v (a whole code for uint8 outputs). */
@@ -387,6 +416,16 @@ export function qu8_spmm_24x1_add__simd128(
   }
 }
 
+/** count (>= 16) uint8 outputs from yPtr set to v, or to the fill byte where the mask says (see rowStore16). */
+// @ts-ignore: decorator
+@inline function fillMasked(yPtr: usize, count: i32, v: f32, maskPtr: usize): void {
+  const vv = i8x16.splat(<i8>(<i32>v)), fill = v128.load(maskPtr - 16);
+  for (let i = 0; i < count; i += 16) {
+    const at = <usize>min(i, count - 16);
+    v128.store(yPtr + at, v128.bitselect(vv, fill, v128.load(maskPtr + at)));
+  }
+}
+
 /** The body of the three kernels; pool2x2 and res (never both) are constants at each call. */
 // @ts-ignore: decorator
 @inline function qu8Spmm24x1(
@@ -395,7 +434,7 @@ export function qu8_spmm_24x1_add__simd128(
   xZeroPoint: i32, multiplierPtr: usize, offsetPtr: usize, outKind: i32, clampLo: f32, clampHi: f32,
   xPtr: usize, xBatchStride: i32, yPtr: usize, ldy: i32, ldyRow: i32, yBatchStride: i32,
   start: i32, end: i32, scratchPtr: usize, pool2x2: bool, res: bool,
-  resPtr: usize, ldr: i32, ldrRow: i32, resBatchStride: i32, addPtr: usize,
+  resPtr: usize, ldr: i32, ldrRow: i32, resBatchStride: i32, addPtr: usize, maskPtr: usize,
 ): void {
   if (rows <= 0 || outRows <= 0 || outCols <= 0) return;
   const loS = qu8ClampLo(clampLo, outKind), hiS = qu8ClampHi(clampHi, outKind);
@@ -429,7 +468,8 @@ export function qu8_spmm_24x1_add__simd128(
       // A fully pruned row is one value (its pool's max too): a fill, not a tile walk with
       // an epilogue per four pixels. Pruned first layers are mostly such rows.
       const v = qu8Finish1(-corrS, multS, offS, loS, hiS, outKind);
-      if (yrs == <usize>rowOut) fillRun(yRow, ph * rowOut, v, outKind);
+      if (maskPtr != 0 && outKind == QU8_OUT_U8) fillMasked(yRow, rowOut, v, maskPtr);
+      else if (yrs == <usize>rowOut) fillRun(yRow, ph * rowOut, v, outKind);
       else for (let oy = 0; oy < ph; oy++) fillRun(yRow + ((<usize>oy * yrs) << shift), rowOut, v, outKind);
       continue;
     }
@@ -472,14 +512,14 @@ export function qu8_spmm_24x1_add__simd128(
       for (let i = 0; i < tiles; i++) {
         const G = perTile + (i < extra ? 1 : 0);
         if (i < tiles - 1) {
-          rowTile(pool2x2, G, scratchPtr, tabEnd, xr, irs, ox, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rr, addPtr);
+          rowTile(pool2x2, G, scratchPtr, tabEnd, xr, irs, ox, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rr, addPtr, maskPtr);
           ox += G << 3;
         } else if (W >= G << 3) {
-          rowTile(pool2x2, G, scratchPtr, tabEnd, xr, irs, W - (G << 3), init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rr, addPtr);
+          rowTile(pool2x2, G, scratchPtr, tabEnd, xr, irs, W - (G << 3), init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rr, addPtr, maskPtr);
         } else {
           // A single tile wider than the row: G-1 groups from 0, one more ending at W.
-          if (G > 1) rowTile(pool2x2, G - 1, scratchPtr, tabEnd, xr, irs, 0, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rr, addPtr);
-          rowTile(pool2x2, 1, scratchPtr, tabEnd, xr, irs, W - 8, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rr, addPtr);
+          if (G > 1) rowTile(pool2x2, G - 1, scratchPtr, tabEnd, xr, irs, 0, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rr, addPtr, maskPtr);
+          rowTile(pool2x2, 1, scratchPtr, tabEnd, xr, irs, W - 8, init, mult, off, lo, hi, outKind, yRow, base, accPtr, res, rr, addPtr, maskPtr);
         }
       }
     }

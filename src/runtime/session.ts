@@ -316,7 +316,8 @@ export class Session {
       const w = l.weights;
       const weights = w ? `${(100 * w.sparsity).toFixed(1)}% zero, ${w.bits === null ? 'f32' : `${w.bits}-bit`}` : '';
       const cands = l.candidates.map((c) => `${c.kernel}${c.ms === null ? '' : ` ${c.ms.toFixed(3)} ms`}`).join('; ');
-      const framed = [l.frames.input ? 'input read in place' : '', l.frames.output ? 'output written in place' : ''].filter((t) => t).join(', ');
+      const framed = [l.frames.input ? 'input read in place' : '', l.frames.output ? 'output written in place' : '', l.frames.flat ? 'planes as one row' : '']
+        .filter((t) => t).join(', ');
       return `${l.node.padEnd(10)} ${l.op.padEnd(13)} [${l.inputShape.join('x')}] -> [${l.outputShape.join('x')}] ${l.fused.length ? `+${l.fused.join('+')} ` : ''}${weights}\n    candidates: ${cands}\n    chosen: ${l.chosen}${framed ? `\n    frames: ${framed}` : ''}`;
     });
     const acts = this.model.inputQuant !== null || this.model.nodes.some((n) => n.outputQuant !== null) ? `, quantized activations held as ${this.activations === 'u8' ? 'uint8 codes' : 'float32 on their grids'}` : '';

@@ -93,8 +93,14 @@ function referenceAcc(t: Case, p: Prepared): Int32Array {
   return acc;
 }
 
+/** A mask over one row of outputs: keep[ox] 0xff computes output ox, 0 stores the fill byte. */
+interface Mask {
+  keep: Uint8Array;
+  fill: number;
+}
+
 /** Runs a kernel over the given unit ranges (in order) and returns y. */
-function run(name: string, t: Case, p: Prepared, ranges: [number, number][], threads2 = false): ArrayLike<number> {
+function run(name: string, t: Case, p: Prepared, ranges: [number, number][], threads2 = false, mask: Mask | null = null): ArrayLike<number> {
   return withQu8Heap((h: Qu8Heap) => {
     const { kernels, pool } = wasm();
     const offsets = Array.from(p.csr.cols, (k) => t.layout.offsetOf(k));
@@ -107,8 +113,9 @@ function run(name: string, t: Case, p: Prepared, ranges: [number, number][], thr
     let maxNnz = 0;
     for (let i = 0; i < t.rows; i++) maxNnz = Math.max(maxNnz, p.csr.rowPtr[i + 1]! - p.csr.rowPtr[i]!);
     const scratchBytes = kernels.qu8_spmm_scratch_bytes!(maxNnz);
+    const maskPtr = mask === null ? 0 : h.bytes(Uint8Array.from([...new Uint8Array(16).fill(mask.fill), ...mask.keep]), 0) + 16;
     const args = [t.rows, t.layout.outRows, t.layout.outCols, t.layout.inRowStride, rowPtr, offPtr, valPtr, sumPtr,
-      t.zx, multPtr, offsetPtr, t.kind, t.lo, t.hi, xPtr, p.xStride, y.ptr, p.ldy, p.ldyRow, p.yStride];
+      t.zx, multPtr, offsetPtr, t.kind, t.lo, t.hi, xPtr, p.xStride, y.ptr, p.ldy, p.ldyRow, p.yStride, maskPtr];
     if (threads2) {
       const scratchPtrs = [h.alloc(scratchBytes), h.alloc(scratchBytes)];
       pool.run(name, args, p.total, { grain: 1, scratchPtrs });
@@ -208,6 +215,32 @@ describe('qu8_spmm', () => {
     // An empty range writes nothing.
     const none = run('qu8_spmm_24x1__simd128', t, p, [[5, 5]]);
     assert.ok(Array.from(none).every((v) => v === 0x5a), 'an empty unit range wrote outputs');
+  });
+});
+
+describe('qu8_spmm with a mask', () => {
+  it('stores the fill byte where the mask is 0 and the same codes elsewhere', () => {
+    let seed = 300;
+    for (const n of [16, 17, 23, 24, 31, 33, 47, 64, 100]) {
+      for (const emptyRows of [[], [1, 3]]) {
+        const t: Case = { layout: matrixLayout(23, n), rows: 5, images: 2, sparsity: 0.7, bits: 8, emptyRows, kind: OUT_U8, zx: 7, lo: 7, hi: 255, seed: seed++ };
+        const p = prepare(t);
+        const r = rng(seed++);
+        // Runs of kept and masked outputs, as the halo columns between a flat conv's rows.
+        const keep = Uint8Array.from({ length: n }, (_, i) => ((i % 9) < 7 || r() < 0.1 ? 0xff : 0));
+        const mask = { keep, fill: randInt(r, 0, 255) };
+        const plain = run('qu8_spmm_24x1__simd128', t, p, [[0, p.total]]);
+        for (const name of ['qu8_spmm_24x1__simd128', 'qu8_spmm_24x1__scalar', 'qu8_spmm']) {
+          const got = run(name, t, p, [[0, p.total]], false, mask);
+          for (let i = 0; i < got.length; i++) {
+            const within = i % p.yStride - Math.floor((i % p.yStride) / p.ldy) * p.ldy;
+            const ox = within, isOut = ox < n && Math.floor((i % p.yStride) / p.ldy) < t.rows && Math.floor(i / p.yStride) < t.images;
+            const want = isOut && keep[ox] === 0 ? mask.fill : plain[i]!;
+            if (got[i] !== want) assert.fail(`${name} ${label(t)}: y[${i}] = ${got[i]}, want ${want}${isOut ? ` (mask ${keep[ox]})` : ''}`);
+          }
+        }
+      }
+    }
   });
 });
 

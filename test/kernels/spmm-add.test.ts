@@ -113,7 +113,7 @@ function checkCase(t: Case): void {
     const convPtr = h.alloc(total * per);
     const multC = h.f32(real.map((q) => q.mult / g.sa)), offC = h.f32(real.map((q) => q.bias / g.sa + g.za));
     kernels.qu8_spmm!(t.oc, outRows, outCols, inRowStride, rowPtr, offsetsPtr, values, rowSum, zx, multC, offC, OUT_U8, 0, 255,
-      x, xStride, convPtr, per, outCols, t.oc * per, 0, total, scratch);
+      x, xStride, convPtr, per, outCols, t.oc * per, 0, 0, total, scratch);
     const conv = h.readU8(convPtr, total * per);
     // Fused outputs land ldy apart per row and ldyRow per output row, with gaps (as inside a
     // frame), and the residual input has strides of its own.
@@ -152,7 +152,7 @@ function checkCase(t: Case): void {
     kernels.qu8_add_params!(params, k[0]!, k[1]!, k[2]!, k[3]!);
     const multPtr = h.f32(mult), offPtr = h.f32(off);
     const args = (y: number) => [t.oc, outRows, outCols, inRowStride, rowPtr, offsetsPtr, values, rowSum, zx, multPtr, offPtr, g.qmin, g.qmax,
-      x, xStride, y, ldy, ldyRow, yStride, res, ldr, ldrRow, rStride, params];
+      x, xStride, y, ldy, ldyRow, yStride, 0, res, ldr, ldrRow, rStride, params];
     const SENTINEL = 0x5a;
     const yBuffer = () => {
       const ptr = h.alloc(ySize + 64);

@@ -140,7 +140,9 @@ function checkCase(t: Case): void {
     const scratch = h.alloc(Math.max(p.scratchBytes, 16));
     // The oracle: the unfused conv over every unit, then the pool above.
     const conv = yBuffer(t, h, t.images * p.rows * per);
-    kernels[KERNELS[t.family].conv]!(...p.args(conv.ptr, per, p.rows * per, p.ow), 0, p.total, scratch);
+    // qu8_spmm takes a mask pointer after y's strides (none here); the pooled kernel does not.
+    const convArgs = p.args(conv.ptr, per, p.rows * per, p.ow).concat(t.family === 'qu8' ? [0] : []);
+    kernels[KERNELS[t.family].conv]!(...convArgs, 0, p.total, scratch);
     const convOut = conv.read();
     // Pooled outputs land ldy apart per row with gaps, so stray writes show; the qu8 kernel's rows
     // also land prow apart, with a gap after each (as inside a frame).

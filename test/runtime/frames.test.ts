@@ -4,7 +4,8 @@
 // routes values through every kernel that reads or writes frames (direct, direct+add reading its
 // residual from a frame, direct+maxpool2x2 writing its pooled output into one, im2col and phases
 // writing into one, a 1x1 conv reading a wider frame than its pads) and through ones that cannot
-// (strided convs' inputs, the dense int8 conv, float32 kernels), outputs with frames equal those
+// (strided convs' inputs, the dense int8 conv, float32 kernels), and convs run flat over a whole
+// framed plane with the halo's columns masked back to the zero point, outputs with frames equal those
 // without, bit for bit, on one and two threads, on fewer images than the batch and run after run
 // (a kernel that wrote a halo would show on the next run). ResNet-20 (90% pruned, int8) likewise.
 import { describe, it, after } from 'node:test';
@@ -49,18 +50,19 @@ function network(): DeployModel {
   seed = 70;
   const nodes: GraphNode[] = [
     conv('convA', 0, 3, 4, 3, 1, null),                  // 1
-    relu('reluA', 1, U8(4 / 255, 0)),                     // 2: framed (convB reads it padded, and as its residual)
-    conv('convB', 2, 4, 4, 3, 1, U8(4 / 255, 128), 1),   // 3: output channel 1 fully pruned
-    add('addB', [3, 2], null),                            // 4
-    relu('reluB', 4, U8(6 / 255, 0)),                     // 5: framed with a halo of 2 (convC's 5x5), which convD reads with pads 0
-    conv('convC', 5, 4, 5, 5, 1, U8(6 / 255, 120)),      // 6: read only as convD's residual: no frame
-    conv('convD', 5, 4, 5, 1, 1, U8(6 / 255, 130)),      // 7
-    add('addD', [6, 7], U8(8 / 255, 128)),                // 8: read by a strided conv: no frame
-    conv('convE', 8, 5, 6, 3, 2, U8(5 / 255, 125)),      // 9: 9x11 -> 5x6, written into a frame by im2col or phases
-    conv('convF', 9, 6, 6, 3, 1, null),                   // 10
-    relu('reluF', 10, U8(4 / 255, 0)),                    // 11
-    maxPool('poolF', 11),                                 // 12: 2x3, written into a frame by the pooled conv
-    conv('convG', 12, 6, 4, 3, 1, U8(16 / 255, 128)),    // 13: the output
+    relu('reluA', 1, U8(4 / 255, 0)),                     // 2: framed (convA2 reads it padded, convB as its residual)
+    conv('convA2', 2, 4, 4, 3, 1, U8(4 / 255, 100), 2),  // 3: framed; flat (input and output framed alike); channel 2 fully pruned
+    conv('convB', 3, 4, 4, 3, 1, U8(4 / 255, 128), 1),   // 4: flat with its fused add; output channel 1 fully pruned
+    add('addB', [4, 2], null),                            // 5
+    relu('reluB', 5, U8(6 / 255, 0)),                     // 6: framed, read by convD with pads 0
+    conv('convC', 6, 4, 5, 3, 1, U8(6 / 255, 120)),      // 7: read only as convD's residual: no frame
+    conv('convD', 6, 4, 5, 1, 1, U8(6 / 255, 130)),      // 8
+    add('addD', [7, 8], U8(8 / 255, 128)),                // 9: read by a strided conv: no frame
+    conv('convE', 9, 5, 6, 3, 2, U8(5 / 255, 125)),      // 10: 9x11 -> 5x6, written into a frame by im2col or phases
+    conv('convF', 10, 6, 6, 3, 1, null),                  // 11: rows of 6 stay on stacked tiles
+    relu('reluF', 11, U8(4 / 255, 0)),                    // 12
+    maxPool('poolF', 12),                                 // 13: 2x3, written into a frame by the pooled conv
+    conv('convG', 13, 6, 4, 3, 1, U8(16 / 255, 128)),    // 14: the output
   ];
   return {
     inputShape: [3, 9, 11], preprocessing: { layout: 'nchw', range: '0-1', mean: [0, 0, 0], std: [1, 1, 1] },
@@ -124,7 +126,7 @@ describe('halo frames', () => {
     const inputs = [randomFloats(n * 3 * 9 * 11, 5, 0, 1), randomFloats(n * 3 * 9 * 11, 6, 0, 1)];
     const routes: { what: string; kernels: Record<string, string> }[] = [
       { what: 'first kernels', kernels: {} },
-      { what: 'phases, conv then add', kernels: { convE: 'phases', convD: ' + qu8 (qu8_add)' } },
+      { what: 'phases, conv then add', kernels: { convE: 'phases', convD: ' + qu8 (qu8_add)', convB: ' + qu8 (qu8_add)' } },
       { what: 'dense int8 and float32 readers', kernels: { convF: ' + ', convB: 'dense gemm', convG: 'via f32' } },
     ];
     for (const threads of [1, 2]) {
@@ -134,8 +136,9 @@ describe('halo frames', () => {
         framed.ys.forEach((y, i) => expectSame(`${route.what}, ${threads} thread(s), run ${i}`, y, plain.ys[i]!));
         assert.deepEqual(framedNodes(plain.layers, 'input').concat(framedNodes(plain.layers, 'output')), [], 'frames: false');
         if (route.what === 'first kernels') {
-          assert.deepEqual(framedNodes(framed.layers, 'output'), ['convA', 'convB', 'convE', 'convF'], route.what);
-          assert.deepEqual(framedNodes(framed.layers, 'input'), ['convB', 'convC', 'convD', 'convF', 'convG'], route.what);
+          assert.deepEqual(framedNodes(framed.layers, 'output'), ['convA', 'convA2', 'convB', 'convE', 'convF'], route.what);
+          assert.deepEqual(framedNodes(framed.layers, 'input'), ['convA2', 'convB', 'convC', 'convD', 'convF', 'convG'], route.what);
+          assert.deepEqual(framed.layers.filter((l) => l.frames.flat).map((l) => l.node), ['convA2', 'convB'], route.what);
         }
         if (route.what === 'dense int8 and float32 readers') {
           // convB's dense kernel neither reads nor writes frames, convF's pool after the conv writes

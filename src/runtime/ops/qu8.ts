@@ -98,11 +98,12 @@ function planeArgs(v: Value): [ptr: number, ld: number, ldRow: number, batchStri
  */
 function spmmCall(
   fused: Fused, head: SpmmHead, e: { outKind: number; lo: number; hi: number }, x: [ptr: number, batchStride: number],
-  y: Value, res: Value | undefined, addParams: number, units: number, scratchBytes: number,
+  y: Value, res: Value | undefined, addParams: number, units: number, scratchBytes: number, mask = 0,
 ): void {
   const opts = { minPerThread: 2, scratchBytes };
-  if (fused === 'add') parallel('qu8_spmm_add', [...head, e.lo, e.hi, ...x, ...planeArgs(y), ...planeArgs(res!), addParams], units, opts);
-  else parallel(fused === 'pool2x2' ? 'qu8_spmm_maxpool2x2' : 'qu8_spmm', [...head, e.outKind, e.lo, e.hi, ...x, ...planeArgs(y)], units, opts);
+  if (fused === 'add') parallel('qu8_spmm_add', [...head, e.lo, e.hi, ...x, ...planeArgs(y), mask, ...planeArgs(res!), addParams], units, opts);
+  else if (fused === 'pool2x2') parallel('qu8_spmm_maxpool2x2', [...head, e.outKind, e.lo, e.hi, ...x, ...planeArgs(y)], units, opts);
+  else parallel('qu8_spmm', [...head, e.outKind, e.lo, e.hi, ...x, ...planeArgs(y), mask], units, opts);
 }
 
 /** rows, outRows, outCols, inRowStride, the CSR (rowPtr, offsets, values, rowSum), x's zero point, multipliers, offsets. */
@@ -123,9 +124,39 @@ function spmmSetup(ctx: StepContext, csr: Csr, scratch: Scratch, outRows: number
   return { e, addParams, head, scratchBytes: Math.max(16, qu8ScratchBytes(csr)) };
 }
 
+const sameFrame = (a: Value | undefined, b: Value) => {
+  const f = a?.frame, g = b.frame;
+  return !!f && !!g && f.top === g.top && f.left === g.left && f.h === g.h && f.w === g.w && a!.shape[1] === b.shape[1] && a!.shape[2] === b.shape[2];
+};
+
+/**
+ * Whether a direct conv runs "flat": input and output (and a fused add's other input) framed alike,
+ * halo = pads, so output (oy, ox) and every tap it reads sit at the same offsets from the start of
+ * their planes' frames for all pixels, and the whole plane is one row of (H-1)*w + W outputs: the
+ * halo's columns between rows are computed too and put back to the zero point by a mask. One row
+ * walks the pairs once per 24 outputs with no ragged tile at each row's end; rows narrower than 8
+ * stay on their stacked tiles, which read half-vectors but compute no halo.
+ */
+function flatApplies(ctx: StepContext, fused: Fused): boolean {
+  const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output, f = x.frame;
+  if (fused === 'pool2x2' || !f || !sameFrame(x, y) || (fused === 'add' && !sameFrame(ctx.inputs[1], y))) return false;
+  const [, h, w] = x.shape;
+  const [pt, pl, pb, pr] = node.pads;
+  return pt === f.top && pl === f.left && pb === f.h - f.top - h && pr === f.w - f.left - w && (h - 1) * f.w + w >= 16;
+}
+
+/** The mask of a flat conv's one row of (H-1)*w + W outputs: 16 fill bytes (the zero point), then 0xff inside, 0 on the halo. */
+function flatMask(y: Value, scratch: Scratch): number {
+  const f = y.frame!, [, h, w] = y.shape, n = (h - 1) * f.w + w;
+  const bytes = new Uint8Array(16 + n).fill(y.grid!.zeroPoint, 0, 16);
+  for (let p = 0; p < n; p++) bytes[16 + p] = (p + f.left) % f.w >= f.left && (p + f.left) % f.w < f.left + w ? 0xff : 0;
+  return scratch.put(bytes) + 16;
+}
+
 /**
  * The direct sparse int8 conv: stride 1, over the image padded with the activation zero point:
- * a copy padded per run, or, for a framed input (whose halo covers the pads), the value itself.
+ * a copy padded per run, or, for a framed input (whose halo covers the pads), the value itself,
+ * flat where it can be (flatApplies).
  * With pool2x2 the kernel also takes the node's fused 2x2 max pool on its accumulators, with
  * add the node's fused residual add in its epilogue.
  */
@@ -141,17 +172,21 @@ function directStep(ctx: StepContext, name: string, fused: Fused): Step {
   const oh = hp - node.dilation[0] * (node.kernel[0] - 1), ow = wp - node.dilation[1] * (node.kernel[1] - 1);
   const scratch = new Scratch();
   const copy = padded && f === null;
+  const flat = flatApplies(ctx, fused);
   const rowStride = f ? f.w : wp;
-  const { e, addParams, head, scratchBytes } = spmmSetup(ctx, csr, scratch, oh, ow, rowStride);
+  const { e, addParams, head, scratchBytes } = flat
+    ? spmmSetup(ctx, csr, scratch, 1, (h - 1) * f!.w + w, 0)
+    : spmmSetup(ctx, csr, scratch, oh, ow, rowStride);
+  const mask = flat ? flatMask(y, scratch) : 0;
   // Where the padded image starts: the copy, or inside the frame, pads above and left of x.
   const src = copy ? scratch.alloc(ctx.capacity * c * hp * wp) : f ? x.ptr + (f.top - pt) * f.w + (f.left - pl) : x.ptr;
   const srcStride = f ? c * f.h * f.w : c * hp * wp;
   const zx = x.grid!.zeroPoint;
   return {
-    kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
+    kernel: name, flat, bytes: scratch.bytes, dispose: () => scratch.dispose(),
     run: (n) => {
       if (copy) parallel('xx_pad2d', [x.ptr, src, h, w, 1, pt, pl, pb, pr, zx], n * c, { minPerThread: 8 });
-      spmmCall(fused, head, e, [src, srcStride], y, ctx.inputs[1], addParams, n * oc, scratchBytes);
+      spmmCall(fused, head, e, [src, srcStride], y, ctx.inputs[1], addParams, n * oc, scratchBytes, mask);
     },
   };
 }
@@ -340,7 +375,7 @@ registerKernel({
       kernel: this.name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
       run: (n) => {
         parallel('x8_transpose', [x.ptr, inF, xT, cap, inF], n, { minPerThread: 8 });
-        parallel('qu8_spmm', [out, 1, n, 0, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off, e.outKind, e.lo, e.hi, xT, 0, yT, cap, n, 0], out, { minPerThread: 4, scratchBytes });
+        parallel('qu8_spmm', [out, 1, n, 0, s.rowPtr, s.offsets, s.values, s.rowSum, zx, mult, off, e.outKind, e.lo, e.hi, xT, 0, yT, cap, n, 0, 0], out, { minPerThread: 4, scratchBytes });
         parallel(outBytes === 1 ? 'x8_transpose' : 'x32_transpose', [yT, cap, y.ptr, out, n], out, { minPerThread: 16 });
       },
     };

@@ -24,6 +24,8 @@ export interface Step {
   dispose(): void;
   /** Bytes of weights (packed) and scratch this step holds. */
   bytes: number;
+  /** The step computes a whole framed plane as one row (qu8.ts, flatApplies). */
+  flat?: boolean;
 }
 
 export interface KernelEntry {

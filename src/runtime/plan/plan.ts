@@ -33,8 +33,11 @@ export interface LayerChoice {
   activations: 'f32' | 'u8';
   candidates: CandidateTiming[];
   chosen: string;
-  /** Whether the node reads its first input and writes its output inside halo frames (frames.ts). */
-  frames: { input: boolean; output: boolean };
+  /**
+   * Whether the node reads its first input and writes its output inside halo frames (frames.ts),
+   * and whether it computes each framed plane as one row.
+   */
+  frames: { input: boolean; output: boolean; flat: boolean };
 }
 
 export interface PlanOptions {
@@ -314,7 +317,7 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
       layers.push({
         node: plan.node.name, op: plan.node.op, fused: plan.fused, inputShape, outputShape: [...output.shape],
         weights: weightInfo(plan.node), activations: output.dtype, candidates: tried.map((o, i) => ({ kernel: o.name, ms: times[i]! })), chosen: chosen.kernel,
-        frames: { input: false, output: false },
+        frames: { input: false, output: false, flat: false },
       });
     }
     if (codes && (opts.frames ?? true)) {
@@ -331,13 +334,15 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
         wasm().heap.free(old.ptr);
       }
       steps.forEach((s, i) => {
-        layers[i]!.frames = { input: frames.has(s.plan.inputs[0]!), output: frames.has(s.plan.output) };
+        const framed = { input: frames.has(s.plan.inputs[0]!), output: frames.has(s.plan.output) };
+        layers[i]!.frames = { ...framed, flat: false };
         if (!frames.has(s.plan.output) && !s.plan.inputs.some((v) => frames.has(v))) return;
         const old = s.step;
         // Disposed once: a failed rebuild leaves nothing for dispose() to free twice.
         s.step = { kernel: old.kernel, bytes: 0, run: () => {}, dispose: () => {} };
         old.dispose();
         s.step = chosenOptions[i]!.build({ plan: s.plan, inputs: s.plan.inputs.map(valueOf), output: values.get(s.plan.output)!, capacity: opts.capacity });
+        layers[i]!.frames.flat = s.step.flat ?? false;
       });
     }
   } catch (e) {
