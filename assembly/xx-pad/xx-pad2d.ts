@@ -36,3 +36,23 @@ export function xx_pad2d(
     fillRun(o, f, rowOut * <usize>pb);
   }
 }
+
+/**
+ * Planes [start, end): the h x w plane at (top, left) of each fh x fw plane of x lands as a plane
+ * of y: the inverse of xx_pad2d, which takes a value out of its halo frame for a kernel that
+ * reads planes whole (plan/frames.ts).
+ */
+export function xx_crop2d(
+  xPtr: usize, yPtr: usize, h: i32, w: i32, elemBytes: i32, top: i32, left: i32, fh: i32, fw: i32,
+  start: i32, end: i32, scratchPtr: usize,
+): void {
+  const rowIn = <usize>(fw * elemBytes), rowOut = <usize>(w * elemBytes);
+  const planeIn = rowIn * <usize>fh, planeOut = rowOut * <usize>h;
+  const skip = <usize>top * rowIn + <usize>(left * elemBytes);
+  if (rowOut == 0) return;
+  for (let p = start; p < end; p++) {
+    const src = xPtr + <usize>p * planeIn + skip;
+    const dst = yPtr + <usize>p * planeOut;
+    for (let r = 0; r < h; r++) copyRun(dst + <usize>r * rowOut, src + <usize>r * rowIn, rowOut);
+  }
+}

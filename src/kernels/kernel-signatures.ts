@@ -177,6 +177,7 @@ export interface KernelParams {
   u8_pad2d_phases_scratch_bytes: [wp: number];
   x32_transpose: [inPtr: number, ldIn: number, outPtr: number, ldOut: number, cols: number, start: number, end: number, scratchPtr: number];
   x8_transpose: [inPtr: number, ldIn: number, outPtr: number, ldOut: number, cols: number, start: number, end: number, scratchPtr: number];
+  xx_crop2d: [xPtr: number, yPtr: number, h: number, w: number, elemBytes: number, top: number, left: number, fh: number, fw: number, start: number, end: number, scratchPtr: number];
   xx_pad2d: [xPtr: number, yPtr: number, h: number, w: number, elemBytes: number, pt: number, pl: number, pb: number, pr: number, fill: number, start: number, end: number, scratchPtr: number];
 }
 
@@ -355,6 +356,7 @@ export interface KernelResults {
   u8_pad2d_phases_scratch_bytes: number;
   x32_transpose: void;
   x8_transpose: void;
+  xx_crop2d: void;
   xx_pad2d: void;
 }
 
@@ -492,6 +494,7 @@ export interface ParallelKernelParams {
   u8_pad2d_phases__simd128: [xPtr: number, yPtr: number, h: number, w: number, pt: number, pl: number, pb: number, pr: number, fill: number];
   x32_transpose: [inPtr: number, ldIn: number, outPtr: number, ldOut: number, cols: number];
   x8_transpose: [inPtr: number, ldIn: number, outPtr: number, ldOut: number, cols: number];
+  xx_crop2d: [xPtr: number, yPtr: number, h: number, w: number, elemBytes: number, top: number, left: number, fh: number, fw: number];
   xx_pad2d: [xPtr: number, yPtr: number, h: number, w: number, elemBytes: number, pt: number, pl: number, pb: number, pr: number, fill: number];
 }
 

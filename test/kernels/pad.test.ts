@@ -3,6 +3,7 @@
 // elements (byte runs below 4, 4 to 7, 8 to 15, 16 and longer, ragged), pads of 0 to 3 on each
 // side, one plane and several, plane ranges that start and end inside the tensor, and two threads.
 // Bytes outside the planes asked for must stay untouched (a neighbour plane may be another thread's).
+// xx_crop2d, its inverse, takes planes back out of such frames.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { wasm, setThreads } from '../../src/kernels/index.js';
@@ -61,6 +62,36 @@ function checkPad(t: PadCase, seed: number): void {
 
 before(() => setThreads(2));
 
+/** xx_crop2d over planes [start, end) (and on two threads) equals the planes at (top, left) of each framed plane; the rest of y keeps its sentinel. */
+function checkCrop(t: PadCase, seed: number): void {
+  withQu8Heap((h) => {
+    const { kernels, pool } = wasm();
+    const [pt, pl, pb, pr] = t.pads;
+    const fh = t.h + pt + pb, fw = t.w + pl + pr, e = t.elem;
+    const x = randomBytes(t.planes * fh * fw * e, rng(seed));
+    const xPtr = h.bytes(x, 0);
+    const size = t.planes * t.h * t.w * e, SENTINEL = 0x5a;
+    const run = (start: number, end: number, threads: boolean) => {
+      const y = h.alloc(size + 64);
+      wasm().heap.u8(y, size + 64).fill(SENTINEL);
+      const args = [xPtr, y, t.h, t.w, e, pt, pl, fh, fw];
+      if (threads) pool.run('xx_crop2d', args, t.planes, { grain: 1 });
+      else kernels.xx_crop2d!(...args, start, end, 0);
+      return h.readU8(y, size + 64);
+    };
+    const ranges: [number, number, boolean][] = [[0, t.planes, false], [0, t.planes, true]];
+    if (t.planes > 2) ranges.push([1, t.planes - 1, false]);
+    for (const [s, end, threads] of ranges) {
+      const got = run(s, end, threads);
+      for (let i = 0; i < got.length; i++) {
+        const p = Math.floor(i / (t.h * t.w * e)), r = Math.floor((i % (t.h * t.w * e)) / (t.w * e)), c = i % (t.w * e);
+        const want = i < size && p >= s && p < end ? x[p * fh * fw * e + (pt + r) * fw * e + pl * e + c]! : SENTINEL;
+        if (got[i] !== want) assert.fail(`crop ${JSON.stringify(t)} planes [${s}, ${end})${threads ? ' (2 threads)' : ''}: byte ${i} = ${got[i]}, want ${want}`);
+      }
+    }
+  });
+}
+
 describe('xx_pad2d', () => {
   it('pads uint8 and float32 planes of every row length with the fill and nothing outside', () => {
     const r = rng(3);
@@ -75,6 +106,20 @@ describe('xx_pad2d', () => {
     for (const [h, w] of [[28, 28], [14, 14], [7, 7]]) checkPad({ h: h!, w: w!, elem: 1, pads: [1, 1, 1, 1], fill: 137, planes: 5 }, seed++);
     checkPad({ h: 4, w: 9, elem: 1, pads: [0, 0, 0, 0], fill: 9, planes: 2 }, seed++);
     checkPad({ h: 3, w: 6, elem: 4, pads: [2, 0, 0, 3], fill: 0, planes: 1 }, seed++);
+  });
+});
+
+describe('xx_crop2d', () => {
+  it('takes each plane out of its frame, for every row length, and writes nothing else', () => {
+    const r = rng(5);
+    let seed = 100;
+    for (const w of [1, 3, 4, 7, 8, 9, 15, 16, 17, 28, 33]) {
+      for (const elem of [1, 4] as const) {
+        const pads: [number, number, number, number] = [randInt(r, 0, 3), randInt(r, 0, 3), randInt(r, 0, 3), randInt(r, 0, 3)];
+        checkCrop({ h: randInt(r, 1, 5), w, elem, pads, fill: 0, planes: 3 }, seed++);
+      }
+    }
+    checkCrop({ h: 7, w: 7, elem: 1, pads: [1, 1, 1, 1], fill: 0, planes: 4 }, seed++);
   });
 });
 

@@ -84,7 +84,20 @@ function expectSame(what: string, got: Float32Array, want: Float32Array): void {
   for (let i = 0; i < got.length; i++) if (!Object.is(got[i], want[i])) assert.fail(`${what}: output ${i} = ${got[i]}, without frames ${want[i]}`);
 }
 
-const framedNodes = (layers: LayerChoice[], side: 'input' | 'output') => layers.filter((l) => l.frames[side]).map((l) => l.node);
+/**
+ * Per route of the network below, how each node reaches its framed first input and output: in
+ * place where its kernel can, through a copy where not (convB's dense int8 kernel, convC's,
+ * convG's float32 one, the conv then its pool apart).
+ */
+const P = 'in place', C = 'copied';
+const EXPECTED: Record<string, { output: Record<string, string>; input: Record<string, string> }> = {
+  'first kernels': { output: { convA: P, convA2: P, convB: P, convE: P, convF: P }, input: { convA2: P, convB: P, convC: P, convD: P, convF: P, convG: P } },
+  'phases, conv then add': { output: { convA: P, convA2: P, convB: C, convE: P, convF: P }, input: { convA2: P, convB: P, convC: C, convD: P, convF: P, convG: P } },
+  'dense int8 and float32 readers': { output: { convA: P, convA2: P, convB: C, convE: P, convF: C }, input: { convA2: P, convB: C, convC: P, convD: P, convF: P, convG: C } },
+};
+
+/** Per node whose first input (or output) is framed: how its kernel reaches it. */
+const framed = (layers: LayerChoice[], side: 'input' | 'output') => Object.fromEntries(layers.filter((l) => l.frames[side]).map((l) => [l.node, l.frames[side]]));
 
 describe('halo frames', () => {
   after(() => setThreads(2));
@@ -93,8 +106,8 @@ describe('halo frames', () => {
     const value = (id: number, dtype: 'u8' | 'f32' = 'u8'): Value => ({
       id, shape: [2, 5, 7], size: 70, dtype, grid: dtype === 'u8' ? { scale: 1, zeroPoint: 9 } : null, ptr: 0, stride: 70,
     });
-    const node = (inputs: number[], output: number, use: FrameUse, pads: number[] | null = null): FrameCandidate => ({
-      plan: { inputs, output } as PlanNode, pads, use,
+    const node = (inputs: number[], output: number, use: FrameUse, pads: number[] | null = null, sparse = true): FrameCandidate => ({
+      plan: { inputs, output } as PlanNode, pads, use, sparse,
     });
     const writes: FrameUse = { inputs: ['no'], output: true };
     const direct: FrameUse = { inputs: ['pads'], output: true };
@@ -107,16 +120,25 @@ describe('halo frames', () => {
       node([3], 4, direct, [0, 0, 0, 0]),          // value 3: read with no pads: no frame
       node([4], 5, direct, [1, 1, 1, 1]),          // value 4: also read by a strided conv: no frame
       node([4], 6, strided),
-      node([6], 7, { inputs: ['pads'], output: false }, [1, 1, 1, 1]),   // value 6 framed; value 7's producer cannot write one
+      node([6], 7, { inputs: ['pads'], output: false }, [1, 1, 1, 1]),   // value 6 framed; value 7's producer writes it through a copy
       node([7], 8, direct, [1, 1, 1, 1]),
       node([8], 9, direct, [1, 1, 1, 1]),          // value 8 excluded (as the model output would be)
       node([9], 10, direct, [1, 1, 1, 1]),         // value 9 is float32
+      node([0], 11, writes),                       // value 11: read only as the residual of a node whose output is framed: framed alike
+      node([0], 12, writes),
+      node([12, 11], 13, directAdd, [1, 1, 1, 1]),
+      node([13], 14, direct, [1, 1, 1, 1]),
+      node([0], 15, { inputs: ['no'], output: false }), // value 15: read only as a residual, its producer cannot write a frame
+      node([0], 16, writes),
+      node([16, 15], 17, directAdd, [1, 1, 1, 1]),
+      node([17], 18, direct, [1, 1, 1, 1]),
+      node([0], 19, writes),                       // value 19: its only padded reader's weights are mostly nonzero
+      node([19], 20, direct, [1, 1, 1, 1], false),
     ];
     const frames = chooseFrames(nodes, (id) => value(id, id === 9 ? 'f32' : 'u8'), new Set([0, 8]));
+    const f1 = { top: 1, left: 1, h: 7, w: 9 };
     assert.deepEqual([...frames.entries()].sort((a, b) => a[0] - b[0]), [
-      [1, { top: 1, left: 1, h: 5 + 1 + 1, w: 7 + 1 + 1 }],
-      [2, { top: 2, left: 0, h: 5 + 2 + 1, w: 7 }],
-      [6, { top: 1, left: 1, h: 7, w: 9 }],
+      [1, f1], [2, { top: 2, left: 0, h: 5 + 2 + 1, w: 7 }], [6, f1], [7, f1], [11, f1], [12, f1], [13, f1], [16, f1], [17, f1],
     ]);
   });
 
@@ -126,25 +148,19 @@ describe('halo frames', () => {
     const inputs = [randomFloats(n * 3 * 9 * 11, 5, 0, 1), randomFloats(n * 3 * 9 * 11, 6, 0, 1)];
     const routes: { what: string; kernels: Record<string, string> }[] = [
       { what: 'first kernels', kernels: {} },
-      { what: 'phases, conv then add', kernels: { convE: 'phases', convD: ' + qu8 (qu8_add)', convB: ' + qu8 (qu8_add)' } },
+      { what: 'phases, conv then add', kernels: { convE: 'phases', convD: ' + qu8 (qu8_add)', convB: ' + qu8 (qu8_add)', convC: 'dense gemm' } },
       { what: 'dense int8 and float32 readers', kernels: { convF: ' + ', convB: 'dense gemm', convG: 'via f32' } },
     ];
     for (const threads of [1, 2]) {
       for (const route of routes) {
         const opts = { batch: 4, threads, kernels: route.kernels };
-        const framed = run(model, inputs, n, opts), plain = run(model, inputs, n, { ...opts, frames: false });
-        framed.ys.forEach((y, i) => expectSame(`${route.what}, ${threads} thread(s), run ${i}`, y, plain.ys[i]!));
-        assert.deepEqual(framedNodes(plain.layers, 'input').concat(framedNodes(plain.layers, 'output')), [], 'frames: false');
-        if (route.what === 'first kernels') {
-          assert.deepEqual(framedNodes(framed.layers, 'output'), ['convA', 'convA2', 'convB', 'convE', 'convF'], route.what);
-          assert.deepEqual(framedNodes(framed.layers, 'input'), ['convA2', 'convB', 'convC', 'convD', 'convF', 'convG'], route.what);
-          assert.deepEqual(framed.layers.filter((l) => l.frames.flat).map((l) => l.node), ['convA2', 'convB'], route.what);
-        }
-        if (route.what === 'dense int8 and float32 readers') {
-          // convB's dense kernel neither reads nor writes frames, convF's pool after the conv writes
-          // none and convG's float32 kernel reads none: only convE's output is framed.
-          assert.deepEqual(framedNodes(framed.layers, 'output'), ['convE'], route.what);
-        }
+        const withFrames = run(model, inputs, n, opts), plain = run(model, inputs, n, { ...opts, frames: false });
+        withFrames.ys.forEach((y, i) => expectSame(`${route.what}, ${threads} thread(s), run ${i}`, y, plain.ys[i]!));
+        assert.deepEqual([framed(plain.layers, 'input'), framed(plain.layers, 'output')], [{}, {}], 'frames: false');
+        const want = EXPECTED[route.what]!;
+        assert.deepEqual(framed(withFrames.layers, 'output'), want.output, `${route.what}: outputs`);
+        assert.deepEqual(framed(withFrames.layers, 'input'), want.input, `${route.what}: inputs`);
+        assert.deepEqual(withFrames.layers.filter((l) => l.frames.flat).map((l) => l.node), ['convA2', ...(route.what === 'first kernels' ? ['convB'] : [])], route.what);
       }
     }
   });

@@ -7,18 +7,21 @@
  * frame, the kernel that computes the value writes it straight into the inside of a padded
  * buffer whose halo holds the zero point from allocation on, and the conv reads it in place.
  *
- * The choice is made after the kernels are chosen, on what they can take, and it changes no
- * arithmetic: the same kernels read the same codes at other addresses. A value gets a frame
- * only where its producer's kernel can write one and every reader's kernel can read one, and at
- * least one reader is a padded direct conv; its halo is the widest pad of those readers.
+ * Frames are chosen before the kernels, from what each node's candidate kernels can do, so that
+ * candidates are timed as they will run: those that read or write frames in place, and the others
+ * behind a copy out of the frame or into it (plan.ts, buildOption). A value gets a frame where
+ * every reader has a candidate that reads one and a sparse padded direct conv reads it; its halo
+ * is the widest pad of those convs. Its producer need not write frames: a copy into the frame
+ * after it costs what the padded copy before each conv costs without one. Frames change
+ * addresses, not arithmetic: every kernel computes the same codes either way.
  */
 import type { Chw } from '../graph.js';
 import type { PlanNode } from './fuse.js';
 import type { Frame, Value } from './values.js';
 
 /**
- * What a chosen kernel can do with frames: per input, 'pads' (a direct conv that reads it as its
- * padded input; the frame must cover the node's pads), 'any' (reads any framed layout, as a fused
+ * What a kernel can do with frames: per input, 'pads' (a direct conv that reads it as its padded
+ * input; the frame must cover the node's pads), 'any' (reads any framed layout, as a fused
  * residual add does) or 'no'; and whether it can write its output into a frame.
  */
 export interface FrameUse {
@@ -28,44 +31,65 @@ export interface FrameUse {
 
 export const NO_FRAMES: FrameUse = { inputs: [], output: false };
 
-/** A planned node, its conv pads [top, left, bottom, right] (if any) and its chosen kernel's FrameUse. */
+/**
+ * A planned node: its conv pads [top, left, bottom, right] (if any), what the best of its
+ * candidates can do with frames, and whether its weights are sparse enough (half zeros or more)
+ * that a sparse kernel, which reads frames in place, is likely to win: a dense conv's kernels
+ * would read a frame through a copy.
+ */
 export interface FrameCandidate {
   plan: PlanNode;
   pads: readonly number[] | null;
   use: FrameUse;
+  sparse: boolean;
+}
+
+/** The union of what a node's candidates can do with frames. */
+export function unionUse(uses: readonly FrameUse[]): FrameUse {
+  const inputs: FrameUse['inputs'] = [];
+  for (const u of uses) u.inputs.forEach((how, i) => (inputs[i] = how !== 'no' ? how : (inputs[i] ?? 'no')));
+  return { inputs, output: uses.some((u) => u.output) };
 }
 
 /**
- * The frame of each value that gets one (value id → frame). `values` gives each id's Value as
- * planned (dense); `excluded` lists ids that must stay dense (the model's input and output, and
- * values that another id views, such as a Flatten).
+ * The frame of each value that gets one (value id → frame). `values` gives each id's Value
+ * (its shape and dtype); `excluded` lists ids that must stay dense (the model's input and output,
+ * and values that another id views, such as a Flatten).
+ *
+ * A value read only as a fused add's other input gets the frame of that node's output, where
+ * that output has one: the conv can then run flat (qu8.ts), reading both in step.
  */
 export function chooseFrames(nodes: readonly FrameCandidate[], values: (id: number) => Value, excluded: ReadonlySet<number>): Map<number, Frame> {
   const frames = new Map<number, Frame>();
   const producers = new Map<number, FrameCandidate>();
   for (const n of nodes) producers.set(n.plan.output, n);
-  for (const [id, producer] of producers) {
-    const v = values(id);
-    if (excluded.has(id) || v.dtype !== 'u8' || !producer.use.output) continue;
-    const halo = [0, 0, 0, 0];
-    let ok = true, padded = false;
-    for (const n of nodes) {
-      n.plan.inputs.forEach((input, i) => {
-        if (input !== id) return;
-        const how = n.use.inputs[i] ?? 'no';
-        if (how === 'no') ok = false;
-        if (how !== 'pads') return;
-        if (n.pads === null) {
-          ok = false;
-          return;
-        }
-        n.pads.forEach((p, side) => (halo[side] = Math.max(halo[side]!, p)));
-        padded ||= n.pads.some((p) => p > 0);
-      });
-    }
-    if (ok && padded) frames.set(id, frameOf(v.shape, halo));
+  const readersOf = (id: number) => nodes.flatMap((n) => n.plan.inputs.flatMap((v, i) => (v === id ? [{ n, how: n.use.inputs[i] ?? 'no' }] : [])));
+  const framable = (id: number) => !excluded.has(id) && values(id).dtype === 'u8';
+  for (const id of producers.keys()) {
+    if (!framable(id)) continue;
+    const readers = readersOf(id);
+    const padded = readers.filter((r) => r.how === 'pads' && r.n.pads !== null);
+    if (readers.some((r) => r.how === 'no' || (r.how === 'pads' && r.n.pads === null))) continue;
+    if (!padded.some((r) => r.n.sparse && r.n.pads!.some((p) => p > 0))) continue;
+    const halo = [0, 1, 2, 3].map((side) => Math.max(...padded.map((r) => r.n.pads![side]!)));
+    frames.set(id, frameOf(values(id).shape, halo));
+  }
+  // A residual read in step with a flat conv's output: worth a frame only where its producer
+  // writes one in place (it saves no padded copy).
+  for (const id of producers.keys()) {
+    if (frames.has(id) || !framable(id) || !producers.get(id)!.use.output) continue;
+    const readers = readersOf(id);
+    const outs = readers.map((r) => frames.get(r.n.plan.output));
+    const first = outs[0];
+    const shape = values(id).shape;
+    if (readers.length === 0 || readers.some((r) => r.how !== 'any') || first === undefined) continue;
+    if (outs.every((f) => f !== undefined && sameFrame(f, first)) && readers.every((r) => values(r.n.plan.output).shape.join() === shape.join())) frames.set(id, first);
   }
   return frames;
+}
+
+function sameFrame(a: Frame, b: Frame): boolean {
+  return a.top === b.top && a.left === b.left && a.h === b.h && a.w === b.w;
 }
 
 function frameOf(shape: Chw, [top, left, bottom, right]: number[]): Frame {

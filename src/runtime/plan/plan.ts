@@ -11,7 +11,7 @@ import { candidatesFor, type KernelEntry, type Step, type StepContext } from '..
 import { SessionError } from '../errors.js';
 import { fuseGraph, NO_CLAMP, type PlanNode } from './fuse.js';
 import { allocValue, toU8Grid, type U8Grid, type Value } from './values.js';
-import { chooseFrames, NO_FRAMES, type FrameUse } from './frames.js';
+import { chooseFrames, unionUse, NO_FRAMES, type FrameUse } from './frames.js';
 import { timeByTurns } from './timing.js';
 import { parallel, wasm } from '../../kernels/index.js';
 
@@ -34,11 +34,15 @@ export interface LayerChoice {
   candidates: CandidateTiming[];
   chosen: string;
   /**
-   * Whether the node reads its first input and writes its output inside halo frames (frames.ts),
-   * and whether it computes each framed plane as one row.
+   * Whether the node's first input and its output are held inside halo frames (frames.ts), and
+   * if so whether its kernel reads or writes them in place or through a copy; and whether it
+   * computes each framed plane as one row (qu8.ts).
    */
-  frames: { input: boolean; output: boolean; flat: boolean };
+  frames: { input: FrameAccess; output: FrameAccess; flat: boolean };
 }
+
+/** How a step reaches a framed value: in place, through a copy out of or into its frame, or null (not framed). */
+export type FrameAccess = 'in place' | 'copied' | null;
 
 export interface PlanOptions {
   /** Samples per run the buffers hold and the timing uses. */
@@ -138,6 +142,59 @@ interface Option {
   frames: FrameUse;
 }
 
+/** How an option reaches input i (or the output, i = -1) of ctx, where it is framed. */
+function access(option: Option, v: Value, i: number): FrameAccess {
+  if (!v.frame) return null;
+  return (i < 0 ? option.frames.output : (option.frames.inputs[i] ?? 'no') !== 'no') ? 'in place' : 'copied';
+}
+
+/**
+ * Builds an option for ctx: as it is where it reads and writes every framed value in place;
+ * otherwise behind copies, framed inputs taken out of their frames into buffers of its own
+ * (xx_crop2d) and its output put into its frame after it (xx_pad2d with the halo as pads).
+ */
+function buildOption(option: Option, ctx: StepContext): Step {
+  const copied = (v: Value, i: number) => access(option, v, i) === 'copied';
+  if (!ctx.inputs.some(copied) && !copied(ctx.output, -1)) return option.build(ctx);
+  const temps: Value[] = [];
+  const dense = (v: Value): Value => {
+    const t = allocValue(v.id, v.shape, v.grid, ctx.capacity);
+    temps.push(t);
+    return t;
+  };
+  const inputs = ctx.inputs.map((v, i) => (copied(v, i) ? dense(v) : v));
+  const output = copied(ctx.output, -1) ? dense(ctx.output) : ctx.output;
+  let inner: Step;
+  try {
+    inner = option.build({ ...ctx, inputs, output });
+  } catch (e) {
+    for (const t of temps) wasm().heap.free(t.ptr);
+    throw e;
+  }
+  const planes = (v: Value, n: number) => n * v.shape[0];
+  return {
+    kernel: inner.kernel,
+    bytes: inner.bytes + temps.reduce((b, t) => b + t.stride * ctx.capacity, 0),
+    flat: inner.flat,
+    run(n) {
+      ctx.inputs.forEach((v, i) => {
+        const f = v.frame, t = inputs[i]!;
+        if (t !== v && f) parallel('xx_crop2d', [v.ptr, t.ptr, v.shape[1], v.shape[2], 1, f.top, f.left, f.h, f.w], planes(v, n), { minPerThread: 8 });
+      });
+      inner.run(n);
+      const y = ctx.output, f = y.frame;
+      if (output !== y && f) {
+        parallel('xx_pad2d', [output.ptr, y.ptr, y.shape[1], y.shape[2], 1, f.top, f.left, f.h - f.top - y.shape[1], f.w - f.left - y.shape[2], y.grid!.zeroPoint],
+          planes(y, n), { minPerThread: 8 });
+      }
+    },
+    dispose() {
+      inner.dispose();
+      for (const t of temps) wasm().heap.free(t.ptr);
+    },
+  };
+}
+
 /**
  * The registered kernels that take a node as it is, then (when its values are not all float32,
  * or nothing takes it directly) the float32 ones between conversions.
@@ -228,6 +285,28 @@ function allocValueInfo(id: number, shape: Chw, grid: U8Grid | null): Value {
   return { id, shape, size, dtype: grid === null ? 'f32' : 'u8', grid, ptr: 0, stride: grid === null ? 4 * size : size };
 }
 
+/**
+ * Every way to run a node: its kernels, and for a conv with a node fused after it, the conv and
+ * that node apart; only those matching `forced` (a substring of their names) when given.
+ */
+function nodeOptions(ctx: StepContext, shapes: Chw[], forced: string | undefined): Option[] {
+  const plan = ctx.plan;
+  const residualGrid = plan.residual?.convQuant ? toU8Grid(plan.residual.convQuant) : null;
+  const options = [
+    ...optionsFor(ctx),
+    ...(plan.pool ? unfusedOptions(ctx, shapes[plan.pool.convOutput]!, ctx.output.grid) : []),
+    ...(plan.residual ? unfusedOptions(ctx, shapes[plan.residual.convOutput]!, residualGrid) : []),
+  ];
+  return forced === undefined ? options : options.filter((o) => o.name.includes(forced));
+}
+
+/** Half or more of a node's weights are zeros (frames.ts: where sparse kernels, which use frames, are likely). */
+function sparseWeights(node: GraphNode): boolean {
+  if (node.op !== 'Conv2d' && node.op !== 'Linear') return false;
+  const { nonzero, size } = weightDensity(node.weight);
+  return 2 * nonzero <= size;
+}
+
 function weightInfo(node: GraphNode): LayerChoice['weights'] {
   if (node.op !== 'Conv2d' && node.op !== 'Linear') return null;
   const { nonzero, size } = weightDensity(node.weight);
@@ -254,7 +333,6 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
     return { ...base, id, shape: shapes[id]! };
   };
   const steps: Plan['steps'] = [];
-  const chosenOptions: Option[] = [];
   const layers: LayerChoice[] = [];
   // Per node, while the plan is built: every candidate built, and the best time of each so far.
   const pending: { plan: PlanNode; output: Value; inputShape: number[]; tried: Option[]; built: Step[]; times: (number | null)[] }[] = [];
@@ -265,32 +343,39 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
   };
   const fastestOf = (times: (number | null)[]) => times.reduce<number>((b, t, i) => (t !== null && t < times[b]! ? i : b), 0);
   const timeAll = (built: Step[]) => timeByTurns(built.map((b) => () => b.run(opts.capacity)), { runs: opts.timingRuns });
+  // Each value's grid, and (where frames.ts gives it one) its frame, before any buffer exists.
+  const grids = new Map<number, U8Grid | null>([[0, input.grid]]);
+  const gridOf = (id: number) => grids.get(graph.aliasOf.get(id) ?? id) ?? null;
+  for (const plan of graph.nodes) {
+    grids.set(plan.output, !codes ? null : plan.outputQuant ? toU8Grid(plan.outputQuant) : keepsGrid(plan.node) ? gridOf(plan.inputs[0]!) : null);
+  }
+  const frames = codes && (opts.frames ?? true)
+    ? chooseFrames(graph.nodes.map((plan) => {
+      const info = (id: number) => allocValueInfo(id, shapes[id]!, gridOf(id));
+      const ctx: StepContext = { plan, inputs: plan.inputs.map(info), output: info(plan.output), capacity: opts.capacity };
+      // Every candidate counts, forced or not: a session's other runners, which force the kernels
+      // the first one chose, then hold the same frames.
+      const use = unionUse(nodeOptions(ctx, shapes, undefined).map((o) => o.frames));
+      return { plan, pads: plan.node.op === 'Conv2d' ? plan.node.pads : null, use, sparse: sparseWeights(plan.node) };
+    }), (id) => allocValueInfo(id, shapes[id]!, gridOf(id)), new Set([0, graph.output, ...graph.aliasOf.values()]))
+    : new Map();
   try {
     fillInput(input);
     for (const plan of graph.nodes) {
       const inputs = plan.inputs.map(valueOf);
-      const grid: U8Grid | null = !codes ? null : plan.outputQuant ? toU8Grid(plan.outputQuant) : keepsGrid(plan.node) ? inputs[0]!.grid : null;
-      const output = allocValue(plan.output, shapes[plan.output]!, grid, opts.capacity);
+      const output = allocValue(plan.output, shapes[plan.output]!, gridOf(plan.output), opts.capacity, frames.get(plan.output) ?? null);
       values.set(plan.output, output);
       owned.push(output);
       const ctx: StepContext = { plan, inputs, output, capacity: opts.capacity };
-      const residualGrid = plan.residual?.convQuant ? toU8Grid(plan.residual.convQuant) : null;
-      let options = [
-        ...optionsFor(ctx),
-        ...(plan.pool ? unfusedOptions(ctx, shapes[plan.pool.convOutput]!, output.grid) : []),
-        ...(plan.residual ? unfusedOptions(ctx, shapes[plan.residual.convOutput]!, residualGrid) : []),
-      ];
       const where = `node '${plan.node.name}' (${plan.node.op})`;
       const forced = opts.kernels[plan.node.name];
-      if (forced !== undefined) {
-        options = options.filter((o) => o.name.includes(forced));
-        if (options.length === 0) throw new SessionError(`${where}: no kernel matching '${forced}' applies`);
-      }
+      const options = nodeOptions(ctx, shapes, forced);
+      if (forced !== undefined && options.length === 0) throw new SessionError(`${where}: no kernel matching '${forced}' applies`);
       if (options.length === 0) throw new SessionError(`${where}: no kernel takes ${inputs.map((v) => v.dtype).join(', ')} in and ${output.dtype} out`);
       const tried = opts.choose === 'first' ? options.slice(0, 1) : options;
       const node = { plan, output, inputShape: [...inputs[0]!.shape], tried, built: [] as Step[], times: [] as (number | null)[] };
       pending.push(node);
-      for (const o of tried) node.built.push(o.build(ctx));
+      for (const o of tried) node.built.push(buildOption(o, ctx));
       node.times = tried.length === 1 ? [null] : timeAll(node.built);
       // Later nodes are timed on what this one computes (up to a fake quantization, which does not steer the time).
       node.built[fastestOf(node.times)]!.run(opts.capacity);
@@ -313,36 +398,11 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
       const fakeQuant = !codes && plan.outputQuant !== null ? toU8Grid(plan.outputQuant) : null;
       const chosen = fakeQuant === null ? built[fastest]! : withFakeQuant(built[fastest]!, output, fakeQuant);
       steps.push({ plan, step: chosen, option: tried[fastest]!.name });
-      chosenOptions.push(tried[fastest]!);
+      const frameAccess = { input: access(tried[fastest]!, valueOf(plan.inputs[0]!), 0), output: access(tried[fastest]!, output, -1), flat: chosen.flat ?? false };
       layers.push({
         node: plan.node.name, op: plan.node.op, fused: plan.fused, inputShape, outputShape: [...output.shape],
         weights: weightInfo(plan.node), activations: output.dtype, candidates: tried.map((o, i) => ({ kernel: o.name, ms: times[i]! })), chosen: chosen.kernel,
-        frames: { input: false, output: false, flat: false },
-      });
-    }
-    if (codes && (opts.frames ?? true)) {
-      // Frames change where values live, not what any kernel computes: the chosen kernels are
-      // rebuilt on the framed buffers (frames.ts).
-      const excluded = new Set<number>([0, graph.output, ...graph.aliasOf.values()]);
-      const frames = chooseFrames(steps.map((s, i) => ({ plan: s.plan, pads: s.plan.node.op === 'Conv2d' ? s.plan.node.pads : null, use: chosenOptions[i]!.frames })),
-        (id) => values.get(id)!, excluded);
-      for (const [id, frame] of frames) {
-        const old = values.get(id)!;
-        const framed = allocValue(id, old.shape, old.grid, opts.capacity, frame);
-        owned[owned.indexOf(old)] = framed;
-        values.set(id, framed);
-        wasm().heap.free(old.ptr);
-      }
-      steps.forEach((s, i) => {
-        const framed = { input: frames.has(s.plan.inputs[0]!), output: frames.has(s.plan.output) };
-        layers[i]!.frames = { ...framed, flat: false };
-        if (!frames.has(s.plan.output) && !s.plan.inputs.some((v) => frames.has(v))) return;
-        const old = s.step;
-        // Disposed once: a failed rebuild leaves nothing for dispose() to free twice.
-        s.step = { kernel: old.kernel, bytes: 0, run: () => {}, dispose: () => {} };
-        old.dispose();
-        s.step = chosenOptions[i]!.build({ plan: s.plan, inputs: s.plan.inputs.map(valueOf), output: values.get(s.plan.output)!, capacity: opts.capacity });
-        layers[i]!.frames.flat = s.step.flat ?? false;
+        frames: frameAccess,
       });
     }
   } catch (e) {
