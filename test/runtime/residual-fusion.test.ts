@@ -41,9 +41,10 @@ const add = (name: string, inputs: number[], q: ActivationQuant | null): GraphNo
 
 /**
  * Two residual blocks and a 1x1 one on a 4 x 9 x 11 input; node ids are 1-based, 0 the input.
- * `coarseConvB` gives convB a coarser step than its block's output.
+ * `coarseConvB` gives convB a coarser step than its block's output; `fineConvD` gives the
+ * downsampling block's main conv a finer step than its shortcut, so it takes the add instead.
  */
-function smallResNet(coarseConvB = false): DeployModel {
+function smallResNet(coarseConvB = false, fineConvD = false): DeployModel {
   seed = 40;
   const nodes: GraphNode[] = [
     conv('convA', 0, 4, 4, 3, 1, null),                 // 1
@@ -53,7 +54,7 @@ function smallResNet(coarseConvB = false): DeployModel {
     relu('reluB', 4, U8(6 / 255, 0)),                    // 5
     conv('convC', 5, 4, 6, 3, 2, null),                  // 6: 9x11 -> 5x6
     relu('reluC', 6, U8(4 / 255, 0)),                    // 7
-    conv('convD', 7, 6, 6, 3, 1, U8(6 / 255, 120)),      // 8
+    conv('convD', 7, 6, 6, 3, 1, U8((fineConvD ? 5 : 6) / 255, 120)), // 8
     conv('convS', 5, 4, 6, 1, 2, U8(6 / 255, 130), 2),   // 9: the strided shortcut, planned after convD
     add('addS', [8, 9], U8(8 / 255, 128)),               // 10: the shortcut is the second input; no activation
     conv('convF', 10, 6, 6, 1, 1, U8(7 / 255, 125)),     // 11: rows of 6
@@ -134,6 +135,26 @@ describe('residual add fused into the conv before it', () => {
     }
     // Rounding twice and once differ somewhere, or the comparison above proves nothing.
     assert.ok(differ > 0, 'the fused outputs never differed from the unfused ones');
+  });
+
+  it('of a downsampling block\'s two convs, the finer one takes the add, planned after the other', () => {
+    const x = randomFloats(3 * 4 * 9 * 11, 21, 0, 1);
+    for (const threads of [1, 2]) {
+      // Up to the block's output (addS), whose codes the fused kernel keeps within a step; the
+      // block before it as conv then add, so that only this one differs.
+      const m = upTo(smallResNet(false, true), 10);
+      const fused = run(m, x, 3, { batch: 4, threads, choose: 'first', kernels: { convB: ' + ' } });
+      const unfused = run(m, x, 3, { batch: 4, threads, choose: 'first', fuseResidual: false });
+      const names = fused.layers.map((l) => l.node);
+      assert.ok(names.indexOf('convS') < names.indexOf('convD'), names.join(' '));
+      const convD = fused.layers.find((l) => l.node === 'convD')!;
+      assert.deepEqual(convD.fused, ['addS']);
+      assert.equal(convD.chosen, 'qu8 sparse direct+add (qu8_spmm_add)');
+      assert.ok(expectWithinStep(`convD fused, ${threads} thread(s)`, fused.y, unfused.y, 8 / 255) > 0, 'the fused block never differed');
+    }
+    // With equal steps the conv planned last keeps the add, as before.
+    const same = run(smallResNet(), x, 3, { batch: 4, threads: 1, choose: 'first' });
+    assert.deepEqual(same.layers.find((l) => l.node === 'convS')!.fused, ['addS']);
   });
 
   it('a conv coarser than its block output keeps the fused kernel out', () => {

@@ -12,6 +12,8 @@
  *   planned last, joins that conv (`residual`): the add's other input is then computed before
  *   the conv runs (in ResNet, the block input or the shortcut conv), and kernels that read it in
  *   their epilogue never store the conv output; the planner still times the conv then the add.
+ *   Where both inputs are such convs (a downsampling block's two branches), the one with the
+ *   finer output grid joins it, planned after the other.
  *   A ReLU after the add becomes the node's clamp, after the add.
  * Fusion never crosses a quantized output: the quantization point must stay where training put it.
  * Max pooling keeps its input's grid, so it joins a quantized conv where it does not requantize.
@@ -106,10 +108,20 @@ export function fuseGraph(model: DeployModel, opts: FuseOptions = { residual: fa
     const prev = producer.get(src);
     const soleReader = node.inputs.length === 1 && readers.get(node.inputs[0]!) === 1;
     if (opts.residual && node.op === 'Add' && inputs.length === 2 && inputs[0] !== inputs[1]) {
+      const takes = (p: PlanNode | undefined): p is PlanNode => p !== undefined && p.node.op === 'Conv2d' && p.pool === null && p.residual === null && p.clamp.name === null;
+      const inputIndex = (p: PlanNode | undefined) => inputs.findIndex((v, j) => producer.get(v) === p && readers.get(node.inputs[j]!) === 1);
+      // Both inputs from convs planned one after the other, neither reading the other (a
+      // downsampling block's two branches): the finer conv takes the add, planned second. The
+      // fused kernel applies only where the conv's step is at most the output's (qu8.ts).
+      const [before, after] = [nodes.at(-2), nodes.at(-1)];
+      if (takes(before) && takes(after) && inputIndex(before) >= 0 && inputIndex(after) >= 0 && !after.inputs.includes(before.output) &&
+        before.outputQuant !== null && after.outputQuant !== null && before.outputQuant.scale < after.outputQuant.scale) {
+        nodes.splice(-2, 2, after, before);
+      }
       // The conv planned last: the add's other input was computed before it.
       const last = nodes.at(-1);
-      const convIndex = inputs.findIndex((v, j) => producer.get(v) === last && readers.get(node.inputs[j]!) === 1);
-      if (last && convIndex >= 0 && last.node.op === 'Conv2d' && last.pool === null && last.residual === null && last.clamp.name === null) {
+      const convIndex = inputIndex(last);
+      if (takes(last) && convIndex >= 0) {
         last.residual = { node, convOutput: last.output, convQuant: last.outputQuant, convIndex };
         last.inputs.push(inputs[1 - convIndex]!);
         last.output = id;
