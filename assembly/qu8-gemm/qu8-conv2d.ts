@@ -41,7 +41,7 @@ export function qu8_conv2d(
     const xi = xPtr + <usize>img * <usize>(c * h * w);
     let col = colPtr;
     if (pointwise) col = xi;
-    else u8_im2col(xi, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, xZeroPoint, colPtr);
+    else u8_im2col(xi, c, h, w, w, h * w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, xZeroPoint, colPtr);
     const yi = yPtr + ((<usize>img * <usize>oc * <usize>ohw) << shift);
     qu8GemmRows(oc, ohw, k, packedWPtr, col, ohw, 0, xZeroPoint, multiplierPtr, offsetPtr, outKind,
       clampLo, clampHi, yi, ohw, 1, 0, oc, gemmPtr);

@@ -18,14 +18,18 @@ export { u8_pad2d_phases, u8_pad2d_phases__simd128, u8_pad2d_phases__scalar, u8_
 import { u8_im2col__simd128 } from './u8-im2col';
 import { QU8_ADD_PARAM_BYTES, qu8AddParams } from './qu8-epilogue';
 
-/** u8_im2col for images [start, end): image i reads xPtr + i*xStride and writes colPtr + i*colStride (bytes). */
+/**
+ * u8_im2col for images [start, end): image i reads xPtr + i*xStride (rows xRowStride, planes
+ * xPlaneStride apart) and writes colPtr + i*colStride (bytes).
+ */
 export function u8_im2col_batch(
-  xPtr: usize, xStride: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  xPtr: usize, xStride: i32, c: i32, h: i32, w: i32, xRowStride: i32, xPlaneStride: i32, kh: i32, kw: i32, sh: i32, sw: i32,
   ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, zeroPoint: i32, colPtr: usize, colStride: i32,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   for (let i = start; i < end; i++) {
-    u8_im2col__simd128(xPtr + <usize>i * <usize>xStride, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, zeroPoint, colPtr + <usize>i * <usize>colStride);
+    u8_im2col__simd128(xPtr + <usize>i * <usize>xStride, c, h, w, xRowStride, xPlaneStride, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, zeroPoint,
+      colPtr + <usize>i * <usize>colStride);
   }
 }
 

@@ -11,12 +11,12 @@ import { tapLo, tapHi } from '../im2col/tap-range';
 
 /** Plain-loop twin: the oracle for u8_im2col__simd128 (STYLE.md §10). */
 export function u8_im2col__scalar(
-  xPtr: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  xPtr: usize, c: i32, h: i32, w: i32, xRowStride: i32, xPlaneStride: i32, kh: i32, kw: i32, sh: i32, sw: i32,
   ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, zeroPoint: i32, colPtr: usize,
 ): void {
   let dst = colPtr;
   for (let ci = 0; ci < c; ci++) {
-    const plane = xPtr + <usize>ci * <usize>(h * w);
+    const plane = xPtr + <usize>ci * <usize>xPlaneStride;
     for (let ki = 0; ki < kh; ki++) {
       for (let kj = 0; kj < kw; kj++) {
         for (let oy = 0; oy < oh; oy++) {
@@ -24,7 +24,7 @@ export function u8_im2col__scalar(
           for (let ox = 0; ox < ow; ox++) {
             const ix = ox * sw - pw + kj * dw;
             let v = zeroPoint;
-            if (iy >= 0 && iy < h && ix >= 0 && ix < w) v = <i32>load<u8>(plane + <usize>(iy * w + ix));
+            if (iy >= 0 && iy < h && ix >= 0 && ix < w) v = <i32>load<u8>(plane + <usize>(iy * xRowStride + ix));
             store<u8>(dst, <u8>v);
             dst++;
           }
@@ -90,13 +90,13 @@ export function u8_im2col__scalar(
 }
 
 export function u8_im2col__simd128(
-  xPtr: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  xPtr: usize, c: i32, h: i32, w: i32, xRowStride: i32, xPlaneStride: i32, kh: i32, kw: i32, sh: i32, sw: i32,
   ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, zeroPoint: i32, colPtr: usize,
 ): void {
   const fill = i8x16.splat(<i8>zeroPoint);
   let dst = colPtr;
   for (let ci = 0; ci < c; ci++) {
-    const plane = xPtr + <usize>ci * <usize>(h * w);
+    const plane = xPtr + <usize>ci * <usize>xPlaneStride;
     for (let ki = 0; ki < kh; ki++) {
       for (let kj = 0; kj < kw; kj++) {
         const ix0 = kj * dw - pw;
@@ -108,7 +108,7 @@ export function u8_im2col__simd128(
           if (iy < 0 || iy >= h) { fillRun(dst, ow, fill); continue; }
           fillRun(dst, lo, fill);
           const ix = lo * sw + ix0;
-          gatherRun(dst + <usize>lo, plane + <usize>(iy * w + ix), sw, hi - lo, w - ix);
+          gatherRun(dst + <usize>lo, plane + <usize>(iy * xRowStride + ix), sw, hi - lo, w - ix);
           fillRun(dst + <usize>hi, ow - hi, fill);
         }
       }
@@ -116,10 +116,13 @@ export function u8_im2col__simd128(
   }
 }
 
-/** One image's x[c][h][w] -> col[c*kh*kw][oh*ow]; taps in the padding read zeroPoint. */
+/**
+ * One image's x[c][h][w] -> col[c*kh*kw][oh*ow]; taps in the padding read zeroPoint. Rows of x
+ * are xRowStride bytes apart and planes xPlaneStride (w and h*w dense, more inside a frame).
+ */
 export function u8_im2col(
-  xPtr: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  xPtr: usize, c: i32, h: i32, w: i32, xRowStride: i32, xPlaneStride: i32, kh: i32, kw: i32, sh: i32, sw: i32,
   ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32, zeroPoint: i32, colPtr: usize,
 ): void {
-  u8_im2col__simd128(xPtr, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, zeroPoint, colPtr);
+  u8_im2col__simd128(xPtr, c, h, w, xRowStride, xPlaneStride, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, zeroPoint, colPtr);
 }

@@ -18,18 +18,18 @@ export function u8_pad2d_phases_scratch_bytes(wp: i32): i32 {
 
 /** Plain-loop twin: the oracle for u8_pad2d_phases__simd128 (STYLE.md §10). */
 export function u8_pad2d_phases__scalar(
-  xPtr: usize, yPtr: usize, h: i32, w: i32, pt: i32, pl: i32, pb: i32, pr: i32, fill: i32,
+  xPtr: usize, yPtr: usize, h: i32, w: i32, xRowStride: i32, xPlaneStride: i32, pt: i32, pl: i32, pb: i32, pr: i32, fill: i32,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   const hp = h + pt + pb, wp = w + pl + pr, PH = (hp + 1) >> 1, PW = (wp + 1) >> 1;
   for (let p = start; p < end; p++) {
-    const src = xPtr + <usize>p * <usize>(h * w), dst = yPtr + <usize>p * <usize>(4 * PH * PW);
+    const src = xPtr + <usize>p * <usize>xPlaneStride, dst = yPtr + <usize>p * <usize>(4 * PH * PW);
     for (let ph = 0; ph < 4; ph++) {
       const a = ph >> 1, b = ph & 1;
       for (let i = 0; i < PH; i++) {
         for (let j = 0; j < PW; j++) {
           const r = 2 * i + a - pt, c = 2 * j + b - pl;
-          const v = r >= 0 && r < h && c >= 0 && c < w ? <i32>load<u8>(src + <usize>(r * w + c)) : fill;
+          const v = r >= 0 && r < h && c >= 0 && c < w ? <i32>load<u8>(src + <usize>(r * xRowStride + c)) : fill;
           store<u8>(dst + <usize>((ph * PH + i) * PW + j), <u8>v);
         }
       }
@@ -65,19 +65,19 @@ export function u8_pad2d_phases__scalar(
 }
 
 export function u8_pad2d_phases__simd128(
-  xPtr: usize, yPtr: usize, h: i32, w: i32, pt: i32, pl: i32, pb: i32, pr: i32, fill: i32,
+  xPtr: usize, yPtr: usize, h: i32, w: i32, xRowStride: i32, xPlaneStride: i32, pt: i32, pl: i32, pb: i32, pr: i32, fill: i32,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
   const hp = h + pt + pb, wp = w + pl + pr, PH = (hp + 1) >> 1, PW = (wp + 1) >> 1;
   const f = i8x16.splat(<i8>fill);
   const row = <usize>(2 * PW), plane = <usize>(PH * PW);
   for (let p = start; p < end; p++) {
-    const src = xPtr + <usize>p * <usize>(h * w), dst = yPtr + <usize>p * (plane << 2);
+    const src = xPtr + <usize>p * <usize>xPlaneStride, dst = yPtr + <usize>p * (plane << 2);
     for (let r = 0; r < 2 * PH; r++) {
       // The padded row r, even length 2*PW (an odd wp gets one more fill byte), in scratch.
       const x = r - pt;
       fillRun(scratchPtr, f, row);
-      if (x >= 0 && x < h && w > 0) copyRun(scratchPtr + <usize>pl, src + <usize>(x * w), <usize>w);
+      if (x >= 0 && x < h && w > 0) copyRun(scratchPtr + <usize>pl, src + <usize>(x * xRowStride), <usize>w);
       const a = <usize>(r & 1), i = <usize>(r >> 1);
       const even = dst + (a << 1) * plane + i * <usize>PW;
       deinterleave(scratchPtr, even, even + plane, PW);
@@ -86,12 +86,13 @@ export function u8_pad2d_phases__simd128(
 }
 
 /**
- * Planes [start, end): plane p of x (h x w codes), padded by pt, pl, pb, pr with `fill`, becomes its
+ * Planes [start, end): plane p of x (h x w codes, rows xRowStride and planes xPlaneStride bytes
+ * apart: w and h*w dense, more inside a frame), padded by pt, pl, pb, pr with `fill`, becomes its
  * four 2x2 phases at yPtr + p * 4 * PH * PW (see above). scratchPtr: u8_pad2d_phases_scratch_bytes(wp).
  */
 export function u8_pad2d_phases(
-  xPtr: usize, yPtr: usize, h: i32, w: i32, pt: i32, pl: i32, pb: i32, pr: i32, fill: i32,
+  xPtr: usize, yPtr: usize, h: i32, w: i32, xRowStride: i32, xPlaneStride: i32, pt: i32, pl: i32, pb: i32, pr: i32, fill: i32,
   start: i32, end: i32, scratchPtr: usize,
 ): void {
-  u8_pad2d_phases__simd128(xPtr, yPtr, h, w, pt, pl, pb, pr, fill, start, end, scratchPtr);
+  u8_pad2d_phases__simd128(xPtr, yPtr, h, w, xRowStride, xPlaneStride, pt, pl, pb, pr, fill, start, end, scratchPtr);
 }

@@ -144,18 +144,22 @@ function phasesRef(x: Uint8Array, t: PadCase, start: number, end: number, sentin
   return y;
 }
 
-function checkPhases(t: PadCase, seed: number): void {
+/** With `frame`, x's planes sit inside larger ones (rows 3 bytes longer, 2 more rows) as a framed value's. */
+function checkPhases(t: PadCase, seed: number, frame = false): void {
   withQu8Heap((h) => {
     const { kernels, pool } = wasm();
     const [pt, pl, pb, pr] = t.pads;
     const PH = (t.h + pt + pb + 1) >> 1, PW = (t.w + pl + pr + 1) >> 1;
     const x = randomBytes(t.planes * t.h * t.w, rng(seed));
-    const xPtr = h.bytes(x, 0);
+    const rowStride = frame ? t.w + 3 : t.w, planeStride = frame ? (t.h + 2) * rowStride : t.h * t.w;
+    const held = randomBytes(t.planes * planeStride, rng(seed + 1));
+    if (frame) for (let p = 0; p < t.planes; p++) for (let r = 0; r < t.h; r++) held.set(x.subarray((p * t.h + r) * t.w, (p * t.h + r + 1) * t.w), p * planeStride + (r + 1) * rowStride + 2);
+    const xPtr = h.bytes(frame ? held : x, 0) + (frame ? rowStride + 2 : 0);
     const size = t.planes * 4 * PH * PW;
     const scratchBytes = kernels.u8_pad2d_phases_scratch_bytes!(t.w + pl + pr);
     const SENTINEL = 0x5a;
-    const label = JSON.stringify(t);
-    const args = (y: number) => [xPtr, y, t.h, t.w, pt, pl, pb, pr, t.fill];
+    const label = `${JSON.stringify(t)}${frame ? ' framed' : ''}`;
+    const args = (y: number) => [xPtr, y, t.h, t.w, rowStride, planeStride, pt, pl, pb, pr, t.fill];
     const buffer = () => {
       const y = h.alloc(size + 64);
       wasm().heap.u8(y, size + 64).fill(SENTINEL);
@@ -189,9 +193,11 @@ describe('u8_pad2d_phases', () => {
     let seed = 100;
     for (const w of [1, 2, 5, 7, 13, 14, 15, 16, 17, 28, 31, 33, 40]) {
       const pads: [number, number, number, number] = [randInt(r, 0, 2), randInt(r, 0, 2), randInt(r, 0, 2), randInt(r, 0, 2)];
-      checkPhases({ h: randInt(r, 1, 7), w, elem: 1, pads, fill: randInt(r, 0, 255), planes: 3 }, seed++);
+      checkPhases({ h: randInt(r, 1, 7), w, elem: 1, pads, fill: randInt(r, 0, 255), planes: 3 }, seed++, w % 2 === 1);
     }
-    // ResNet-20's strided convs: 3x3 pad 1 on 28x28 and 14x14, 1x1 without padding.
-    for (const [hw, pad] of [[28, 1], [14, 1], [28, 0], [14, 0]]) checkPhases({ h: hw!, w: hw!, elem: 1, pads: [pad!, pad!, pad!, pad!], fill: 77, planes: 4 }, seed++);
+    // ResNet-20's strided convs: 3x3 pad 1 on 28x28 and 14x14, 1x1 without padding; framed inputs too.
+    for (const [hw, pad] of [[28, 1], [14, 1], [28, 0], [14, 0]]) {
+      for (const frame of [false, true]) checkPhases({ h: hw!, w: hw!, elem: 1, pads: [pad!, pad!, pad!, pad!], fill: 77, planes: 4 }, seed++, frame);
+    }
   });
 });

@@ -279,13 +279,19 @@ describe('u8_im2col', () => {
       const c = 2, zp = randInt(rng(i), 0, 255);
       const x = randomBytes(c * g.h * g.w, rng(i + 7));
       const want = im2colRef(x, c, g, zp);
+      // Every other geometry reads x inside larger planes (rows 5 bytes longer, 3 more rows), as a
+      // framed value's: the bytes around it must never reach the columns.
+      const framed = i % 2 === 1;
+      const rowStride = framed ? g.w + 5 : g.w, planeStride = framed ? (g.h + 3) * rowStride : g.h * g.w;
+      const held = randomBytes(c * planeStride, rng(i + 8));
+      if (framed) for (let p = 0; p < c; p++) for (let r = 0; r < g.h; r++) held.set(x.subarray((p * g.h + r) * g.w, (p * g.h + r + 1) * g.w), p * planeStride + (r + 1) * rowStride + 3);
       for (const name of ['u8_im2col__simd128', 'u8_im2col__scalar', 'u8_im2col']) {
         const got = withQu8Heap((h) => {
-          const xPtr = h.bytes(x, 0), col = outputBuffer(h, want.length + 16, OUT_U8);
-          k8()[name]!(xPtr, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, zp, col.ptr);
+          const xPtr = framed ? h.bytes(held, 0) + rowStride + 3 : h.bytes(x, 0), col = outputBuffer(h, want.length + 16, OUT_U8);
+          k8()[name]!(xPtr, c, g.h, g.w, rowStride, planeStride, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, zp, col.ptr);
           return col.read();
         });
-        expectSame(`${name} ${geomName(g)} zp ${zp}`, Array.from(got).slice(0, want.length), want);
+        expectSame(`${name} ${geomName(g)} zp ${zp}${framed ? ' framed' : ''}`, Array.from(got).slice(0, want.length), want);
         assert.ok(Array.from(got).slice(want.length).every((v) => v === 0x5a), `${name} ${geomName(g)}: wrote past the column matrix`);
       }
     });

@@ -112,14 +112,17 @@ describe('halo frames', () => {
     const writes: FrameUse = { inputs: ['no'], output: true };
     const direct: FrameUse = { inputs: ['pads'], output: true };
     const directAdd: FrameUse = { inputs: ['pads', 'any'], output: true };
-    const strided: FrameUse = { inputs: ['no'], output: true };
+    const strided: FrameUse = { inputs: ['any'], output: true };
+    const dense: FrameUse = { inputs: ['no'], output: false };
     const nodes = [
       node([0], 1, writes),
       node([1], 2, direct, [1, 1, 1, 1]),          // value 1: read padded, and as a residual (next line)
       node([2, 1], 3, directAdd, [2, 0, 1, 0]),    // value 2: the halo is the conv's pads, side by side
-      node([3], 4, direct, [0, 0, 0, 0]),          // value 3: read with no pads: no frame
-      node([4], 5, direct, [1, 1, 1, 1]),          // value 4: also read by a strided conv: no frame
-      node([4], 6, strided),
+      node([3], 4, direct, [0, 0, 0, 0]),          // value 3: read with no pads and by a strided conv (node 28), and its conv
+      //   cannot run flat (its residual's frame differs from its input's): no frame
+      node([4], 5, direct, [1, 1, 1, 1]),          // value 4: also read by a dense conv that cannot read a frame: none
+      node([4], 6, dense),
+      node([3], 28, strided),
       node([6], 7, { inputs: ['pads'], output: false }, [1, 1, 1, 1]),   // value 6 framed; value 7's producer writes it through a copy
       node([7], 8, direct, [1, 1, 1, 1]),
       node([8], 9, direct, [1, 1, 1, 1]),          // value 8 excluded (as the model output would be)
@@ -134,11 +137,18 @@ describe('halo frames', () => {
       node([17], 18, direct, [1, 1, 1, 1]),
       node([0], 19, writes),                       // value 19: its only padded reader's weights are mostly nonzero
       node([19], 20, direct, [1, 1, 1, 1], false),
+      node([0], 21, writes),                       // value 21 framed with a halo of 1...
+      node([21], 22, direct, [1, 1, 1, 1]),        // ...so this conv runs flat: value 22 framed alike, read by a strided conv
+      node([22], 23, strided),
+      node([21], 24, direct, [0, 0, 0, 0]),        // value 24: its conv's pads are not the halo, no flat run, no frame
+      node([24], 25, strided),
+      node([21], 26, direct, [1, 1, 1, 1]),        // value 26: one reader cannot read a frame
+      node([26], 27, dense),
     ];
     const frames = chooseFrames(nodes, (id) => value(id, id === 9 ? 'f32' : 'u8'), new Set([0, 8]));
     const f1 = { top: 1, left: 1, h: 7, w: 9 };
     assert.deepEqual([...frames.entries()].sort((a, b) => a[0] - b[0]), [
-      [1, f1], [2, { top: 2, left: 0, h: 5 + 2 + 1, w: 7 }], [6, f1], [7, f1], [11, f1], [12, f1], [13, f1], [16, f1], [17, f1],
+      [1, f1], [2, { top: 2, left: 0, h: 5 + 2 + 1, w: 7 }], [6, f1], [7, f1], [11, f1], [12, f1], [13, f1], [16, f1], [17, f1], [21, f1], [22, f1],
     ]);
   });
 

@@ -242,15 +242,18 @@ function im2colStep(ctx: StepContext, name: string, fused: Fused): Step {
   const k = c * kh * kw, cols = oh * ow;
   const csr = buildCsr(node.weight, (_row, inner) => inner * cols);
   const scratch = new Scratch();
-  // One row of all the columns, or (into a framed output) the output's rows, of the same columns.
-  const rows = y.frame ? oh : 1;
+  // One row of all the columns, or (into a framed output, or with a fused add's other input framed)
+  // the output's rows, of the same columns.
+  const rows = y.frame || (fused === 'add' && ctx.inputs[1]!.frame) ? oh : 1;
   const { e, addParams, head, scratchBytes } = spmmSetup(ctx, csr, scratch, rows, cols / rows, cols / rows);
   const col = scratch.alloc(ctx.capacity * k * cols);
   const zx = x.grid!.zeroPoint;
+  // x dense, or inside a frame: the column matrix takes its padding from the zero point either way.
+  const xp = planesOf(x);
   return {
     kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
     run: (n) => {
-      parallel('u8_im2col_batch', [x.ptr, x.size, c, h, w, kh, kw, sh, sw, pt, pl, dh, dw, oh, ow, zx, col, k * cols], n);
+      parallel('u8_im2col_batch', [xp.ptr, xp.batch, c, h, w, xp.ldRow, xp.ld, kh, kw, sh, sw, pt, pl, dh, dw, oh, ow, zx, col, k * cols], n);
       spmmCall(fused, head, e, [col, k * cols], y, ctx.inputs[1], addParams, n * oc, scratchBytes);
     },
   };
@@ -258,7 +261,7 @@ function im2colStep(ctx: StepContext, name: string, fused: Fused): Step {
 
 const im2colApplies = (ctx: StepContext) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).groups === 1 && !(convOf(ctx).stride[0] === 1 && convOf(ctx).stride[1] === 1);
 
-registerSparseConv('im2col', 'no', im2colApplies, im2colStep);
+registerSparseConv('im2col', 'any', im2colApplies, im2colStep);
 
 /**
  * Stride-2 convs as stride-1 ones: the input padded with the zero point and split into its 2x2
@@ -280,10 +283,12 @@ function phasesStep(ctx: StepContext, name: string, fused: Fused): Step {
   const phases = scratch.alloc(ctx.capacity * image);
   const splitBytes = call('u8_pad2d_phases_scratch_bytes', wp);
   const zx = x.grid!.zeroPoint;
+  // x dense, or inside a frame (its planes the same distance apart from image to image).
+  const xp = planesOf(x);
   return {
     kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
     run: (n) => {
-      parallel('u8_pad2d_phases', [x.ptr, phases, h, w, pt, pl, pb, pr, zx], n * c, { minPerThread: 8, scratchBytes: splitBytes });
+      parallel('u8_pad2d_phases', [xp.ptr, phases, h, w, xp.ldRow, xp.ld, pt, pl, pb, pr, zx], n * c, { minPerThread: 8, scratchBytes: splitBytes });
       spmmCall(fused, head, e, [phases, image], y, ctx.inputs[1], addParams, n * oc, scratchBytes);
     },
   };
@@ -292,7 +297,7 @@ function phasesStep(ctx: StepContext, name: string, fused: Fused): Step {
 const phasesApplies = (ctx: StepContext) => u8In(ctx) && hasInt8Codes(convOf(ctx).weight) && convOf(ctx).groups === 1 &&
   convOf(ctx).stride.every((v) => v === 2) && convOf(ctx).dilation.every((v) => v === 1);
 
-registerSparseConv('phases', 'no', phasesApplies, phasesStep);
+registerSparseConv('phases', 'any', phasesApplies, phasesStep);
 
 function qu8ScratchBytes(csr: Csr): number {
   return call('qu8_spmm_scratch_bytes', maxRowNnz(csr));
@@ -411,15 +416,18 @@ registerKernel({
 
 registerKernel({
   op: 'GlobalAvgPool', name: 'qu8 (qu8_global_avgpool)', dtype: 'qu8', weights: 'none',
+  // A framed plane sums to its inside's sum of (x - zero point): its halo holds the zero point.
+  frames: { inputs: ['any'], output: false },
   applies: u8In,
   build(ctx): Step {
     const x = ctx.inputs[0]!, y = ctx.output;
     const [c, h, w] = x.shape, hw = h * w, gx = x.grid!;
+    const plane = x.frame ? x.frame.h * x.frame.w : hw;
     const [multiplier, offset, outKind] = y.dtype === 'u8' ? [gx.scale / (hw * y.grid!.scale), y.grid!.zeroPoint, 0] : [gx.scale / hw, 0, 1];
     const [lo, hi] = y.dtype === 'u8' ? [0, 255] : [-Infinity, Infinity];
     return {
       kernel: this.name, bytes: 0, dispose: () => {},
-      run: (n) => parallel('qu8_global_avgpool', [x.ptr, n * c, hw, gx.zeroPoint, multiplier, offset, outKind, lo, hi, y.ptr], n * c, { minPerThread: 16 }),
+      run: (n) => parallel('qu8_global_avgpool', [x.ptr, n * c, plane, gx.zeroPoint, multiplier, offset, outKind, lo, hi, y.ptr], n * c, { minPerThread: 16 }),
     };
   },
 });

@@ -56,8 +56,11 @@ export function unionUse(uses: readonly FrameUse[]): FrameUse {
  * (its shape and dtype); `excluded` lists ids that must stay dense (the model's input and output,
  * and values that another id views, such as a Flatten).
  *
- * A value read only as a fused add's other input gets the frame of that node's output, where
- * that output has one: the conv can then run flat (qu8.ts), reading both in step.
+ * Two more kinds of value get frames where their producers write them in place, so that a conv
+ * can run flat (qu8.ts), its input, output and fused add's other input all framed alike with a
+ * halo equal to its pads: the output of such a conv, where every reader reads frames (a strided
+ * conv, a global average pool); and a value read only as a fused add's other input, with the
+ * frame of that node's output.
  */
 export function chooseFrames(nodes: readonly FrameCandidate[], values: (id: number) => Value, excluded: ReadonlySet<number>): Map<number, Frame> {
   const frames = new Map<number, Frame>();
@@ -74,18 +77,41 @@ export function chooseFrames(nodes: readonly FrameCandidate[], values: (id: numb
     const halo = [0, 1, 2, 3].map((side) => Math.max(...padded.map((r) => r.n.pads![side]!)));
     frames.set(id, frameOf(values(id).shape, halo));
   }
-  // A residual read in step with a flat conv's output: worth a frame only where its producer
-  // writes one in place (it saves no padded copy).
-  for (const id of producers.keys()) {
-    if (frames.has(id) || !framable(id) || !producers.get(id)!.use.output) continue;
-    const readers = readersOf(id);
-    const outs = readers.map((r) => frames.get(r.n.plan.output));
-    const first = outs[0];
-    const shape = values(id).shape;
-    if (readers.length === 0 || readers.some((r) => r.how !== 'any') || first === undefined) continue;
-    if (outs.every((f) => f !== undefined && sameFrame(f, first)) && readers.every((r) => values(r.n.plan.output).shape.join() === shape.join())) frames.set(id, first);
+  // The two kinds below enable each other (a block's output and the next block's residual), so
+  // they are applied until nothing changes. Neither saves a padded copy: only producers that
+  // write frames in place qualify.
+  const sameShape = (a: number, b: number) => values(a).shape.join() === values(b).shape.join();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [id, p] of producers) {
+      if (frames.has(id) || !framable(id) || !p.use.output) continue;
+      const readers = readersOf(id);
+      if (readers.length === 0 || readers.some((r) => r.how === 'no' || (r.how === 'pads' && r.n.pads === null))) continue;
+      // The output of a conv that runs flat once it is framed.
+      const input = frames.get(p.plan.inputs[0]!);
+      const res = p.plan.inputs[1];
+      if (p.use.inputs[0] === 'pads' && p.pads !== null && input !== undefined && haloIs(input, values(p.plan.inputs[0]!).shape, p.pads) &&
+        sameShape(id, p.plan.inputs[0]!) && (res === undefined || frames.get(res) === undefined || sameFrame(frames.get(res)!, input))) {
+        frames.set(id, input);
+        changed = true;
+        continue;
+      }
+      // A residual read in step with a flat conv's output.
+      const outs = readers.map((r) => frames.get(r.n.plan.output));
+      const first = outs[0];
+      if (readers.every((r) => r.how === 'any') && first !== undefined && outs.every((f) => f !== undefined && sameFrame(f, first)) &&
+        readers.every((r) => sameShape(id, r.n.plan.output))) {
+        frames.set(id, first);
+        changed = true;
+      }
+    }
   }
   return frames;
+}
+
+/** Whether a frame around planes of `shape` has exactly these pads [top, left, bottom, right] as its halo. */
+function haloIs(f: Frame, shape: Chw, pads: readonly number[]): boolean {
+  return f.top === pads[0] && f.left === pads[1] && f.h - f.top - shape[1] === pads[2] && f.w - f.left - shape[2] === pads[3];
 }
 
 function sameFrame(a: Frame, b: Frame): boolean {
