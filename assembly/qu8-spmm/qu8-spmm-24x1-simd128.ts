@@ -58,6 +58,7 @@ import {
   qu8Finish4, qu8Finish1, qu8Store16, qu8Store8, qu8Store4, qu8Store1, qu8StoreLanes, qu8ClampLo, qu8ClampHi, QU8_OUT_F32, QU8_OUT_U8,
   qu8FinishAdd4, qu8FinishAdd1, qu8Narrow8, qu8Narrow16,
 } from '../qu8-misc/qu8-epilogue';
+import { fillRun as fillBytes } from '../xx-pad/byte-runs';
 
 /** Bytes of one prepared pair: i32 (w_a | w_b << 16), i32 offset a, i32 offset b. */
 export const QU8_SPMM_PAIR_BYTES = 12;
@@ -412,7 +413,8 @@ export function qu8_spmm_24x1_add__simd128(
     for (; i + 4 <= count; i += 4) v128.store(yPtr + (<usize>i << 2), vv);
     for (; i < count; i++) store<f32>(yPtr + (<usize>i << 2), v);
   } else {
-    memory.fill(yPtr, <u8>(<i32>v), <usize>count);
+    // Rows inside a frame are short runs: whole vector stores, not a memory.fill call each.
+    fillBytes(yPtr, i8x16.splat(<i8>(<i32>v)), <usize>count);
   }
 }
 
