@@ -19,18 +19,18 @@ export function u8_pad2d_phases_scratch_bytes(wp: i32): i32 {
 /** Plain-loop twin: the oracle for u8_pad2d_phases__simd128 (STYLE.md §10). */
 export function u8_pad2d_phases__scalar(
   xPtr: usize, yPtr: usize, h: i32, w: i32, xRowStride: i32, xPlaneStride: i32, pt: i32, pl: i32, pb: i32, pr: i32, fill: i32,
-  start: i32, end: i32, scratchPtr: usize,
+  phaseRowStride: i32, start: i32, end: i32, scratchPtr: usize,
 ): void {
-  const hp = h + pt + pb, wp = w + pl + pr, PH = (hp + 1) >> 1, PW = (wp + 1) >> 1;
+  const hp = h + pt + pb, wp = w + pl + pr, PH = (hp + 1) >> 1, PW = (wp + 1) >> 1, QS = phaseRowStride;
   for (let p = start; p < end; p++) {
-    const src = xPtr + <usize>p * <usize>xPlaneStride, dst = yPtr + <usize>p * <usize>(4 * PH * PW);
+    const src = xPtr + <usize>p * <usize>xPlaneStride, dst = yPtr + <usize>p * <usize>(4 * PH * QS);
     for (let ph = 0; ph < 4; ph++) {
       const a = ph >> 1, b = ph & 1;
       for (let i = 0; i < PH; i++) {
         for (let j = 0; j < PW; j++) {
           const r = 2 * i + a - pt, c = 2 * j + b - pl;
           const v = r >= 0 && r < h && c >= 0 && c < w ? <i32>load<u8>(src + <usize>(r * xRowStride + c)) : fill;
-          store<u8>(dst + <usize>((ph * PH + i) * PW + j), <u8>v);
+          store<u8>(dst + <usize>((ph * PH + i) * QS + j), <u8>v);
         }
       }
     }
@@ -66,20 +66,28 @@ export function u8_pad2d_phases__scalar(
 
 export function u8_pad2d_phases__simd128(
   xPtr: usize, yPtr: usize, h: i32, w: i32, xRowStride: i32, xPlaneStride: i32, pt: i32, pl: i32, pb: i32, pr: i32, fill: i32,
-  start: i32, end: i32, scratchPtr: usize,
+  phaseRowStride: i32, start: i32, end: i32, scratchPtr: usize,
 ): void {
   const hp = h + pt + pb, wp = w + pl + pr, PH = (hp + 1) >> 1, PW = (wp + 1) >> 1;
   const f = i8x16.splat(<i8>fill);
-  const row = <usize>(2 * PW), plane = <usize>(PH * PW);
+  const row = <usize>(2 * PW), plane = <usize>(PH * phaseRowStride);
   for (let p = start; p < end; p++) {
     const src = xPtr + <usize>p * <usize>xPlaneStride, dst = yPtr + <usize>p * (plane << 2);
     for (let r = 0; r < 2 * PH; r++) {
-      // The padded row r, even length 2*PW (an odd wp gets one more fill byte), in scratch.
       const x = r - pt;
+      const a = <usize>(r & 1), i = <usize>(r >> 1);
+      const even = dst + (a << 1) * plane + i * <usize>phaseRowStride;
+      if (pl == 0 && pr == 0 && x >= 0 && x < h && w > 0) {
+        // A row needing no padding (an input already inside its frame) splits straight from x:
+        // building it in scratch first cost as much again (stores the loads then wait on). An
+        // odd row's last odd byte was read past its end and becomes the fill.
+        deinterleave(src + <usize>(x * xRowStride), even, even + plane, PW);
+        if (w & 1) store<u8>(even + plane + <usize>(PW - 1), <u8>fill);
+        continue;
+      }
+      // The padded row r, even length 2*PW (an odd wp gets one more fill byte), in scratch.
       fillRun(scratchPtr, f, row);
       if (x >= 0 && x < h && w > 0) copyRun(scratchPtr + <usize>pl, src + <usize>(x * xRowStride), <usize>w);
-      const a = <usize>(r & 1), i = <usize>(r >> 1);
-      const even = dst + (a << 1) * plane + i * <usize>PW;
       deinterleave(scratchPtr, even, even + plane, PW);
     }
   }
@@ -88,11 +96,14 @@ export function u8_pad2d_phases__simd128(
 /**
  * Planes [start, end): plane p of x (h x w codes, rows xRowStride and planes xPlaneStride bytes
  * apart: w and h*w dense, more inside a frame), padded by pt, pl, pb, pr with `fill`, becomes its
- * four 2x2 phases at yPtr + p * 4 * PH * PW (see above). scratchPtr: u8_pad2d_phases_scratch_bytes(wp).
+ * four 2x2 phases at yPtr + p * 4 * PH * phaseRowStride, rows phaseRowStride >= PW bytes apart
+ * (columns past PW left as they are: a conv run flat reads them only for outputs it masks).
+ * scratchPtr: u8_pad2d_phases_scratch_bytes(wp). Without left and right pads, a row of x may be
+ * read one byte past its end (an odd w).
  */
 export function u8_pad2d_phases(
   xPtr: usize, yPtr: usize, h: i32, w: i32, xRowStride: i32, xPlaneStride: i32, pt: i32, pl: i32, pb: i32, pr: i32, fill: i32,
-  start: i32, end: i32, scratchPtr: usize,
+  phaseRowStride: i32, start: i32, end: i32, scratchPtr: usize,
 ): void {
-  u8_pad2d_phases__simd128(xPtr, yPtr, h, w, xRowStride, xPlaneStride, pt, pl, pb, pr, fill, start, end, scratchPtr);
+  u8_pad2d_phases__simd128(xPtr, yPtr, h, w, xRowStride, xPlaneStride, pt, pl, pb, pr, fill, phaseRowStride, start, end, scratchPtr);
 }

@@ -171,9 +171,9 @@ export interface KernelParams {
   u8_maxpool2d: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, start: number, end: number, scratchPtr: number];
   u8_maxpool2d__scalar: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, start: number, end: number, scratchPtr: number];
   u8_maxpool2d__simd128: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, start: number, end: number, scratchPtr: number];
-  u8_pad2d_phases: [xPtr: number, yPtr: number, h: number, w: number, xRowStride: number, xPlaneStride: number, pt: number, pl: number, pb: number, pr: number, fill: number, start: number, end: number, scratchPtr: number];
-  u8_pad2d_phases__scalar: [xPtr: number, yPtr: number, h: number, w: number, xRowStride: number, xPlaneStride: number, pt: number, pl: number, pb: number, pr: number, fill: number, start: number, end: number, scratchPtr: number];
-  u8_pad2d_phases__simd128: [xPtr: number, yPtr: number, h: number, w: number, xRowStride: number, xPlaneStride: number, pt: number, pl: number, pb: number, pr: number, fill: number, start: number, end: number, scratchPtr: number];
+  u8_pad2d_phases: [xPtr: number, yPtr: number, h: number, w: number, xRowStride: number, xPlaneStride: number, pt: number, pl: number, pb: number, pr: number, fill: number, phaseRowStride: number, start: number, end: number, scratchPtr: number];
+  u8_pad2d_phases__scalar: [xPtr: number, yPtr: number, h: number, w: number, xRowStride: number, xPlaneStride: number, pt: number, pl: number, pb: number, pr: number, fill: number, phaseRowStride: number, start: number, end: number, scratchPtr: number];
+  u8_pad2d_phases__simd128: [xPtr: number, yPtr: number, h: number, w: number, xRowStride: number, xPlaneStride: number, pt: number, pl: number, pb: number, pr: number, fill: number, phaseRowStride: number, start: number, end: number, scratchPtr: number];
   u8_pad2d_phases_scratch_bytes: [wp: number];
   x32_transpose: [inPtr: number, ldIn: number, outPtr: number, ldOut: number, cols: number, start: number, end: number, scratchPtr: number];
   x8_transpose: [inPtr: number, ldIn: number, outPtr: number, ldOut: number, cols: number, start: number, end: number, scratchPtr: number];
@@ -489,9 +489,9 @@ export interface ParallelKernelParams {
   u8_maxpool2d: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
   u8_maxpool2d__scalar: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
   u8_maxpool2d__simd128: [xPtr: number, yPtr: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number];
-  u8_pad2d_phases: [xPtr: number, yPtr: number, h: number, w: number, xRowStride: number, xPlaneStride: number, pt: number, pl: number, pb: number, pr: number, fill: number];
-  u8_pad2d_phases__scalar: [xPtr: number, yPtr: number, h: number, w: number, xRowStride: number, xPlaneStride: number, pt: number, pl: number, pb: number, pr: number, fill: number];
-  u8_pad2d_phases__simd128: [xPtr: number, yPtr: number, h: number, w: number, xRowStride: number, xPlaneStride: number, pt: number, pl: number, pb: number, pr: number, fill: number];
+  u8_pad2d_phases: [xPtr: number, yPtr: number, h: number, w: number, xRowStride: number, xPlaneStride: number, pt: number, pl: number, pb: number, pr: number, fill: number, phaseRowStride: number];
+  u8_pad2d_phases__scalar: [xPtr: number, yPtr: number, h: number, w: number, xRowStride: number, xPlaneStride: number, pt: number, pl: number, pb: number, pr: number, fill: number, phaseRowStride: number];
+  u8_pad2d_phases__simd128: [xPtr: number, yPtr: number, h: number, w: number, xRowStride: number, xPlaneStride: number, pt: number, pl: number, pb: number, pr: number, fill: number, phaseRowStride: number];
   x32_transpose: [inPtr: number, ldIn: number, outPtr: number, ldOut: number, cols: number];
   x8_transpose: [inPtr: number, ldIn: number, outPtr: number, ldOut: number, cols: number];
   xx_crop2d: [xPtr: number, yPtr: number, h: number, w: number, elemBytes: number, top: number, left: number, fh: number, fw: number];

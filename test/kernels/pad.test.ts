@@ -127,16 +127,16 @@ describe('xx_crop2d', () => {
 // (the fill past P's edge), four PH x PW planes per input plane; simd128, scalar twin and entry
 // point against this reference, odd and even padded sizes, phase rows of 1 to 20 bytes, plane
 // ranges and two threads, nothing written outside the planes asked for.
-function phasesRef(x: Uint8Array, t: PadCase, start: number, end: number, sentinel: number): Uint8Array {
+function phasesRef(x: Uint8Array, t: PadCase, start: number, end: number, sentinel: number, QS: number): Uint8Array {
   const [pt, pl, pb, pr] = t.pads;
   const PH = (t.h + pt + pb + 1) >> 1, PW = (t.w + pl + pr + 1) >> 1;
-  const y = new Uint8Array(t.planes * 4 * PH * PW).fill(sentinel);
+  const y = new Uint8Array(t.planes * 4 * PH * QS).fill(sentinel);
   for (let p = start; p < end; p++) {
     for (let ph = 0; ph < 4; ph++) {
       for (let i = 0; i < PH; i++) {
         for (let j = 0; j < PW; j++) {
           const r = 2 * i + (ph >> 1) - pt, c = 2 * j + (ph & 1) - pl;
-          y[((p * 4 + ph) * PH + i) * PW + j] = r >= 0 && r < t.h && c >= 0 && c < t.w ? x[(p * t.h + r) * t.w + c]! : t.fill;
+          y[((p * 4 + ph) * PH + i) * QS + j] = r >= 0 && r < t.h && c >= 0 && c < t.w ? x[(p * t.h + r) * t.w + c]! : t.fill;
         }
       }
     }
@@ -144,7 +144,10 @@ function phasesRef(x: Uint8Array, t: PadCase, start: number, end: number, sentin
   return y;
 }
 
-/** With `frame`, x's planes sit inside larger ones (rows 3 bytes longer, 2 more rows) as a framed value's. */
+/**
+ * With `frame`, x's planes sit inside larger ones (rows 3 bytes longer, 2 more rows) as a framed
+ * value's, and the phase rows are 2 bytes longer than PW (the bytes between stay untouched).
+ */
 function checkPhases(t: PadCase, seed: number, frame = false): void {
   withQu8Heap((h) => {
     const { kernels, pool } = wasm();
@@ -155,18 +158,19 @@ function checkPhases(t: PadCase, seed: number, frame = false): void {
     const held = randomBytes(t.planes * planeStride, rng(seed + 1));
     if (frame) for (let p = 0; p < t.planes; p++) for (let r = 0; r < t.h; r++) held.set(x.subarray((p * t.h + r) * t.w, (p * t.h + r + 1) * t.w), p * planeStride + (r + 1) * rowStride + 2);
     const xPtr = h.bytes(frame ? held : x, 0) + (frame ? rowStride + 2 : 0);
-    const size = t.planes * 4 * PH * PW;
+    const QS = frame ? PW + 2 : PW;
+    const size = t.planes * 4 * PH * QS;
     const scratchBytes = kernels.u8_pad2d_phases_scratch_bytes!(t.w + pl + pr);
     const SENTINEL = 0x5a;
     const label = `${JSON.stringify(t)}${frame ? ' framed' : ''}`;
-    const args = (y: number) => [xPtr, y, t.h, t.w, rowStride, planeStride, pt, pl, pb, pr, t.fill];
+    const args = (y: number) => [xPtr, y, t.h, t.w, rowStride, planeStride, pt, pl, pb, pr, t.fill, QS];
     const buffer = () => {
       const y = h.alloc(size + 64);
       wasm().heap.u8(y, size + 64).fill(SENTINEL);
       return y;
     };
     const expect = (what: string, y: number, s: number, e: number) => {
-      const got = h.readU8(y, size + 64), want = phasesRef(x, t, s, e, SENTINEL);
+      const got = h.readU8(y, size + 64), want = phasesRef(x, t, s, e, SENTINEL, QS);
       for (let i = 0; i < got.length; i++) {
         const w = i < want.length ? want[i]! : SENTINEL;
         if (got[i] !== w) assert.fail(`${what} ${label} planes [${s}, ${e}): byte ${i} = ${got[i]}, want ${w}`);
@@ -194,6 +198,10 @@ describe('u8_pad2d_phases', () => {
     for (const w of [1, 2, 5, 7, 13, 14, 15, 16, 17, 28, 31, 33, 40]) {
       const pads: [number, number, number, number] = [randInt(r, 0, 2), randInt(r, 0, 2), randInt(r, 0, 2), randInt(r, 0, 2)];
       checkPhases({ h: randInt(r, 1, 7), w, elem: 1, pads, fill: randInt(r, 0, 255), planes: 3 }, seed++, w % 2 === 1);
+    }
+    // Rows with no left or right pads split straight from x, odd ones reading a byte past their end.
+    for (const [w, pads] of [[13, [0, 0, 0, 0]], [7, [2, 0, 1, 0]], [30, [0, 0, 0, 0]], [17, [1, 0, 0, 0]]] as const) {
+      for (const frame of [false, true]) checkPhases({ h: 5, w, elem: 1, pads: [...pads], fill: 201, planes: 3 }, seed++, frame);
     }
     // ResNet-20's strided convs: 3x3 pad 1 on 28x28 and 14x14, 1x1 without padding; framed inputs too.
     for (const [hw, pad] of [[28, 1], [14, 1], [28, 0], [14, 0]]) {

@@ -90,10 +90,17 @@ function expectSame(what: string, got: Float32Array, want: Float32Array): void {
  * convG's float32 one, the conv then its pool apart).
  */
 const P = 'in place', C = 'copied';
-const EXPECTED: Record<string, { output: Record<string, string>; input: Record<string, string> }> = {
-  'first kernels': { output: { convA: P, convA2: P, convB: P, convE: P, convF: P }, input: { convA2: P, convB: P, convC: P, convD: P, convF: P, convG: P } },
-  'phases, conv then add': { output: { convA: P, convA2: P, convB: C, convE: P, convF: P }, input: { convA2: P, convB: P, convC: C, convD: P, convF: P, convG: P } },
-  'dense int8 and float32 readers': { output: { convA: P, convA2: P, convB: C, convE: P, convF: C }, input: { convA2: P, convB: C, convC: P, convD: P, convF: P, convG: C } },
+const EXPECTED: Record<string, { output: Record<string, string>; input: Record<string, string>; flat: string[] }> = {
+  'first kernels': {
+    output: { convA: P, convA2: P, convB: P, convE: P, convF: P }, input: { convA2: P, convB: P, convC: P, convD: P, convF: P, convG: P }, flat: ['convA2', 'convB'],
+  },
+  // convE's phases run flat into its framed output.
+  'phases, conv then add': {
+    output: { convA: P, convA2: P, convB: C, convE: P, convF: P }, input: { convA2: P, convB: P, convC: C, convD: P, convF: P, convG: P }, flat: ['convA2', 'convE'],
+  },
+  'dense int8 and float32 readers': {
+    output: { convA: P, convA2: P, convB: C, convE: P, convF: C }, input: { convA2: P, convB: C, convC: P, convD: P, convF: P, convG: C }, flat: ['convA2'],
+  },
 };
 
 /** Per node whose first input (or output) is framed: how its kernel reaches it. */
@@ -170,7 +177,7 @@ describe('halo frames', () => {
         const want = EXPECTED[route.what]!;
         assert.deepEqual(framed(withFrames.layers, 'output'), want.output, `${route.what}: outputs`);
         assert.deepEqual(framed(withFrames.layers, 'input'), want.input, `${route.what}: inputs`);
-        assert.deepEqual(withFrames.layers.filter((l) => l.frames.flat).map((l) => l.node), ['convA2', ...(route.what === 'first kernels' ? ['convB'] : [])], route.what);
+        assert.deepEqual(withFrames.layers.filter((l) => l.frames.flat).map((l) => l.node), want.flat, `${route.what}: flat`);
       }
     }
   });
@@ -185,18 +192,27 @@ describe('halo frames', () => {
     model.dispose();
     const n = 12;
     const raw = data.test.images.slice(0, n * 784);
-    for (const threads of [1, 2]) {
-      const go = async (frames: boolean) => {
-        const s = await Session.create(bytes, { batch: 16, threads, activations: 'u8', choose: 'first', frames });
-        const out = { y: s.runSync(raw, [n, 1, 28, 28]), layers: s.explain() };
-        s.dispose();
-        return out;
-      };
-      const framed = await go(true), plain = await go(false);
-      expectSame(`resnet20 ${threads} thread(s)`, framed.y, plain.y);
-      // Every 3x3 stride-1 conv but the first reads its input in place.
-      const readers = framed.layers.filter((l) => l.op === 'Conv2d' && l.frames.input);
-      assert.ok(readers.length >= 12, readers.map((l) => l.node).join(' '));
+    // The strided convs as im2col (the first kernel) and as phases, which split a frame whose
+    // halo is their pads straight from its rows.
+    const strided = ['conv24', 'conv29', 'conv47', 'conv52'];
+    for (const kernels of [{}, Object.fromEntries(strided.map((name) => [name, 'phases']))]) {
+      for (const threads of [1, 2]) {
+        const go = async (frames: boolean) => {
+          const s = await Session.create(bytes, { batch: 16, threads, activations: 'u8', choose: 'first', frames, kernels });
+          const out = { y: s.runSync(raw, [n, 1, 28, 28]), layers: s.explain() };
+          s.dispose();
+          return out;
+        };
+        const framed = await go(true), plain = await go(false);
+        const what = `resnet20 ${threads} thread(s)${Object.keys(kernels).length ? ', phases' : ''}`;
+        expectSame(what, framed.y, plain.y);
+        // Every 3x3 stride-1 conv but the first reads its input in place, and runs flat.
+        const readers = framed.layers.filter((l) => l.op === 'Conv2d' && l.frames.input === 'in place' && l.frames.flat);
+        assert.ok(readers.length >= 14, `${what}: ${readers.map((l) => l.node).join(' ')}`);
+        const phases = framed.layers.filter((l) => l.chosen.includes('phases'));
+        assert.equal(phases.length, Object.keys(kernels).length, what);
+        assert.ok(phases.every((l) => l.frames.input === 'in place' && l.frames.flat), `${what}: ${JSON.stringify(phases.map((l) => l.frames))}`);
+      }
     }
   });
 });

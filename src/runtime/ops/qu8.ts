@@ -6,7 +6,7 @@
  * are the planner's uint8 values, and these kernels map grid to grid with the arithmetic
  * the simulation used (up to where float32 rounding breaks a tie: one step at most).
  */
-import { call, parallel } from '../../kernels/index.js';
+import { call, parallel, type ParallelKernelParams } from '../../kernels/index.js';
 import { hasInt8Codes, type ConvNode, type LinearNode, type PoolNode, type WeightTensor } from '../graph.js';
 import { planesOf, Scratch, toU8Grid, type Value } from '../plan/values.js';
 import { buildCsr, directConvCsr, poolCommutes, type Csr } from './csr.js';
@@ -273,23 +273,36 @@ function phasesStep(ctx: StepContext, name: string, fused: Fused): Step {
   const [c, h, w] = x.shape, [oc, oh, ow] = y.shape;
   const [kh, kw] = node.kernel, [pt, pl, pb, pr] = node.pads;
   const hp = h + pt + pb, wp = w + pl + pr, PH = (hp + 1) >> 1, PW = (wp + 1) >> 1, taps = kh * kw;
+  // Into a framed output (and with a fused add, its other input framed alike), phase rows as far
+  // apart as the frame's rows make output (oy, ox) and its taps the same offsets apart for every
+  // pixel: the conv then runs flat over each plane, as a direct one does (flatApplies).
+  const g = y.frame;
+  const flat = !!g && g.w >= PW && (oh - 1) * g.w + ow >= 16 && (fused === 'none' || (fused === 'add' && sameFrame(ctx.inputs[1], y)));
+  const QS = flat ? g!.w : PW;
   const csr = buildCsr(node.weight, (_row, inner) => {
     const ic = Math.floor(inner / taps), ky = Math.floor((inner % taps) / kw), kx = inner % kw;
-    return ((ic * 4 + (ky & 1) * 2 + (kx & 1)) * PH + (ky >> 1)) * PW + (kx >> 1);
+    return ((ic * 4 + (ky & 1) * 2 + (kx & 1)) * PH + (ky >> 1)) * QS + (kx >> 1);
   });
   const scratch = new Scratch();
-  const { e, addParams, head, scratchBytes } = spmmSetup(ctx, csr, scratch, oh, ow, PW);
-  const image = c * 4 * PH * PW;
+  const { e, addParams, head, scratchBytes } = flat
+    ? spmmSetup(ctx, csr, scratch, 1, (oh - 1) * QS + ow, 0)
+    : spmmSetup(ctx, csr, scratch, oh, ow, PW);
+  const mask = flat ? flatMask(y, scratch) : 0;
+  const image = c * 4 * PH * QS;
   const phases = scratch.alloc(ctx.capacity * image);
   const splitBytes = call('u8_pad2d_phases_scratch_bytes', wp);
   const zx = x.grid!.zeroPoint;
-  // x dense, or inside a frame (its planes the same distance apart from image to image).
-  const xp = planesOf(x);
+  // x dense, or inside a frame (its planes the same distance apart from image to image); a frame
+  // whose halo is the pads is the padded image itself, split with no padding to add.
+  const xp = planesOf(x), f = x.frame;
+  const split: ParallelKernelParams['u8_pad2d_phases'] = f && f.top === pt && f.left === pl && f.h === hp && f.w === wp
+    ? [x.ptr, phases, hp, wp, f.w, f.h * f.w, 0, 0, 0, 0, zx, QS]
+    : [xp.ptr, phases, h, w, xp.ldRow, xp.ld, pt, pl, pb, pr, zx, QS];
   return {
-    kernel: name, bytes: scratch.bytes, dispose: () => scratch.dispose(),
+    kernel: name, flat, bytes: scratch.bytes, dispose: () => scratch.dispose(),
     run: (n) => {
-      parallel('u8_pad2d_phases', [xp.ptr, phases, h, w, xp.ldRow, xp.ld, pt, pl, pb, pr, zx], n * c, { minPerThread: 8, scratchBytes: splitBytes });
-      spmmCall(fused, head, e, [phases, image], y, ctx.inputs[1], addParams, n * oc, scratchBytes);
+      parallel('u8_pad2d_phases', split, n * c, { minPerThread: 8, scratchBytes: splitBytes });
+      spmmCall(fused, head, e, [phases, image], y, ctx.inputs[1], addParams, n * oc, scratchBytes, mask);
     },
   };
 }
