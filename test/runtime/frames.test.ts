@@ -87,19 +87,20 @@ function expectSame(what: string, got: Float32Array, want: Float32Array): void {
 /**
  * Per route of the network below, how each node reaches its framed first input and output: in
  * place where its kernel can, through a copy where not (convB's dense int8 kernel, convC's,
- * convG's float32 one, the conv then its pool apart).
+ * convG's float32 one, the conv then its pool apart). The model's input is framed too, by the
+ * runner, so convA runs flat.
  */
 const P = 'in place', C = 'copied';
 const EXPECTED: Record<string, { output: Record<string, string>; input: Record<string, string>; flat: string[] }> = {
   'first kernels': {
-    output: { convA: P, convA2: P, convB: P, convE: P, convF: P }, input: { convA2: P, convB: P, convC: P, convD: P, convF: P, convG: P }, flat: ['convA2', 'convB'],
+    output: { convA: P, convA2: P, convB: P, convE: P, convF: P }, input: { convA: P, convA2: P, convB: P, convC: P, convD: P, convF: P, convG: P }, flat: ['convA', 'convA2', 'convB'],
   },
   // convE's phases run flat into its framed output.
   'phases, conv then add': {
-    output: { convA: P, convA2: P, convB: C, convE: P, convF: P }, input: { convA2: P, convB: P, convC: C, convD: P, convF: P, convG: P }, flat: ['convA2', 'convE'],
+    output: { convA: P, convA2: P, convB: C, convE: P, convF: P }, input: { convA: P, convA2: P, convB: P, convC: C, convD: P, convF: P, convG: P }, flat: ['convA', 'convA2', 'convE'],
   },
   'dense int8 and float32 readers': {
-    output: { convA: P, convA2: P, convB: C, convE: P, convF: C }, input: { convA2: P, convB: C, convC: P, convD: P, convF: P, convG: C }, flat: ['convA2'],
+    output: { convA: P, convA2: P, convB: C, convE: P, convF: C }, input: { convA: P, convA2: P, convB: C, convC: P, convD: P, convF: P, convG: C }, flat: ['convA', 'convA2'],
   },
 };
 
@@ -157,6 +158,9 @@ describe('halo frames', () => {
     assert.deepEqual([...frames.entries()].sort((a, b) => a[0] - b[0]), [
       [1, f1], [2, { top: 2, left: 0, h: 5 + 2 + 1, w: 7 }], [6, f1], [7, f1], [11, f1], [12, f1], [13, f1], [16, f1], [17, f1], [21, f1], [22, f1],
     ]);
+    // A value no node computes (the model's input) is framed as any other, its readers permitting.
+    const input = chooseFrames([node([30], 31, direct, [1, 1, 1, 1]), node([31], 32, direct, [1, 1, 1, 1])], (id) => value(id), new Set([32]), [30]);
+    assert.deepEqual([...input.entries()].sort((a, b) => a[0] - b[0]), [[30, f1], [31, f1]]);
   });
 
   it('a small network gives the same outputs with and without frames, on every kernel that reads or writes them', () => {

@@ -53,8 +53,9 @@ export function unionUse(uses: readonly FrameUse[]): FrameUse {
 
 /**
  * The frame of each value that gets one (value id → frame). `values` gives each id's Value
- * (its shape and dtype); `excluded` lists ids that must stay dense (the model's input and output,
- * and values that another id views, such as a Flatten).
+ * (its shape and dtype); `excluded` lists ids that must stay dense (the model's output, and
+ * values that another id views, such as a Flatten); `sources` lists ids no node computes (the
+ * model's input), written into their frames through a copy.
  *
  * Two more kinds of value get frames where their producers write them in place, so that a conv
  * can run flat (qu8.ts), its input, output and fused add's other input all framed alike with a
@@ -62,13 +63,15 @@ export function unionUse(uses: readonly FrameUse[]): FrameUse {
  * conv, a global average pool); and a value read only as a fused add's other input, with the
  * frame of that node's output.
  */
-export function chooseFrames(nodes: readonly FrameCandidate[], values: (id: number) => Value, excluded: ReadonlySet<number>): Map<number, Frame> {
+export function chooseFrames(
+  nodes: readonly FrameCandidate[], values: (id: number) => Value, excluded: ReadonlySet<number>, sources: readonly number[] = [],
+): Map<number, Frame> {
   const frames = new Map<number, Frame>();
   const producers = new Map<number, FrameCandidate>();
   for (const n of nodes) producers.set(n.plan.output, n);
   const readersOf = (id: number) => nodes.flatMap((n) => n.plan.inputs.flatMap((v, i) => (v === id ? [{ n, how: n.use.inputs[i] ?? 'no' }] : [])));
   const framable = (id: number) => !excluded.has(id) && values(id).dtype === 'u8';
-  for (const id of producers.keys()) {
+  for (const id of [...sources, ...producers.keys()]) {
     if (!framable(id)) continue;
     const readers = readersOf(id);
     const padded = readers.filter((r) => r.how === 'pads' && r.n.pads !== null);

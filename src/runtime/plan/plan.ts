@@ -322,9 +322,6 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
   const graph = fuseGraph(model, { residual: codes && (opts.fuseResidual ?? true) });
   const values = new Map<number, Value>();
   const owned: Value[] = [];
-  const input = allocValue(0, model.inputShape, model.inputQuant && codes ? toU8Grid(model.inputQuant) : null, opts.capacity);
-  values.set(0, input);
-  owned.push(input);
   const valueOf = (id: number): Value => {
     const alias = graph.aliasOf.get(id);
     if (alias === undefined) return values.get(id)!;
@@ -344,7 +341,7 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
   const fastestOf = (times: (number | null)[]) => times.reduce<number>((b, t, i) => (t !== null && t < times[b]! ? i : b), 0);
   const timeAll = (built: Step[]) => timeByTurns(built.map((b) => () => b.run(opts.capacity)), { runs: opts.timingRuns });
   // Each value's grid, and (where frames.ts gives it one) its frame, before any buffer exists.
-  const grids = new Map<number, U8Grid | null>([[0, input.grid]]);
+  const grids = new Map<number, U8Grid | null>([[0, model.inputQuant && codes ? toU8Grid(model.inputQuant) : null]]);
   const gridOf = (id: number) => grids.get(graph.aliasOf.get(id) ?? id) ?? null;
   for (const plan of graph.nodes) {
     grids.set(plan.output, !codes ? null : plan.outputQuant ? toU8Grid(plan.outputQuant) : keepsGrid(plan.node) ? gridOf(plan.inputs[0]!) : null);
@@ -357,8 +354,12 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
       // the first one chose, then hold the same frames.
       const use = unionUse(nodeOptions(ctx, shapes, undefined).map((o) => o.frames));
       return { plan, pads: plan.node.op === 'Conv2d' ? plan.node.pads : null, use, sparse: sparseWeights(plan.node) };
-    }), (id) => allocValueInfo(id, shapes[id]!, gridOf(id)), new Set([0, graph.output, ...graph.aliasOf.values()]))
+    }), (id) => allocValueInfo(id, shapes[id]!, gridOf(id)), new Set([graph.output, ...graph.aliasOf.values()]), [0])
     : new Map();
+  // The input's frame, if any, is written by the runner (runner.ts), through a copy.
+  const input = allocValue(0, model.inputShape, gridOf(0), opts.capacity, frames.get(0) ?? null);
+  values.set(0, input);
+  owned.push(input);
   try {
     fillInput(input);
     for (const plan of graph.nodes) {

@@ -13,6 +13,7 @@ import { toU8Grid } from './values.js';
 export class PlanRunner {
   private inputScratch = 0;
   private outputScratch = 0;
+  private codesScratch = 0;
   /** Per channel, written once: float32 1/std and −mean/std, float64 mean and 1/std. */
   private constants = 0;
 
@@ -20,7 +21,7 @@ export class PlanRunner {
 
   /** Bytes this runner holds: activation buffers, each step's packed weights and scratch, staging. */
   get bytes(): number {
-    const staging = this.plan.input.dtype === 'f32' ? 0 : 4 * this.capacity * this.plan.input.size;
+    const staging = this.plan.input.dtype === 'f32' ? 0 : (this.plan.input.frame ? 5 : 4) * this.capacity * this.plan.input.size;
     const output = this.plan.output.dtype === 'f32' ? 0 : 4 * this.capacity * this.plan.output.size;
     return this.plan.values.reduce((s, v) => s + v.stride * this.capacity, 0) + this.plan.steps.reduce((s, x) => s + x.step.bytes, 0) + staging + output;
   }
@@ -53,7 +54,15 @@ export class PlanRunner {
       const floats = this.stagingPtr();
       parallel('f32_standardize', [floats, k.mean, k.invStd, floats, c, plane], n * c, { minPerThread: 16 });
       const kernel = v.dtype === 'f32' ? 'qu8_fake_quantize' : 'qu8_quantize';
-      parallel(kernel, [floats, v.ptr, g.scale, g.zeroPoint], n * v.size, { grain: 16, minPerThread: 1 << 14 });
+      const f = v.frame;
+      if (!f) {
+        parallel(kernel, [floats, v.ptr, g.scale, g.zeroPoint], n * v.size, { grain: 16, minPerThread: 1 << 14 });
+      } else {
+        // A framed input (plan/frames.ts): codes in planes of their own, then into the frame.
+        const codes = this.codesPtr();
+        parallel(kernel, [floats, codes, g.scale, g.zeroPoint], n * v.size, { grain: 16, minPerThread: 1 << 14 });
+        parallel('xx_pad2d', [codes, v.ptr, h, w, 1, f.top, f.left, f.h - f.top - h, f.w - f.left - w, g.zeroPoint], n * c, { minPerThread: 8 });
+      }
     }
     for (const { step } of this.plan.steps) step.run(n);
     const out = this.plan.output;
@@ -66,6 +75,12 @@ export class PlanRunner {
     if (out.dtype === 'f32') return out.ptr;
     if (this.outputScratch === 0) this.outputScratch = wasm().heap.alloc(4 * this.capacity * out.size);
     return this.outputScratch;
+  }
+
+  /** A framed input's codes before they go into its frame. */
+  private codesPtr(): number {
+    if (this.codesScratch === 0) this.codesScratch = wasm().heap.alloc(this.capacity * this.plan.input.size);
+    return this.codesScratch;
   }
 
   private stagingPtr(): number {
@@ -100,7 +115,7 @@ export class PlanRunner {
 
   dispose(): void {
     this.plan.dispose();
-    for (const p of [this.constants, this.inputScratch, this.outputScratch]) if (p !== 0) wasm().heap.free(p);
-    this.constants = this.inputScratch = this.outputScratch = 0;
+    for (const p of [this.constants, this.inputScratch, this.outputScratch, this.codesScratch]) if (p !== 0) wasm().heap.free(p);
+    this.constants = this.inputScratch = this.outputScratch = this.codesScratch = 0;
   }
 }

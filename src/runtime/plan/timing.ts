@@ -2,7 +2,7 @@
  * How the runtime measures its choices (a layer's kernels, uint8 or float32 activations, how a
  * batch is split among threads), and the deterministic data it measures them on.
  */
-import type { Value } from './values.js';
+import { planesOf, type Value } from './values.js';
 import { wasm } from '../../kernels/index.js';
 
 /**
@@ -40,6 +40,19 @@ export function samplePixels(count: number): Float32Array {
 export function writeSampleInput(input: Value, capacity: number): void {
   const heap = wasm().heap;
   const x = samplePixels(capacity * input.size);
-  if (input.dtype === 'f32') heap.f32(input.ptr, x.length).set(x.map((v) => v * 2 - 0.5));
-  else heap.u8(input.ptr, x.length).set(Array.from(x, (v) => Math.floor(v * 256)));
+  if (input.dtype === 'f32') {
+    heap.f32(input.ptr, x.length).set(x.map((v) => v * 2 - 0.5));
+    return;
+  }
+  const codes = Array.from(x, (v) => Math.floor(v * 256));
+  const f = input.frame;
+  if (!f) {
+    heap.u8(input.ptr, codes.length).set(codes);
+    return;
+  }
+  // Inside the frame only: its halo keeps the zero point.
+  const [c, h, w] = input.shape, p = planesOf(input), bytes = heap.u8(input.ptr, input.stride * capacity);
+  for (let plane = 0; plane < capacity * c; plane++) {
+    for (let r = 0; r < h; r++) bytes.set(codes.slice((plane * h + r) * w, (plane * h + r + 1) * w), p.ptr - input.ptr + plane * p.ld + r * p.ldRow);
+  }
 }
