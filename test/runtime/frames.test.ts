@@ -55,7 +55,7 @@ function network(): DeployModel {
     conv('convB', 3, 4, 4, 3, 1, U8(4 / 255, 128), 1),   // 4: flat with its fused add; output channel 1 fully pruned
     add('addB', [4, 2], null),                            // 5
     relu('reluB', 5, U8(6 / 255, 0)),                     // 6: framed, read by convD with pads 0
-    conv('convC', 6, 4, 5, 3, 1, U8(6 / 255, 120)),      // 7: read only as convD's residual: no frame
+    conv('convC', 6, 4, 5, 3, 1, U8(6 / 255, 120)),      // 7: read only as convD's residual; framed as its input, so convC runs flat
     conv('convD', 6, 4, 5, 1, 1, U8(6 / 255, 130)),      // 8
     add('addD', [7, 8], U8(8 / 255, 128)),                // 9: read by a strided conv: no frame
     conv('convE', 9, 5, 6, 3, 2, U8(5 / 255, 125)),      // 10: 9x11 -> 5x6, written into a frame by im2col or phases
@@ -70,10 +70,12 @@ function network(): DeployModel {
   };
 }
 
-function run(model: DeployModel, inputs: Float32Array[], n: number, opts: SessionOptions): { ys: Float32Array[]; layers: LayerChoice[] } {
+/** Each input's images through one session, in turn; an input's length says how many images it holds. */
+function run(model: DeployModel, inputs: Float32Array[], opts: SessionOptions): { ys: Float32Array[]; layers: LayerChoice[] } {
   const s = Session.fromModel(model, { activations: 'u8', choose: 'first', ...opts });
+  const per = model.inputShape.reduce((a, b) => a * b, 1);
   try {
-    return { ys: inputs.map((x) => s.runSync(x, [n, ...model.inputShape])), layers: s.explain() };
+    return { ys: inputs.map((x) => s.runSync(x, [x.length / per, ...model.inputShape])), layers: s.explain() };
   } finally {
     s.dispose();
   }
@@ -93,14 +95,17 @@ function expectSame(what: string, got: Float32Array, want: Float32Array): void {
 const P = 'in place', C = 'copied';
 const EXPECTED: Record<string, { output: Record<string, string>; input: Record<string, string>; flat: string[] }> = {
   'first kernels': {
-    output: { convA: P, convA2: P, convB: P, convE: P, convF: P }, input: { convA: P, convA2: P, convB: P, convC: P, convD: P, convF: P, convG: P }, flat: ['convA', 'convA2', 'convB'],
+    output: { convA: P, convA2: P, convB: P, convC: P, convE: P, convF: P }, input: { convA: P, convA2: P, convB: P, convC: P, convD: P, convF: P, convG: P },
+    flat: ['convA', 'convA2', 'convB', 'convC'],
   },
   // convE's phases run flat into its framed output.
   'phases, conv then add': {
-    output: { convA: P, convA2: P, convB: C, convE: P, convF: P }, input: { convA: P, convA2: P, convB: P, convC: C, convD: P, convF: P, convG: P }, flat: ['convA', 'convA2', 'convE'],
+    output: { convA: P, convA2: P, convB: C, convC: C, convE: P, convF: P }, input: { convA: P, convA2: P, convB: P, convC: C, convD: P, convF: P, convG: P },
+    flat: ['convA', 'convA2', 'convE'],
   },
   'dense int8 and float32 readers': {
-    output: { convA: P, convA2: P, convB: C, convE: P, convF: C }, input: { convA: P, convA2: P, convB: C, convC: P, convD: P, convF: P, convG: C }, flat: ['convA', 'convA2'],
+    output: { convA: P, convA2: P, convB: C, convC: P, convE: P, convF: C }, input: { convA: P, convA2: P, convB: C, convC: P, convD: P, convF: P, convG: C },
+    flat: ['convA', 'convA2', 'convC'],
   },
 };
 
@@ -154,7 +159,8 @@ describe('halo frames', () => {
       node([26], 27, dense),
     ];
     const frames = chooseFrames(nodes, (id) => value(id, id === 9 ? 'f32' : 'u8'), new Set([0, 8]));
-    const f1 = { top: 1, left: 1, h: 7, w: 9 };
+    // Rows share their side halo: 7 + max(1, 1) columns.
+    const f1 = { top: 1, left: 1, h: 7, w: 8 };
     assert.deepEqual([...frames.entries()].sort((a, b) => a[0] - b[0]), [
       [1, f1], [2, { top: 2, left: 0, h: 5 + 2 + 1, w: 7 }], [6, f1], [7, f1], [11, f1], [12, f1], [13, f1], [16, f1], [17, f1], [21, f1], [22, f1],
     ]);
@@ -165,8 +171,9 @@ describe('halo frames', () => {
 
   it('a small network gives the same outputs with and without frames, on every kernel that reads or writes them', () => {
     const model = network();
-    const n = 3;
-    const inputs = [randomFloats(n * 3 * 9 * 11, 5, 0, 1), randomFloats(n * 3 * 9 * 11, 6, 0, 1)];
+    // A full batch (whose last plane's last row reads its right halo from the buffer's slack),
+    // then fewer images than the batch.
+    const inputs = [randomFloats(4 * 3 * 9 * 11, 5, 0, 1), randomFloats(3 * 3 * 9 * 11, 6, 0, 1)];
     const routes: { what: string; kernels: Record<string, string> }[] = [
       { what: 'first kernels', kernels: {} },
       { what: 'phases, conv then add', kernels: { convE: 'phases', convD: ' + qu8 (qu8_add)', convB: ' + qu8 (qu8_add)', convC: 'dense gemm' } },
@@ -175,7 +182,7 @@ describe('halo frames', () => {
     for (const threads of [1, 2]) {
       for (const route of routes) {
         const opts = { batch: 4, threads, kernels: route.kernels };
-        const withFrames = run(model, inputs, n, opts), plain = run(model, inputs, n, { ...opts, frames: false });
+        const withFrames = run(model, inputs, opts), plain = run(model, inputs, { ...opts, frames: false });
         withFrames.ys.forEach((y, i) => expectSame(`${route.what}, ${threads} thread(s), run ${i}`, y, plain.ys[i]!));
         assert.deepEqual([framed(plain.layers, 'input'), framed(plain.layers, 'output')], [{}, {}], 'frames: false');
         const want = EXPECTED[route.what]!;
@@ -183,6 +190,28 @@ describe('halo frames', () => {
         assert.deepEqual(framed(withFrames.layers, 'input'), want.input, `${route.what}: inputs`);
         assert.deepEqual(withFrames.layers.filter((l) => l.frames.flat).map((l) => l.node), want.flat, `${route.what}: flat`);
       }
+    }
+  });
+
+  it('the last row of the last plane reads its right halo from the buffer past it, which holds the zero point', () => {
+    // Two 3x3 convs, the second reading the first's codes (zero point 100) flat (its output framed
+    // for a 1x1 conv after it); the second's bottom-right tap on the last channel is nonzero in
+    // every output channel, so the last pixel of the last image reads one byte past the framed
+    // buffer's last plane.
+    seed = 90;
+    const a = conv('a', 0, 3, 4, 3, 1, U8(4 / 255, 100));
+    const b = conv('b', 1, 4, 3, 3, 1, U8(8 / 255, 128));
+    const codes = b.op === 'Conv2d' ? b.weight.codes! : new Int32Array(0);
+    for (let oc = 0; oc < 3; oc++) codes[oc * 36 + 35] = 90;
+    const model: DeployModel = {
+      inputShape: [3, 9, 11], preprocessing: { layout: 'nchw', range: '0-1', mean: [0, 0, 0], std: [1, 1, 1] },
+      inputQuant: U8(1 / 255, 0), nodes: [a, b, conv('c', 2, 3, 2, 1, 1, U8(8 / 255, 128))], meta: {},
+    };
+    const inputs = [randomFloats(4 * 3 * 9 * 11, 8, 0, 1)];
+    for (const threads of [1, 2]) {
+      const withFrames = run(model, inputs, { batch: 4, threads }), plain = run(model, inputs, { batch: 4, threads, frames: false });
+      assert.ok(withFrames.layers[1]!.frames.flat, JSON.stringify(withFrames.layers[1]!.frames));
+      expectSame(`${threads} thread(s)`, withFrames.ys[0]!, plain.ys[0]!);
     }
   });
 
@@ -194,7 +223,8 @@ describe('halo frames', () => {
     const q = postTrainingQuantize(model, { weights: { bits: 8 }, activations: { dtype: 'uint8', source: batchSource(data.train, { normalization: NORM }), batches: 2, batchSize: 64 } });
     const bytes = encodePqm(toDeployModel(q.model, { meta: { quantization: quantizationMeta(q), normalization: NORM } }));
     model.dispose();
-    const n = 12;
+    // A full batch: the last plane's last row reads its right halo from the buffer's slack.
+    const n = 16;
     const raw = data.test.images.slice(0, n * 784);
     // The strided convs as im2col (the first kernel) and as phases, which split a frame whose
     // halo is their pads straight from its rows.

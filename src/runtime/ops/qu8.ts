@@ -142,7 +142,7 @@ function flatApplies(ctx: StepContext, fused: Fused): boolean {
   if (fused === 'pool2x2' || !f || !sameFrame(x, y) || (fused === 'add' && !sameFrame(ctx.inputs[1], y))) return false;
   const [, h, w] = x.shape;
   const [pt, pl, pb, pr] = node.pads;
-  return pt === f.top && pl === f.left && pb === f.h - f.top - h && pr === f.w - f.left - w && (h - 1) * f.w + w >= 16;
+  return pt === f.top && pl === f.left && pb === f.h - f.top - h && pr <= f.w - w && (h - 1) * f.w + w >= 16;
 }
 
 /** The mask of a flat conv's one row of (H-1)*w + W outputs: 16 fill bytes (the zero point), then 0xff inside, 0 on the halo. */
@@ -165,7 +165,8 @@ function directStep(ctx: StepContext, name: string, fused: Fused): Step {
   const [c, h, w] = x.shape, oc = node.outChannels;
   const [pt, pl, pb, pr] = node.pads;
   const f = x.frame ?? null;
-  if (f !== null && (f.top < pt || f.left < pl || f.h - f.top - h < pb || f.w - f.left - w < pr)) {
+  // Right of a row: the rest of it, then the next row's left halo (frames.ts, frameOf).
+  if (f !== null && (f.top < pt || f.left < pl || f.h - f.top - h < pb || f.w - w < pr)) {
     throw new Error(`runtime: the frame of the input of '${node.name}' does not cover its pads`);
   }
   const { csr, hp, wp, padded } = directConvCsr(node, x.shape, f ?? undefined);
@@ -293,9 +294,10 @@ function phasesStep(ctx: StepContext, name: string, fused: Fused): Step {
   const splitBytes = call('u8_pad2d_phases_scratch_bytes', wp);
   const zx = x.grid!.zeroPoint;
   // x dense, or inside a frame (its planes the same distance apart from image to image); a frame
-  // whose halo is the pads is the padded image itself, split with no padding to add.
+  // whose halo is the pads is the padded image itself, split with no padding to add: each padded
+  // row is read wp long from its halo on, its right pad from the next row's left halo (frameOf).
   const xp = planesOf(x), f = x.frame;
-  const split: ParallelKernelParams['u8_pad2d_phases'] = f && f.top === pt && f.left === pl && f.h === hp && f.w === wp
+  const split: ParallelKernelParams['u8_pad2d_phases'] = f && f.top === pt && f.left === pl && f.h === hp && f.w - w >= pr
     ? [x.ptr, phases, hp, wp, f.w, f.h * f.w, 0, 0, 0, 0, zx, QS]
     : [xp.ptr, phases, h, w, xp.ldRow, xp.ld, pt, pl, pb, pr, zx, QS];
   return {

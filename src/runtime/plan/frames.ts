@@ -83,7 +83,8 @@ export function chooseFrames(
   // The two kinds below enable each other (a block's output and the next block's residual), so
   // they are applied until nothing changes. Neither saves a padded copy: only producers that
   // write frames in place qualify.
-  const sameShape = (a: number, b: number) => values(a).shape.join() === values(b).shape.join();
+  // Frames are per plane: values of as many rows and columns can share one, whatever their channels.
+  const samePlanes = (a: number, b: number) => values(a).shape[1] === values(b).shape[1] && values(a).shape[2] === values(b).shape[2];
   for (let changed = true; changed;) {
     changed = false;
     for (const [id, p] of producers) {
@@ -94,7 +95,7 @@ export function chooseFrames(
       const input = frames.get(p.plan.inputs[0]!);
       const res = p.plan.inputs[1];
       if (p.use.inputs[0] === 'pads' && p.pads !== null && input !== undefined && haloIs(input, values(p.plan.inputs[0]!).shape, p.pads) &&
-        sameShape(id, p.plan.inputs[0]!) && (res === undefined || frames.get(res) === undefined || sameFrame(frames.get(res)!, input))) {
+        samePlanes(id, p.plan.inputs[0]!) && (res === undefined || frames.get(res) === undefined || sameFrame(frames.get(res)!, input))) {
         frames.set(id, input);
         changed = true;
         continue;
@@ -103,7 +104,7 @@ export function chooseFrames(
       const outs = readers.map((r) => frames.get(r.n.plan.output));
       const first = outs[0];
       if (readers.every((r) => r.how === 'any') && first !== undefined && outs.every((f) => f !== undefined && sameFrame(f, first)) &&
-        readers.every((r) => sameShape(id, r.n.plan.output))) {
+        readers.every((r) => samePlanes(id, r.n.plan.output))) {
         frames.set(id, first);
         changed = true;
       }
@@ -112,15 +113,26 @@ export function chooseFrames(
   return frames;
 }
 
-/** Whether a frame around planes of `shape` has exactly these pads [top, left, bottom, right] as its halo. */
+/**
+ * Whether a frame around planes of `shape` has these pads [top, left, bottom, right] as its halo
+ * above, left and below, and at least the right pad past each row (see frameOf): a conv with
+ * these pads runs flat on it.
+ */
 function haloIs(f: Frame, shape: Chw, pads: readonly number[]): boolean {
-  return f.top === pads[0] && f.left === pads[1] && f.h - f.top - shape[1] === pads[2] && f.w - f.left - shape[2] === pads[3];
+  return f.top === pads[0] && f.left === pads[1] && f.h - f.top - shape[1] === pads[2] && f.w - shape[2] >= pads[3]!;
 }
 
 function sameFrame(a: Frame, b: Frame): boolean {
   return a.top === b.top && a.left === b.left && a.h === b.h && a.w === b.w;
 }
 
+/**
+ * Rows share their side halo: what lies right of a row's last pixel is the rest of its row, then
+ * the next row's left halo, so a row needs max(left, right) halo columns, not their sum (a 7-wide
+ * plane with pads of 1 is 8 wide, not 9), and a flat conv computes that much less halo. The last
+ * row's right halo is the next plane's top halo, or past the last plane the buffer's slack (which
+ * allocValue fills with the zero point for framed values).
+ */
 function frameOf(shape: Chw, [top, left, bottom, right]: number[]): Frame {
-  return { top: top!, left: left!, h: shape[1] + top! + bottom!, w: shape[2] + left! + right! };
+  return { top: top!, left: left!, h: shape[1] + top! + bottom!, w: shape[2] + Math.max(left!, right!) };
 }

@@ -19,9 +19,10 @@ export interface U8Grid {
 
 /**
  * A halo of pads around every plane of a uint8 value, filled once with its zero point: the value
- * is then [C][h][w] per sample with its [C][H][W] inside, at row `top`, column `left`. A direct
- * conv reads such a value as its padded input, so it needs no padding pass, and the kernel that
- * computes it writes only the inside (plan/frames.ts decides where frames pay).
+ * is then [C][h][w] per sample with its [C][H][W] inside, at row `top`, column `left`; the
+ * w - W halo columns of each row serve as the right halo of the row above too (frames.ts). A
+ * direct conv reads such a value as its padded input, so it needs no padding pass, and the kernel
+ * that computes it writes only the inside (plan/frames.ts decides where frames pay).
  */
 export interface Frame {
   top: number;
@@ -70,9 +71,10 @@ export function allocValue(id: number, shape: Chw, grid: U8Grid | null, capacity
   if (frame !== null && grid === null) throw new Error('runtime: only uint8 values take a frame');
   const stride = dtype === 'f32' ? 4 * size : frame ? shape[0] * frame.h * frame.w : size;
   const ptr = wasm().heap.alloc(stride * capacity + SLACK_BYTES);
-  if (frame) wasm().heap.u8(ptr, stride * capacity).fill(grid!.zeroPoint);
-  // The slack is read, never used: zero it so a NaN pattern there can never reach a result.
-  wasm().heap.u8(ptr + stride * capacity, SLACK_BYTES).fill(0);
+  // The slack is read, never used: zero it so a NaN pattern there can never reach a result. A
+  // framed value's is the last row's right halo (frames.ts, frameOf): the zero point, as the halo.
+  if (frame) wasm().heap.u8(ptr, stride * capacity + SLACK_BYTES).fill(grid!.zeroPoint);
+  else wasm().heap.u8(ptr + stride * capacity, SLACK_BYTES).fill(0);
   return { id, shape, size, dtype, grid, ptr, stride, frame };
 }
 
