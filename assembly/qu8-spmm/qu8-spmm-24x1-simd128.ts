@@ -1,5 +1,5 @@
-// Sparse int8 weights x dense uint8 activations ("offset SpMM"): tiles of up to 24 output
-// pixels of one output row. The contract is f32_spmm_32x1's (see index.ts) with int8 codes
+// Sparse int8 weights x dense uint8 activations ("offset SpMM"): tiles of up to 32 output
+// pixels of one output row (24 when the kernels were named). The contract is f32_spmm_32x1's (see index.ts) with int8 codes
 // and the shared requantize/dequantize epilogue (../qu8-misc/qu8-epilogue.ts).
 //
 // Inner loop: two nonzeros (a, b) at a time. Their runs of x are loaded as plain v128 (16
@@ -15,6 +15,8 @@
 //   x pre-extended to i16 in scratch, i16 interleave             45-50 (plus a per-image pass)
 //   two load8x8_u runs + i16x8 shuffle interleave                 31-38
 //   32-pixel tiles (8 accumulators) or two pairs per iteration    30-38 (V8 spills)
+// (but on ResNet-20's convs at 95% sparsity, over whole framed planes as one row, 32-pixel
+// tiles made the whole model 3-5% faster than 24-pixel ones: they are the default now)
 //   even/odd split by masks and shifts (no extends)               29-34
 //   one nonzero at a time, i16x8.mul then widen to i32            13-18
 //   reading the CSR directly (pair weights built per tile)        33-45
@@ -35,9 +37,9 @@
 // cost a quarter of the time at 95% sparsity. Output rows outside, pixel tiles inside was
 // faster than the reverse here (25% at 90% sparsity on the im2col layout).
 //
-// Tiles: a row of W >= 8 pixels is g = ceil(W/8) groups of 8, split into ceil(g/3) tiles of
-// near-equal size (24 -> 3, 26 -> 2+2, 33 -> 3+2, 576 -> 24 x 3), because walking a row's
-// pairs is paid per tile; the last tile ends at W, recomputing pixels its neighbour wrote
+// Tiles: a row of W >= 8 pixels is g = ceil(W/8) groups of 8, split into ceil(g/4) tiles of
+// near-equal size (24 -> 3, 26 -> 4, 33 -> 3+2, 576 -> 18 x 4), because walking a row's
+// pairs is paid per tile (ceil(g/3) with a fused pool, whose accumulators wait in scratch); the last tile ends at W, recomputing pixels its neighbour wrote
 // when W is not a multiple of 8 (the same bits). Rows narrower than 8 stack up to three
 // output rows per tile and store W lanes of each. A single pixel per row (batch-1 linear
 // layer) is a sparse dot product vectorised across nonzeros instead. Tiles of wide rows
@@ -158,7 +160,7 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
   G: i32, mode: i32, tabPtr: usize, tabEnd: usize, xb: usize, init: v128, mult: v128, off: v128, lo: v128, hi: v128,
   outKind: i32, yPtr: usize, idx: usize, accPtr: usize, res: bool, rAt: usize, addPtr: usize, maskPtr: usize,
 ): void {
-  let a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init;
+  let a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init, a6 = init, a7 = init;
   for (let t = tabPtr; t < tabEnd; t += QU8_SPMM_PAIR_BYTES) {
     const w = v128.load32_splat(t);
     const pa = xb + <usize>load<i32>(t, 4), pb = xb + <usize>load<i32>(t, 8);
@@ -178,6 +180,14 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
       const l = zipLo(v128.load64_zero(pa, 16), v128.load64_zero(pb, 16));
       a4 = i32x4.add(a4, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(l), w));
       a5 = i32x4.add(a5, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l), w));
+    }
+    if (G == 4) {
+      const va = v128.load(pa, 16), vb = v128.load(pb, 16);
+      const l = zipLo(va, vb), h = zipHi(va, vb);
+      a4 = i32x4.add(a4, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(l), w));
+      a5 = i32x4.add(a5, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l), w));
+      a6 = i32x4.add(a6, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(h), w));
+      a7 = i32x4.add(a7, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(h), w));
     }
   }
   if (mode == POOL_TOP) {
@@ -223,6 +233,13 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
     rowStore8(yPtr, idx + 16,
       finish4(res, a4, mult, off, lo, hi, outKind, r + 16, kLo, kHi, kMult, kOff),
       finish4(res, a5, mult, off, lo, hi, outKind, r + 20, kLo, kHi, kMult, kOff), outKind, maskPtr);
+  }
+  if (G == 4) {
+    rowStore16(yPtr, idx + 16,
+      finish4(res, a4, mult, off, lo, hi, outKind, r + 16, kLo, kHi, kMult, kOff),
+      finish4(res, a5, mult, off, lo, hi, outKind, r + 20, kLo, kHi, kMult, kOff),
+      finish4(res, a6, mult, off, lo, hi, outKind, r + 24, kLo, kHi, kMult, kOff),
+      finish4(res, a7, mult, off, lo, hi, outKind, r + 28, kLo, kHi, kMult, kOff), outKind, maskPtr);
   }
 }
 
@@ -335,7 +352,8 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
     return;
   }
   const idx = base + <usize>ox;
-  if (G == 3) tileRow(3, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rAt, addPtr, maskPtr);
+  if (G == 4) tileRow(4, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rAt, addPtr, maskPtr);
+  else if (G == 3) tileRow(3, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rAt, addPtr, maskPtr);
   else if (G == 2) tileRow(2, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rAt, addPtr, maskPtr);
   else tileRow(1, ROW, tabPtr, tabEnd, xb, init, mult, off, lo, hi, outKind, yRow, idx, 0, res, rAt, addPtr, maskPtr);
 }
@@ -450,11 +468,13 @@ export function qu8_spmm_24x1_add__simd128(
   if (ph == 0 || W == 0) return;
   // Outputs per stored row.
   const rowOut = pool2x2 ? W >> 1 : W;
-  // A row of g = ceil(W/8) groups of 8 pixels splits into ceil(g/3) tiles of near-equal
-  // size (24 -> 3, 26 -> 2+2, 33 -> 3+2), since walking a row's pairs is paid per tile.
-  // The last tile ends at W, overlapping its neighbour when W is not a multiple of 8.
+  // A row of g = ceil(W/8) groups of 8 pixels splits into ceil(g/4) tiles of near-equal
+  // size (32 -> 4, 26 -> 4, 33 -> 3+2, 811 -> 24 x 4 + 2 x 3), since walking a row's pairs is paid
+  // per tile; with a fused pool, ceil(g/3), its accumulators kept for a second row. The last
+  // tile ends at W, overlapping its neighbour when W is not a multiple of 8.
   const groups = (W + 7) >> 3;
-  const tiles = (groups + 2) / 3;
+  const maxG = pool2x2 ? 3 : 4;
+  const tiles = (groups + maxG - 1) / maxG;
   const perTile = groups / tiles, extra = groups % tiles;
   for (let u = start; u < end; u++) {
     const img = u / rows, r = u - img * rows;
