@@ -9,12 +9,9 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setThreads } from '../../src/kernels/index.js';
-import { createModel } from '../../src/nn/index.js';
-import { pruneModel, postTrainingQuantize, quantizationMeta } from '../../src/compress/index.js';
-import { batchSource, loadDataset } from '../../src/data/index.js';
-import { toDeployModel } from '../../src/io/index.js';
-import { Session, encodePqm, type DeployModel, type GraphNode, type WeightTensor } from '../../src/runtime/index.js';
+import { Session, type DeployModel, type GraphNode, type WeightTensor } from '../../src/runtime/index.js';
 import { randomFloats } from '../helpers/assert.js';
+import { int8ZooModel } from '../helpers/int8-graphs.js';
 
 type Clamp = 'none' | 'ReLU' | 'ReLU6';
 type Weights = 'f32' | 'codes';
@@ -148,13 +145,7 @@ describe('conv + 2x2 max pool fusion', () => {
   });
 
   it('a LeNet-5 .pqm (95% pruned, int8 weights, uint8 activations) gives the same logits fused and unfused', async () => {
-    const data = loadDataset('mnist', { limit: 128 });
-    const NORM = { mean: 0.1307, std: 0.3081 };
-    const model = createModel('lenet5', { seed: 5 });
-    pruneModel(model, { sparsity: 0.95, scope: 'layer' });
-    const q = postTrainingQuantize(model, { weights: { bits: 8 }, activations: { dtype: 'uint8', source: batchSource(data.train, { normalization: NORM }), batches: 2, batchSize: 64 } });
-    const bytes = encodePqm(toDeployModel(q.model, { meta: { quantization: quantizationMeta(q), normalization: NORM } }));
-    model.dispose();
+    const { bytes, data } = int8ZooModel('lenet5', 0.95, 5);
     const n = 16;
     const raw = data.test.images.slice(0, n * 784);
     const pooledConvs = ['conv0', 'conv3'];

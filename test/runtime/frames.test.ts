@@ -11,43 +11,21 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setThreads } from '../../src/kernels/index.js';
-import { createModel } from '../../src/nn/index.js';
-import { pruneModel, postTrainingQuantize, quantizationMeta } from '../../src/compress/index.js';
-import { batchSource, loadDataset } from '../../src/data/index.js';
-import { toDeployModel } from '../../src/io/index.js';
-import { Session, encodePqm, type ActivationQuant, type DeployModel, type GraphNode, type LayerChoice, type SessionOptions } from '../../src/runtime/index.js';
+import { Session, type DeployModel, type GraphNode, type LayerChoice, type SessionOptions } from '../../src/runtime/index.js';
 import { chooseFrames, type FrameCandidate, type FrameUse } from '../../src/runtime/plan/frames.js';
 import type { PlanNode } from '../../src/runtime/plan/fuse.js';
 import type { Value } from '../../src/runtime/plan/values.js';
 import { randomFloats } from '../helpers/assert.js';
+import { U8, add, convBuilder, int8ZooModel, relu } from '../helpers/int8-graphs.js';
 
-const U8 = (scale: number, zeroPoint: number): ActivationQuant => ({ dtype: 'uint8', scale, zeroPoint });
-
-let seed = 70;
-/** A conv with int8 codes (70% pruned at random; `emptyRow` fully pruned), a bias and pads (k-1)/2. */
-function conv(name: string, input: number, cin: number, cout: number, k: number, stride: number, outputQuant: ActivationQuant | null, emptyRow = -1): GraphNode {
-  const taps = cin * k * k;
-  const raw = randomFloats(cout * taps, seed++, -1, 1), keep = randomFloats(cout * taps, seed++, 0, 1);
-  const codes = Int32Array.from(raw, (v, i) => (keep[i]! < 0.7 || Math.floor(i / taps) === emptyRow ? 0 : Math.round(v * 127)));
-  // Outputs of about a third of their grids' ranges, so that codes spread over dozens of steps.
-  const scales = Float32Array.from({ length: cout }, (_, r) => (1 + r / cout) / (25 * Math.sqrt(taps)));
-  const pad = (k - 1) >> 1;
-  return {
-    op: 'Conv2d', name, inputs: [input], outputQuant, outChannels: cout, kernel: [k, k], stride: [stride, stride], dilation: [1, 1],
-    pads: [pad, pad, pad, pad], groups: 1, bias: randomFloats(cout, seed++, -0.3, 0.3),
-    weight: { shape: [cout, cin, k, k], indices: null, values: null, codes, quant: { bits: 8, qmin: -127, qmax: 127, scales, zeroPoints: new Int32Array(cout) } },
-  };
-}
-
-const relu = (name: string, input: number, q: ActivationQuant): GraphNode => ({ op: 'Activation', name, inputs: [input], outputQuant: q, kind: 'ReLU', alpha: 0 });
-const add = (name: string, inputs: number[], q: ActivationQuant | null): GraphNode => ({ op: 'Add', name, inputs, outputQuant: q });
 const maxPool = (name: string, input: number): GraphNode => ({
   op: 'MaxPool2d', name, inputs: [input], outputQuant: null, kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0], countIncludePad: false,
 });
 
 /** Node ids are 1-based, 0 the input; the comments say which values should get frames. */
 function network(): DeployModel {
-  seed = 70;
+  // Outputs of about a third of their grids' ranges, so that codes spread over dozens of steps.
+  const conv = convBuilder(70, 25);
   const nodes: GraphNode[] = [
     conv('convA', 0, 3, 4, 3, 1, null),                  // 1
     relu('reluA', 1, U8(4 / 255, 0)),                     // 2: framed (convA2 reads it padded, convB as its residual)
@@ -198,7 +176,7 @@ describe('halo frames', () => {
     // for a 1x1 conv after it); the second's bottom-right tap on the last channel is nonzero in
     // every output channel, so the last pixel of the last image reads one byte past the framed
     // buffer's last plane.
-    seed = 90;
+    const conv = convBuilder(90, 25);
     const a = conv('a', 0, 3, 4, 3, 1, U8(4 / 255, 100));
     const b = conv('b', 1, 4, 3, 3, 1, U8(8 / 255, 128));
     const codes = b.op === 'Conv2d' ? b.weight.codes! : new Int32Array(0);
@@ -216,13 +194,7 @@ describe('halo frames', () => {
   });
 
   it('ResNet-20 (90% pruned, int8) gives the same logits with and without frames', async () => {
-    const data = loadDataset('mnist', { limit: 128 });
-    const NORM = { mean: 0.1307, std: 0.3081 };
-    const model = createModel('resnet20', { seed: 5 });
-    pruneModel(model, { sparsity: 0.9, scope: 'layer' });
-    const q = postTrainingQuantize(model, { weights: { bits: 8 }, activations: { dtype: 'uint8', source: batchSource(data.train, { normalization: NORM }), batches: 2, batchSize: 64 } });
-    const bytes = encodePqm(toDeployModel(q.model, { meta: { quantization: quantizationMeta(q), normalization: NORM } }));
-    model.dispose();
+    const { bytes, data } = int8ZooModel('resnet20', 0.9, 5);
     // A full batch: the last plane's last row reads its right halo from the buffer's slack.
     const n = 16;
     const raw = data.test.images.slice(0, n * 784);

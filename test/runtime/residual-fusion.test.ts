@@ -12,32 +12,9 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setThreads } from '../../src/kernels/index.js';
-import { createModel } from '../../src/nn/index.js';
-import { pruneModel, postTrainingQuantize, quantizationMeta } from '../../src/compress/index.js';
-import { batchSource, loadDataset } from '../../src/data/index.js';
-import { toDeployModel } from '../../src/io/index.js';
-import { Session, encodePqm, type ActivationQuant, type DeployModel, type GraphNode, type SessionOptions } from '../../src/runtime/index.js';
+import { Session, type DeployModel, type GraphNode, type SessionOptions } from '../../src/runtime/index.js';
 import { randomFloats } from '../helpers/assert.js';
-
-const U8 = (scale: number, zeroPoint: number): ActivationQuant => ({ dtype: 'uint8', scale, zeroPoint });
-
-let seed = 40;
-/** A conv with int8 codes (70% pruned at random; `emptyRow` fully pruned) and a bias. */
-function conv(name: string, input: number, cin: number, cout: number, k: number, stride: number, outputQuant: ActivationQuant | null, emptyRow = -1): GraphNode {
-  const taps = cin * k * k;
-  const raw = randomFloats(cout * taps, seed++, -1, 1), keep = randomFloats(cout * taps, seed++, 0, 1);
-  const codes = Int32Array.from(raw, (v, i) => (keep[i]! < 0.7 || Math.floor(i / taps) === emptyRow ? 0 : Math.round(v * 127)));
-  const scales = Float32Array.from({ length: cout }, (_, r) => (1 + r / cout) / (100 * Math.sqrt(taps)));
-  const pad = (k - 1) >> 1;
-  return {
-    op: 'Conv2d', name, inputs: [input], outputQuant, outChannels: cout, kernel: [k, k], stride: [stride, stride], dilation: [1, 1],
-    pads: [pad, pad, pad, pad], groups: 1, bias: randomFloats(cout, seed++, -0.3, 0.3),
-    weight: { shape: [cout, cin, k, k], indices: null, values: null, codes, quant: { bits: 8, qmin: -127, qmax: 127, scales, zeroPoints: new Int32Array(cout) } },
-  };
-}
-
-const relu = (name: string, input: number, q: ActivationQuant, kind: 'ReLU' | 'ReLU6' = 'ReLU'): GraphNode => ({ op: 'Activation', name, inputs: [input], outputQuant: q, kind, alpha: 0 });
-const add = (name: string, inputs: number[], q: ActivationQuant | null): GraphNode => ({ op: 'Add', name, inputs, outputQuant: q });
+import { U8, add, convBuilder, int8ZooModel, relu } from '../helpers/int8-graphs.js';
 
 /**
  * Two residual blocks and a 1x1 one on a 4 x 9 x 11 input; node ids are 1-based, 0 the input.
@@ -45,7 +22,7 @@ const add = (name: string, inputs: number[], q: ActivationQuant | null): GraphNo
  * downsampling block's main conv a finer step than its shortcut, so it takes the add instead.
  */
 function smallResNet(coarseConvB = false, fineConvD = false): DeployModel {
-  seed = 40;
+  const conv = convBuilder(40, 100);
   const nodes: GraphNode[] = [
     conv('convA', 0, 4, 4, 3, 1, null),                 // 1
     relu('reluA', 1, U8(4 / 255, 0)),                    // 2
@@ -188,15 +165,8 @@ describe('residual add fused into the conv before it', () => {
   });
 
   it('ResNet-20 (90% pruned, int8) gives the same predictions fused and unfused', async () => {
-    const data = loadDataset('mnist', { limit: 128 });
-    const NORM = { mean: 0.1307, std: 0.3081 };
-    const model = createModel('resnet20', { seed: 4 });
-    pruneModel(model, { sparsity: 0.9, scope: 'layer' });
-    const q = postTrainingQuantize(model, { weights: { bits: 8 }, activations: { dtype: 'uint8', source: batchSource(data.train, { normalization: NORM }), batches: 2, batchSize: 64 } });
-    const deploy = toDeployModel(q.model, { meta: { quantization: quantizationMeta(q), normalization: NORM } });
-    const bytes = encodePqm(deploy);
+    const { bytes, deploy, data } = int8ZooModel('resnet20', 0.9, 4);
     const step = deploy.nodes.at(-1)!.outputQuant!.scale;
-    model.dispose();
     const n = 16;
     const raw = data.test.images.slice(0, n * 784);
     const argmax = (y: Float32Array) => Array.from({ length: n }, (_, i) => {
