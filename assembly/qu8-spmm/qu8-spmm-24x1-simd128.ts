@@ -151,7 +151,8 @@ export const QU8_SPMM_PAIR_BYTES = 12;
 const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
 
 /**
- * Runs of 8 (G = 1), 16 (G = 2) or 24 (G = 3) pixels of one output row; `mode` and `res` constants.
+ * Runs of 8 (G = 1), 16 (G = 2), 24 (G = 3) or 32 (G = 4, mode ROW only) pixels of one output
+ * row; `mode` and `res` constants.
  * With res (mode ROW), the residual input's codes for these pixels start at rAt (uint8); with a
  * mask (mode ROW), outputs whose mask byte is 0 are stored as the fill byte (see rowStore16).
  */
@@ -218,28 +219,27 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
     }
     return;
   }
-  const r = rAt;
   const kLo = addConst(res, addPtr, 0), kHi = addConst(res, addPtr, 4), kMult = addConst(res, addPtr, 8), kOff = addConst(res, addPtr, 12);
-  const v0 = finish4(res, a0, mult, off, lo, hi, outKind, r, kLo, kHi, kMult, kOff);
-  const v1 = finish4(res, a1, mult, off, lo, hi, outKind, r + 4, kLo, kHi, kMult, kOff);
+  const v0 = finish4(res, a0, mult, off, lo, hi, outKind, rAt, kLo, kHi, kMult, kOff);
+  const v1 = finish4(res, a1, mult, off, lo, hi, outKind, rAt + 4, kLo, kHi, kMult, kOff);
   if (G == 1) {
     rowStore8(yPtr, idx, v0, v1, outKind, maskPtr);
   } else {
     rowStore16(yPtr, idx, v0, v1,
-      finish4(res, a2, mult, off, lo, hi, outKind, r + 8, kLo, kHi, kMult, kOff),
-      finish4(res, a3, mult, off, lo, hi, outKind, r + 12, kLo, kHi, kMult, kOff), outKind, maskPtr);
+      finish4(res, a2, mult, off, lo, hi, outKind, rAt + 8, kLo, kHi, kMult, kOff),
+      finish4(res, a3, mult, off, lo, hi, outKind, rAt + 12, kLo, kHi, kMult, kOff), outKind, maskPtr);
   }
   if (G == 3) {
     rowStore8(yPtr, idx + 16,
-      finish4(res, a4, mult, off, lo, hi, outKind, r + 16, kLo, kHi, kMult, kOff),
-      finish4(res, a5, mult, off, lo, hi, outKind, r + 20, kLo, kHi, kMult, kOff), outKind, maskPtr);
+      finish4(res, a4, mult, off, lo, hi, outKind, rAt + 16, kLo, kHi, kMult, kOff),
+      finish4(res, a5, mult, off, lo, hi, outKind, rAt + 20, kLo, kHi, kMult, kOff), outKind, maskPtr);
   }
   if (G == 4) {
     rowStore16(yPtr, idx + 16,
-      finish4(res, a4, mult, off, lo, hi, outKind, r + 16, kLo, kHi, kMult, kOff),
-      finish4(res, a5, mult, off, lo, hi, outKind, r + 20, kLo, kHi, kMult, kOff),
-      finish4(res, a6, mult, off, lo, hi, outKind, r + 24, kLo, kHi, kMult, kOff),
-      finish4(res, a7, mult, off, lo, hi, outKind, r + 28, kLo, kHi, kMult, kOff), outKind, maskPtr);
+      finish4(res, a4, mult, off, lo, hi, outKind, rAt + 16, kLo, kHi, kMult, kOff),
+      finish4(res, a5, mult, off, lo, hi, outKind, rAt + 20, kLo, kHi, kMult, kOff),
+      finish4(res, a6, mult, off, lo, hi, outKind, rAt + 24, kLo, kHi, kMult, kOff),
+      finish4(res, a7, mult, off, lo, hi, outKind, rAt + 28, kLo, kHi, kMult, kOff), outKind, maskPtr);
   }
 }
 
@@ -282,17 +282,16 @@ const ROW = 0, POOL_TOP = 1, POOL_BOTTOM = 2;
     return;
   }
   const n0 = min(n, 4), n1 = n - 4;
-  const r = rAt;
   const kLo = addConst(res, addPtr, 0), kHi = addConst(res, addPtr, 4), kMult = addConst(res, addPtr, 8), kOff = addConst(res, addPtr, 12);
-  qu8StoreLanes(yPtr, idx, 1, finish4(res, a0, mult, off, lo, hi, outKind, r, kLo, kHi, kMult, kOff), n0, outKind);
-  qu8StoreLanes(yPtr, idx + 4, 1, finish4(res, a1, mult, off, lo, hi, outKind, r + 4, kLo, kHi, kMult, kOff), n1, outKind);
+  qu8StoreLanes(yPtr, idx, 1, finish4(res, a0, mult, off, lo, hi, outKind, rAt, kLo, kHi, kMult, kOff), n0, outKind);
+  qu8StoreLanes(yPtr, idx + 4, 1, finish4(res, a1, mult, off, lo, hi, outKind, rAt + 4, kLo, kHi, kMult, kOff), n1, outKind);
   if (R > 1) {
-    qu8StoreLanes(yPtr, idx + yStep, 1, finish4(res, a2, mult, off, lo, hi, outKind, r + rStep, kLo, kHi, kMult, kOff), n0, outKind);
-    qu8StoreLanes(yPtr, idx + yStep + 4, 1, finish4(res, a3, mult, off, lo, hi, outKind, r + rStep + 4, kLo, kHi, kMult, kOff), n1, outKind);
+    qu8StoreLanes(yPtr, idx + yStep, 1, finish4(res, a2, mult, off, lo, hi, outKind, rAt + rStep, kLo, kHi, kMult, kOff), n0, outKind);
+    qu8StoreLanes(yPtr, idx + yStep + 4, 1, finish4(res, a3, mult, off, lo, hi, outKind, rAt + rStep + 4, kLo, kHi, kMult, kOff), n1, outKind);
   }
   if (R > 2) {
-    qu8StoreLanes(yPtr, idx + 2 * yStep, 1, finish4(res, a4, mult, off, lo, hi, outKind, r + 2 * rStep, kLo, kHi, kMult, kOff), n0, outKind);
-    qu8StoreLanes(yPtr, idx + 2 * yStep + 4, 1, finish4(res, a5, mult, off, lo, hi, outKind, r + 2 * rStep + 4, kLo, kHi, kMult, kOff), n1, outKind);
+    qu8StoreLanes(yPtr, idx + 2 * yStep, 1, finish4(res, a4, mult, off, lo, hi, outKind, rAt + 2 * rStep, kLo, kHi, kMult, kOff), n0, outKind);
+    qu8StoreLanes(yPtr, idx + 2 * yStep + 4, 1, finish4(res, a5, mult, off, lo, hi, outKind, rAt + 2 * rStep + 4, kLo, kHi, kMult, kOff), n1, outKind);
   }
 }
 

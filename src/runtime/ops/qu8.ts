@@ -11,7 +11,7 @@ import { hasInt8Codes, type ConvNode, type LinearNode, type PoolNode, type Weigh
 import { planesOf, Scratch, toU8Grid, type Value } from '../plan/values.js';
 import { buildCsr, directConvCsr, poolCommutes, type Csr } from './csr.js';
 import { registerKernel, type Step, type StepContext } from './registry.js';
-import type { FrameUse } from '../plan/frames.js';
+import { haloIs, sameFrame, type FrameUse } from '../plan/frames.js';
 
 /** Per-row multiplier and offset, and the clamp, of the qu8 epilogue for a layer's output. */
 function epilogue(ctx: StepContext, weightScales: Float32Array, bias: Float32Array | null, rows: number) {
@@ -111,23 +111,24 @@ type SpmmHead = [number, number, number, number, number, number, number, number,
 
 /**
  * The conv's CSR, epilogue and (with a fused add) add constants in scratch, as a qu8_spmm-family
- * call's head over outRows x outCols outputs read inRowStride bytes apart; scratchBytes per thread.
+ * call's head over outRows x outCols outputs read inRowStride bytes apart, or with `flat` over
+ * each framed output plane as one row, and its mask (0 unless flat); scratchBytes per thread.
  */
-function spmmSetup(ctx: StepContext, csr: Csr, scratch: Scratch, outRows: number, outCols: number, inRowStride: number) {
-  const node = convOf(ctx);
+function spmmSetup(ctx: StepContext, csr: Csr, scratch: Scratch, outRows: number, outCols: number, inRowStride: number, flat = false) {
+  const node = convOf(ctx), y = ctx.output;
   const { e, addParams } = convEpilogue(ctx, node, scratch);
   const s = csrSlots(csr, scratch);
+  const [rows, cols, stride] = flat ? [1, flatRow(y), 0] : [outRows, outCols, inRowStride];
   const head: SpmmHead = [
-    node.outChannels, outRows, outCols, inRowStride, s.rowPtr, s.offsets, s.values, s.rowSum,
+    node.outChannels, rows, cols, stride, s.rowPtr, s.offsets, s.values, s.rowSum,
     ctx.inputs[0]!.grid!.zeroPoint, scratch.put(e.multiplier), scratch.put(e.offset),
   ];
-  return { e, addParams, head, scratchBytes: Math.max(16, qu8ScratchBytes(csr)) };
+  return { e, addParams, head, scratchBytes: Math.max(16, qu8ScratchBytes(csr)), mask: flat ? flatMask(y, scratch) : 0 };
 }
 
-const sameFrame = (a: Value | undefined, b: Value) => {
-  const f = a?.frame, g = b.frame;
-  return !!f && !!g && f.top === g.top && f.left === g.left && f.h === g.h && f.w === g.w && a!.shape[1] === b.shape[1] && a!.shape[2] === b.shape[2];
-};
+/** Both values framed alike around planes of the same rows and columns. */
+const framedAlike = (a: Value | undefined, b: Value) =>
+  !!a?.frame && !!b.frame && sameFrame(a.frame, b.frame) && a.shape[1] === b.shape[1] && a.shape[2] === b.shape[2];
 
 /**
  * Whether a direct conv runs "flat": input and output (and a fused add's other input) framed alike,
@@ -138,16 +139,17 @@ const sameFrame = (a: Value | undefined, b: Value) => {
  * stay on their stacked tiles, which read half-vectors but compute no halo.
  */
 function flatApplies(ctx: StepContext, fused: Fused): boolean {
-  const node = convOf(ctx), x = ctx.inputs[0]!, y = ctx.output, f = x.frame;
-  if (fused === 'pool2x2' || !f || !sameFrame(x, y) || (fused === 'add' && !sameFrame(ctx.inputs[1], y))) return false;
-  const [, h, w] = x.shape;
-  const [pt, pl, pb, pr] = node.pads;
-  return pt === f.top && pl === f.left && pb === f.h - f.top - h && pr <= f.w - w && (h - 1) * f.w + w >= 16;
+  const x = ctx.inputs[0]!, y = ctx.output, f = x.frame;
+  if (fused === 'pool2x2' || !f || !framedAlike(x, y) || (fused === 'add' && !framedAlike(ctx.inputs[1], y))) return false;
+  return haloIs(f, x.shape, convOf(ctx).pads) && flatRow(y) >= 16;
 }
+
+/** Outputs in a flat conv's one row per plane: every row of the frame but the last one's halo. */
+const flatRow = (y: Value) => (y.shape[1] - 1) * y.frame!.w + y.shape[2];
 
 /** The mask of a flat conv's one row of (H-1)*w + W outputs: 16 fill bytes (the zero point), then 0xff inside, 0 on the halo. */
 function flatMask(y: Value, scratch: Scratch): number {
-  const f = y.frame!, [, h, w] = y.shape, n = (h - 1) * f.w + w;
+  const f = y.frame!, w = y.shape[2], n = flatRow(y);
   const bytes = new Uint8Array(16 + n).fill(y.grid!.zeroPoint, 0, 16);
   for (let p = 0; p < n; p++) bytes[16 + p] = (p + f.left) % f.w >= f.left && (p + f.left) % f.w < f.left + w ? 0xff : 0;
   return scratch.put(bytes) + 16;
@@ -175,10 +177,7 @@ function directStep(ctx: StepContext, name: string, fused: Fused): Step {
   const copy = padded && f === null;
   const flat = flatApplies(ctx, fused);
   const rowStride = f ? f.w : wp;
-  const { e, addParams, head, scratchBytes } = flat
-    ? spmmSetup(ctx, csr, scratch, 1, (h - 1) * f!.w + w, 0)
-    : spmmSetup(ctx, csr, scratch, oh, ow, rowStride);
-  const mask = flat ? flatMask(y, scratch) : 0;
+  const { e, addParams, head, scratchBytes, mask } = spmmSetup(ctx, csr, scratch, oh, ow, rowStride, flat);
   // Where the padded image starts: the copy, or inside the frame, pads above and left of x.
   const src = copy ? scratch.alloc(ctx.capacity * c * hp * wp) : f ? x.ptr + (f.top - pt) * f.w + (f.left - pl) : x.ptr;
   const srcStride = f ? c * f.h * f.w : c * hp * wp;
@@ -278,17 +277,14 @@ function phasesStep(ctx: StepContext, name: string, fused: Fused): Step {
   // apart as the frame's rows make output (oy, ox) and its taps the same offsets apart for every
   // pixel: the conv then runs flat over each plane, as a direct one does (flatApplies).
   const g = y.frame;
-  const flat = !!g && g.w >= PW && (oh - 1) * g.w + ow >= 16 && (fused === 'none' || (fused === 'add' && sameFrame(ctx.inputs[1], y)));
+  const flat = !!g && g.w >= PW && flatRow(y) >= 16 && (fused === 'none' || (fused === 'add' && framedAlike(ctx.inputs[1], y)));
   const QS = flat ? g!.w : PW;
   const csr = buildCsr(node.weight, (_row, inner) => {
     const ic = Math.floor(inner / taps), ky = Math.floor((inner % taps) / kw), kx = inner % kw;
     return ((ic * 4 + (ky & 1) * 2 + (kx & 1)) * PH + (ky >> 1)) * QS + (kx >> 1);
   });
   const scratch = new Scratch();
-  const { e, addParams, head, scratchBytes } = flat
-    ? spmmSetup(ctx, csr, scratch, 1, (oh - 1) * QS + ow, 0)
-    : spmmSetup(ctx, csr, scratch, oh, ow, PW);
-  const mask = flat ? flatMask(y, scratch) : 0;
+  const { e, addParams, head, scratchBytes, mask } = spmmSetup(ctx, csr, scratch, oh, ow, PW, flat);
   const image = c * 4 * PH * QS;
   const phases = scratch.alloc(ctx.capacity * image);
   const splitBytes = call('u8_pad2d_phases_scratch_bytes', wp);
@@ -297,7 +293,7 @@ function phasesStep(ctx: StepContext, name: string, fused: Fused): Step {
   // whose halo is the pads is the padded image itself, split with no padding to add: each padded
   // row is read wp long from its halo on, its right pad from the next row's left halo (frameOf).
   const xp = planesOf(x), f = x.frame;
-  const split: ParallelKernelParams['u8_pad2d_phases'] = f && f.top === pt && f.left === pl && f.h === hp && f.w - w >= pr
+  const split: ParallelKernelParams['u8_pad2d_phases'] = f && haloIs(f, x.shape, node.pads)
     ? [x.ptr, phases, hp, wp, f.w, f.h * f.w, 0, 0, 0, 0, zx, QS]
     : [xp.ptr, phases, h, w, xp.ldRow, xp.ld, pt, pl, pb, pr, zx, QS];
   return {
@@ -437,7 +433,7 @@ registerKernel({
   build(ctx): Step {
     const x = ctx.inputs[0]!, y = ctx.output;
     const [c, h, w] = x.shape, hw = h * w, gx = x.grid!;
-    const plane = x.frame ? x.frame.h * x.frame.w : hw;
+    const plane = planesOf(x).ld;
     const [multiplier, offset, outKind] = y.dtype === 'u8' ? [gx.scale / (hw * y.grid!.scale), y.grid!.zeroPoint, 0] : [gx.scale / hw, 0, 1];
     const [lo, hi] = y.dtype === 'u8' ? [0, 255] : [-Infinity, Infinity];
     return {

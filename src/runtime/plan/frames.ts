@@ -117,13 +117,13 @@ export function chooseFrames(
 /**
  * Whether a frame around planes of `shape` has these pads [top, left, bottom, right] as its halo
  * above, left and below, and at least the right pad past each row (see frameOf): a conv with
- * these pads runs flat on it.
+ * these pads runs flat on it (qu8.ts), and a strided one splits it as its padded image.
  */
-function haloIs(f: Frame, shape: Chw, pads: readonly number[]): boolean {
+export function haloIs(f: Frame, shape: Chw, pads: readonly number[]): boolean {
   return f.top === pads[0] && f.left === pads[1] && f.h - f.top - shape[1] === pads[2] && f.w - shape[2] >= pads[3]!;
 }
 
-function sameFrame(a: Frame, b: Frame): boolean {
+export function sameFrame(a: Frame, b: Frame): boolean {
   return a.top === b.top && a.left === b.left && a.h === b.h && a.w === b.w;
 }
 

@@ -10,7 +10,7 @@ import { inferShapes, weightDensity, type Chw, type DeployModel, type GraphNode 
 import { candidatesFor, type KernelEntry, type Step, type StepContext } from '../ops/registry.js';
 import { SessionError } from '../errors.js';
 import { fuseGraph, NO_CLAMP, type PlanNode } from './fuse.js';
-import { allocValue, toU8Grid, type U8Grid, type Value } from './values.js';
+import { allocValue, copyIntoFrame, copyOutOfFrame, toU8Grid, type U8Grid, type Value } from './values.js';
 import { chooseFrames, unionUse, NO_FRAMES, type FrameUse } from './frames.js';
 import { timeByTurns } from './timing.js';
 import { parallel, wasm } from '../../kernels/index.js';
@@ -171,22 +171,14 @@ function buildOption(option: Option, ctx: StepContext): Step {
     for (const t of temps) wasm().heap.free(t.ptr);
     throw e;
   }
-  const planes = (v: Value, n: number) => n * v.shape[0];
   return {
     kernel: inner.kernel,
     bytes: inner.bytes + temps.reduce((b, t) => b + t.stride * ctx.capacity, 0),
     flat: inner.flat,
     run(n) {
-      ctx.inputs.forEach((v, i) => {
-        const f = v.frame, t = inputs[i]!;
-        if (t !== v && f) parallel('xx_crop2d', [v.ptr, t.ptr, v.shape[1], v.shape[2], 1, f.top, f.left, f.h, f.w], planes(v, n), { minPerThread: 8 });
-      });
+      ctx.inputs.forEach((v, i) => inputs[i] !== v && copyOutOfFrame(v, inputs[i]!.ptr, n));
       inner.run(n);
-      const y = ctx.output, f = y.frame;
-      if (output !== y && f) {
-        parallel('xx_pad2d', [output.ptr, y.ptr, y.shape[1], y.shape[2], 1, f.top, f.left, f.h - f.top - y.shape[1], f.w - f.left - y.shape[2], y.grid!.zeroPoint],
-          planes(y, n), { minPerThread: 8 });
-      }
+      if (output !== ctx.output) copyIntoFrame(output.ptr, ctx.output, n);
     },
     dispose() {
       inner.dispose();
@@ -346,15 +338,15 @@ export function buildPlan(model: DeployModel, opts: PlanOptions, fillInput: (inp
   for (const plan of graph.nodes) {
     grids.set(plan.output, !codes ? null : plan.outputQuant ? toU8Grid(plan.outputQuant) : keepsGrid(plan.node) ? gridOf(plan.inputs[0]!) : null);
   }
+  const info = (id: number) => allocValueInfo(id, shapes[id]!, gridOf(id));
   const frames = codes && (opts.frames ?? true)
     ? chooseFrames(graph.nodes.map((plan) => {
-      const info = (id: number) => allocValueInfo(id, shapes[id]!, gridOf(id));
       const ctx: StepContext = { plan, inputs: plan.inputs.map(info), output: info(plan.output), capacity: opts.capacity };
       // Every candidate counts, forced or not: a session's other runners, which force the kernels
       // the first one chose, then hold the same frames.
       const use = unionUse(nodeOptions(ctx, shapes, undefined).map((o) => o.frames));
       return { plan, pads: plan.node.op === 'Conv2d' ? plan.node.pads : null, use, sparse: sparseWeights(plan.node) };
-    }), (id) => allocValueInfo(id, shapes[id]!, gridOf(id)), new Set([graph.output, ...graph.aliasOf.values()]), [0])
+    }), info, new Set([graph.output, ...graph.aliasOf.values()]), [0])
     : new Map();
   // The input's frame, if any, is written by the runner (runner.ts), through a copy.
   const input = allocValue(0, model.inputShape, gridOf(0), opts.capacity, frames.get(0) ?? null);

@@ -8,7 +8,7 @@ import { parallel, wasm } from '../../kernels/index.js';
 import { SessionError } from '../errors.js';
 import type { DeployModel } from '../graph.js';
 import type { Plan } from './plan.js';
-import { toU8Grid } from './values.js';
+import { copyIntoFrame, toU8Grid } from './values.js';
 
 export class PlanRunner {
   private inputScratch = 0;
@@ -54,14 +54,13 @@ export class PlanRunner {
       const floats = this.stagingPtr();
       parallel('f32_standardize', [floats, k.mean, k.invStd, floats, c, plane], n * c, { minPerThread: 16 });
       const kernel = v.dtype === 'f32' ? 'qu8_fake_quantize' : 'qu8_quantize';
-      const f = v.frame;
-      if (!f) {
+      if (!v.frame) {
         parallel(kernel, [floats, v.ptr, g.scale, g.zeroPoint], n * v.size, { grain: 16, minPerThread: 1 << 14 });
       } else {
         // A framed input (plan/frames.ts): codes in planes of their own, then into the frame.
         const codes = this.codesPtr();
         parallel(kernel, [floats, codes, g.scale, g.zeroPoint], n * v.size, { grain: 16, minPerThread: 1 << 14 });
-        parallel('xx_pad2d', [codes, v.ptr, h, w, 1, f.top, f.left, f.h - f.top - h, f.w - f.left - w, g.zeroPoint], n * c, { minPerThread: 8 });
+        copyIntoFrame(codes, v, n);
       }
     }
     for (const { step } of this.plan.steps) step.run(n);

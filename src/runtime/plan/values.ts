@@ -5,7 +5,7 @@
  * stored shifted by 128 (code + 128 with zero point + 128), which dequantizes to the same reals,
  * so every integer kernel sees one dtype.
  */
-import { wasm } from '../../kernels/index.js';
+import { parallel, wasm } from '../../kernels/index.js';
 import type { ActivationQuant, Chw } from '../graph.js';
 
 /** Vector loads in the kernels may read this far past the last element they use. */
@@ -55,6 +55,18 @@ export function planesOf(v: Value): { ptr: number; ld: number; ldRow: number; ba
   const [c, h, w] = v.shape, f = v.frame;
   if (!f) return { ptr: v.ptr, ld: h * w, ldRow: w, batch: v.size };
   return { ptr: v.ptr + f.top * f.w + f.left, ld: f.h * f.w, ldRow: f.w, batch: c * f.h * f.w };
+}
+
+/** Puts n samples of v's codes, dense at src, into v's frame (xx_pad2d with the halo as pads). */
+export function copyIntoFrame(src: number, v: Value, n: number): void {
+  const f = v.frame!, [c, h, w] = v.shape;
+  parallel('xx_pad2d', [src, v.ptr, h, w, 1, f.top, f.left, f.h - f.top - h, f.w - f.left - w, v.grid!.zeroPoint], n * c, { minPerThread: 8 });
+}
+
+/** Takes n samples of v's codes out of its frame, dense at dst (xx_crop2d). */
+export function copyOutOfFrame(v: Value, dst: number, n: number): void {
+  const f = v.frame!, [c, h, w] = v.shape;
+  parallel('xx_crop2d', [v.ptr, dst, h, w, 1, f.top, f.left, f.h, f.w], n * c, { minPerThread: 8 });
 }
 
 export function toU8Grid(q: ActivationQuant): U8Grid {
